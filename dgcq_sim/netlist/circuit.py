@@ -1,0 +1,189 @@
+"""The parsed circuit: plain, immutable data the engine compiles.
+
+Conventions (shared by parser, engine and exporter):
+
+* Every name (element, node, model, parameter) is stored lower-case.
+* Ground is the node ``"0"`` (``gnd`` in a netlist is mapped to ``"0"``).
+* Values are SI floats (ohm, farad, volt, ampere, second).
+* Source polarity follows SPICE: a V source holds ``v(pos) - v(neg) = value``; an
+  I source drives ``value`` amperes from ``pos`` through the source to ``neg``
+  (i.e. out of the circuit at ``pos`` and into it at ``neg``).
+* ``loc`` is the (file, line) where the element was written, for error messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Union
+
+GROUND = "0"
+
+
+@dataclass(frozen=True)
+class SourceLoc:
+    """Where a card was written: file path and 1-based line number."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+# --------------------------------------------------------------------------- waveforms
+
+@dataclass(frozen=True)
+class Dc:
+    """Constant source value."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """SPICE PULSE(v1 v2 td tr tf pw per), ngspice semantics.
+
+    ``per`` = 0 means a single pulse.  Rise/fall are linear ramps.
+    """
+
+    v1: float
+    v2: float
+    td: float
+    tr: float
+    tf: float
+    pw: float
+    per: float
+
+
+@dataclass(frozen=True)
+class Pwl:
+    """SPICE PWL(t1 v1 t2 v2 ...): linear between points, held after the last."""
+
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+
+
+Waveform = Union[Dc, Pulse, Pwl]
+
+
+# --------------------------------------------------------------------------- elements
+
+@dataclass(frozen=True)
+class Resistor:
+    name: str
+    n1: str
+    n2: str
+    r: float
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class Capacitor:
+    name: str
+    n1: str
+    n2: str
+    c: float
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class VSource:
+    name: str
+    pos: str
+    neg: str
+    wave: Waveform
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class ISource:
+    name: str
+    pos: str
+    neg: str
+    wave: Waveform
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class SwitchModel:
+    """``.model NAME SW(RON= ROFF= VT= VH=)``.
+
+    ngspice semantics: on when v(ctrl) > vt + vh, off when v(ctrl) < vt - vh,
+    otherwise it keeps its previous state.
+    """
+
+    name: str
+    ron: float
+    roff: float
+    vt: float
+    vh: float
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class Switch:
+    """``Sxxx n1 n2 cp cn MODEL``: a resistor ron/roff between n1 and n2, set by v(cp)-v(cn)."""
+
+    name: str
+    n1: str
+    n2: str
+    cp: str
+    cn: str
+    model: SwitchModel
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class Vcvs:
+    """``Exxx np nn cp cn GAIN``: v(np) - v(nn) = gain * (v(cp) - v(cn))."""
+
+    name: str
+    pos: str
+    neg: str
+    cp: str
+    cn: str
+    gain: float
+    loc: SourceLoc | None = None
+
+
+Element = Union[Resistor, Capacitor, VSource, ISource, Switch, Vcvs]
+
+
+@dataclass(frozen=True)
+class Tran:
+    """``.tran tstep tstop [tstart [tmax]]``."""
+
+    tstep: float
+    tstop: float
+    tstart: float = 0.0
+    tmax: float | None = None
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """A parsed netlist.
+
+    ``elements`` keep netlist order.  ``params`` are the resolved ``.param`` values
+    (after overrides).  ``nodes`` lists the non-ground nodes in order of first use.
+    """
+
+    title: str
+    elements: tuple[Element, ...]
+    params: Mapping[str, float] = field(default_factory=dict)
+    models: Mapping[str, SwitchModel] = field(default_factory=dict)
+    tran: Tran | None = None
+    path: str | None = None
+    nodes: tuple[str, ...] = ()
+
+    def element(self, name: str) -> Element:
+        """The element called ``name`` (case-insensitive); KeyError names it if absent."""
+        key = name.lower()
+        for el in self.elements:
+            if el.name == key:
+                return el
+        raise KeyError(f"no element {name!r} in circuit {self.title!r}")
+
+    def of_type(self, kind: type) -> tuple:
+        """All elements of one class, in netlist order."""
+        return tuple(el for el in self.elements if isinstance(el, kind))
