@@ -1,0 +1,180 @@
+"""Short findings computed from the demo's numbers (never canned prose).
+
+Every sentence is built from the values in a results mapping (the structure
+:func:`dgcq_sim.report.demo.run_demo` returns and ``results.json`` stores): change the numbers
+and the text changes with them.  Missing entries are skipped, not invented.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+from ..errors import InputError
+
+# A ratio within this factor of 1 reads "about the same".
+_SAME = 1.05
+
+
+def find_row(results: Mapping, kind: str, variant: str) -> Mapping | None:
+    """The quantizer row of ``results["quantizers"]`` with this kind and variant, or None."""
+    for row in results.get("quantizers", ()):
+        if row.get("kind") == kind and row.get("variant") == variant:
+            return row
+    return None
+
+
+def _num(row: Mapping | None, key: str) -> float | None:
+    if row is None:
+        return None
+    v = row.get(key)
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def ratio_phrase(other: float, ours: float, fewer: str, more: str) -> str:
+    """"3.2× less area" style comparison of ``ours`` against ``other`` (both > 0).
+
+    fewer / more: the words for ours < other and ours > other ("less area", "more area").
+    """
+    if not (other > 0 and ours > 0):
+        raise InputError(f"ratio needs two positive values, got {other!r} and {ours!r}")
+    r = other / ours
+    if r >= _SAME:
+        return f"{r:.3g}× {fewer}"
+    if r <= 1 / _SAME:
+        return f"{1 / r:.3g}× {more}"
+    return f"about the same {fewer.split()[-1]}"
+
+
+def _fmt_si(value: float, unit: str) -> str:
+    for scale, prefix in ((1e-15, "f"), (1e-12, "p"), (1e-9, "n"), (1e-6, "µ"), (1e-3, "m"),
+                          (1.0, "")):
+        if abs(value) < 1000 * scale:
+            return f"{value / scale:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
+def _enob_headline(results: Mapping) -> list[str]:
+    d, s, c = (find_row(results, k, "ideal") for k in ("dgcq", "sar", "coarse"))
+    e_d = _num(d, "enob_sine")
+    if e_d is None:
+        return []
+    parts = [f"{d['name']} (ideal) reaches {e_d:.2f} ENOB"]
+    a_d, a_s = _num(d, "area_um2"), _num(s, "area_um2")
+    if a_d and a_s:
+        parts.append(f"with {ratio_phrase(a_s, a_d, 'less area', 'more area')} than the "
+                     f"{s['name']} ({a_d:.4g} vs {a_s:.4g} µm²; SAR ENOB {_num(s, 'enob_sine'):.2f})")
+    l_d, l_c = _num(d, "latency_s"), _num(c, "latency_s")
+    if l_d and l_c:
+        parts.append(f"and {ratio_phrase(l_c, l_d, 'less latency', 'more latency')} than the "
+                     f"{c['name']} ({_fmt_si(l_d, 's')} vs {_fmt_si(l_c, 's')} per conversion; "
+                     f"coarse ENOB {_num(c, 'enob_sine'):.2f})")
+    return [" ".join(parts) + "."]
+
+
+def _parasitic_loss(results: Mapping) -> list[str]:
+    losses = []
+    for kind in ("dgcq", "sar", "coarse"):
+        i, p = find_row(results, kind, "ideal"), find_row(results, kind, "parasitic")
+        e_i, e_p = _num(i, "enob_sine"), _num(p, "enob_sine")
+        if e_i is not None and e_p is not None:
+            losses.append((kind, i["name"], e_i, e_p))
+    if not losses:
+        return []
+    head = losses[0]
+    word = "loses" if head[2] - head[3] >= 0 else "gains"
+    text = (f"With default parasitics the {head[1]} {word} {abs(head[2] - head[3]):.2f} bits of ENOB "
+            f"({head[2]:.2f} → {head[3]:.2f})")
+    others = [f"the {name} {'loses' if ei - ep >= 0 else 'gains'} {abs(ei - ep):.2f} "
+              f"({ei:.2f} → {ep:.2f})" for _, name, ei, ep in losses[1:]]
+    if others:
+        text += "; " + ", ".join(others)
+    worst = max(losses, key=lambda t: t[2] - t[3])
+    text += f". Largest parasitic loss: {worst[1]}."
+    return [text]
+
+
+def _lossless_claim(results: Mapping, claimed_bits: int = 12) -> list[str]:
+    d_i, d_p = find_row(results, "dgcq", "ideal"), find_row(results, "dgcq", "parasitic")
+    lb_i, lb_p = _num(d_i, "lossless_bits"), _num(d_p, "lossless_bits")
+    if lb_i is None:
+        return []
+    levels = _num(d_i, "bits")
+    holds_i = lb_i >= claimed_bits
+    text = (f"The slides' claim of {claimed_bits} lossless bits for {d_i['name']} "
+            f"{'holds' if holds_i else 'does not hold'} for the ideal circuit: it recovers "
+            f"{lb_i:g} bits of integer inputs exactly")
+    if levels is not None:
+        text += f" out of {levels:g} bits of output codes"
+        if levels < claimed_bits:
+            text += (f" (the design has only 2^{levels:g} levels, so {claimed_bits} bits cannot be"
+                     f" reached whatever the circuit quality)")
+    if lb_p is not None:
+        text += (f"; with default parasitics it recovers {lb_p:g} bits "
+                 f"({'claim holds' if lb_p >= claimed_bits else 'claim fails'})")
+    return [text + "."]
+
+
+def _accuracy(results: Mapping) -> list[str]:
+    nn = results.get("nn") or {}
+    f1, i8 = nn.get("float_top1"), nn.get("int8_top1")
+    rows = [r for r in results.get("quantizers", ()) if r.get("top1") is not None]
+    if f1 is None or i8 is None or not rows:
+        return []
+    n = nn.get("n_images", "?")
+    drops = sorted(((i8 - r["top1"], r) for r in rows), key=lambda t: t[0])
+    best_drop, best = drops[0]
+    worst_drop, worst = drops[-1]
+    text = (f"ResNet-20 on {n} CIFAR-10 images: float {100 * f1:.1f} %, int8 digital "
+            f"{100 * i8:.1f} %. Closest to int8: {best['name']} ({best['variant']}) at "
+            f"{100 * best['top1']:.1f} % ({_signed_points(-best_drop)}); furthest: "
+            f"{worst['name']} ({worst['variant']}) at {100 * worst['top1']:.1f} % "
+            f"({_signed_points(-worst_drop)}).")
+    d = find_row(results, "dgcq", "parasitic")
+    if d is not None and d.get("top1") is not None:
+        text += (f" DGCQ with parasitics: {100 * d['top1']:.1f} % "
+                 f"({_signed_points(d['top1'] - i8)} vs int8).")
+    return [text]
+
+
+def _signed_points(delta: float) -> str:
+    return f"{100 * delta:+.1f} points"
+
+
+def _sweep(results: Mapping) -> list[str]:
+    out = []
+    for label, s in (results.get("sweep") or {}).items():
+        iters, enob = s.get("iterations") or [], s.get("enob") or []
+        if len(iters) < 2 or len(iters) != len(enob):
+            continue
+        k = max(range(len(enob)), key=lambda j: enob[j])
+        if k == len(enob) - 1:
+            out.append(f"{label}: ENOB still rises at the largest N = {iters[k]:g} "
+                       f"({enob[0]:.2f} bits at N = {iters[0]:g} → {enob[k]:.2f} bits).")
+        else:
+            out.append(f"{label}: ENOB peaks at {enob[k]:.2f} bits at N = {iters[k]:g} and falls "
+                       f"to {enob[-1]:.2f} bits at N = {iters[-1]:g} (more iterations add loss).")
+    return out
+
+
+def compute_findings(results: Mapping, claimed_lossless_bits: int = 12) -> list[str]:
+    """Findings (one sentence group per list item) from a demo results mapping.
+
+    results: ``{"quantizers": [row, ...], "nn": {...}, "sweep": {...}}`` as written to
+        results.json; rows carry ``name, kind, variant, bits, enob_sine, lossless_bits,
+        latency_s, area_um2, top1 ...`` (SI units).
+    claimed_lossless_bits: the precision claimed by the DGCQ slides (12).
+    """
+    if not isinstance(results, Mapping):
+        raise InputError(f"results must be a mapping, got {type(results).__name__}")
+    return [*_enob_headline(results), *_parasitic_loss(results),
+            *_lossless_claim(results, claimed_lossless_bits), *_accuracy(results),
+            *_sweep(results)]
+
+
+def format_findings(findings: Sequence[str]) -> str:
+    """Markdown bullet list of findings."""
+    return "\n".join(f"- {f}" for f in findings)

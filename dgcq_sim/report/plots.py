@@ -1,0 +1,249 @@
+"""PNG plots of the demo report, drawn from plain numbers (no simulation happens here).
+
+Every function takes arrays / mappings, validates them (``InputError`` naming the bad
+value), draws on a private :class:`matplotlib.figure.Figure` (no pyplot global state, no
+display needed) and writes one PNG.  Axes carry units; legends name each series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..errors import InputError
+
+DPI = 110
+# One colour per quantizer family, one line style / marker fill per variant.
+KIND_COLORS = {"dgcq": "tab:blue", "sar": "tab:orange", "coarse": "tab:green"}
+VARIANT_STYLES = {"ideal": "-", "parasitic": "--"}
+
+
+@dataclass(frozen=True)
+class TransferCurve:
+    """Static transfer of one quantizer on an input ramp.
+
+    label: legend text (e.g. "ideal", "parasitic").
+    vin: input voltages of the ramp, V (1-D, increasing).
+    codes: output code at each input (same shape as ``vin``).
+    error_lsb: reconstructed value minus input, in LSB (same shape as ``vin``).
+    """
+
+    label: str
+    vin: np.ndarray
+    codes: np.ndarray
+    error_lsb: np.ndarray
+
+
+def _finite_1d(name: str, values, min_len: int = 1) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 or arr.size < min_len:
+        raise InputError(f"{name} must be a 1-D array with at least {min_len} value(s), "
+                         f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name} contains NaN or inf")
+    return arr
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InputError(f"plot path {str(path)!r} must end in .png")
+    if not path.parent.is_dir():
+        raise InputError(f"plot directory {str(path.parent)!r} does not exist")
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=DPI)
+    return path
+
+
+def plot_transfer(path: str | Path, title: str, curves: Sequence[TransferCurve],
+                  lsb: float) -> Path:
+    """Transfer curve (code vs input) and code error (LSB vs input) of one quantizer.
+
+    path: output PNG.  title: figure title (the quantizer's name).
+    curves: one :class:`TransferCurve` per variant (ideal, with parasitics ...).
+    lsb: the quantizer's nominal LSB, V (used for the zoom window of the inset).
+    Returns the path written.
+    """
+    if not curves:
+        raise InputError("plot_transfer needs at least one curve")
+    if not (np.isfinite(lsb) and lsb > 0):
+        raise InputError(f"lsb must be a positive finite voltage, got {lsb!r}")
+    fig = Figure(figsize=(10, 4.2))
+    ax_t, ax_e = fig.subplots(1, 2)
+    for i, c in enumerate(curves):
+        vin = _finite_1d(f"{c.label} vin", c.vin, 2)
+        codes = _finite_1d(f"{c.label} codes", c.codes, 2)
+        err = _finite_1d(f"{c.label} error_lsb", c.error_lsb, 2)
+        if not (vin.shape == codes.shape == err.shape):
+            raise InputError(f"curve {c.label!r}: vin {vin.shape}, codes {codes.shape} and "
+                             f"error_lsb {err.shape} must have the same shape")
+        style = VARIANT_STYLES.get(c.label, ["-", "--", ":", "-."][i % 4])
+        ax_t.plot(vin, codes, style, lw=1.2, label=c.label)
+        ax_e.plot(vin, err, style, lw=0.8, label=c.label, alpha=0.85)
+    ax_t.set_xlabel("input voltage Vin (V)")
+    ax_t.set_ylabel("output code")
+    ax_t.set_title("transfer curve")
+    ax_t.grid(alpha=0.3)
+    ax_t.legend(loc="upper left")
+    # Inset: a few LSB around mid-scale, where the staircase itself is visible.
+    v0 = float(np.median(_finite_1d("vin", curves[0].vin)))
+    inset = ax_t.inset_axes([0.56, 0.08, 0.4, 0.38])
+    for i, c in enumerate(curves):
+        vin = np.asarray(c.vin, float)
+        sel = np.abs(vin - v0) <= 4 * lsb
+        style = VARIANT_STYLES.get(c.label, ["-", "--", ":", "-."][i % 4])
+        inset.step(vin[sel], np.asarray(c.codes, float)[sel], style, where="post", lw=1.0)
+    inset.set_title("zoom: ±4 LSB at mid-scale", fontsize=7)
+    inset.tick_params(labelsize=6)
+    ax_e.axhline(0.0, color="k", lw=0.6)
+    ax_e.set_xlabel("input voltage Vin (V)")
+    ax_e.set_ylabel("code error: estimate − Vin (LSB)")
+    ax_e.set_title("code error vs input")
+    ax_e.grid(alpha=0.3)
+    ax_e.legend(loc="best")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_enob_vs_iterations(path: str | Path,
+                            series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+                            references: Mapping[str, float] | None = None,
+                            ideal_bits: Sequence[tuple[str, Sequence[float], Sequence[float]]] = ()
+                            ) -> Path:
+    """ENOB versus coarse iterations per conversion.
+
+    series: label -> (iterations, ENOB in bits); iterations > 0 (plotted on a log2 axis).
+    references: label -> ENOB, drawn as horizontal lines (e.g. the SAR, which has no
+        coarse iterations).
+    ideal_bits: optional (label, iterations, bits) lines giving the level-count bound.
+    Returns the path written.
+    """
+    if not series:
+        raise InputError("plot_enob_vs_iterations needs at least one series")
+    fig = Figure(figsize=(7.5, 4.8))
+    ax = fig.subplots()
+    for label, (iters, enob) in series.items():
+        x = _finite_1d(f"{label} iterations", iters)
+        y = _finite_1d(f"{label} ENOB", enob)
+        if x.shape != y.shape or np.any(x <= 0):
+            raise InputError(f"series {label!r}: iterations {x.shape} must be positive and "
+                             f"match ENOB {y.shape}")
+        ls = "--" if "parasitic" in label else "-"
+        color = next((c for k, c in KIND_COLORS.items() if label.lower().startswith(k)), None)
+        ax.plot(x, y, ls, marker="o", ms=4, color=color, label=label)
+    for label, iters, bits in ideal_bits:
+        ax.plot(_finite_1d(label, iters), _finite_1d(label, bits), ":", color="gray", lw=1,
+                label=label)
+    for i, (label, enob) in enumerate((references or {}).items()):
+        if not np.isfinite(enob):
+            raise InputError(f"reference {label!r} ENOB is not finite: {enob!r}")
+        ax.axhline(enob, color=KIND_COLORS["sar"], ls=["-", "--", ":"][i % 3], lw=1,
+                   label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("coarse iterations per conversion N")
+    ax.set_ylabel("ENOB, sine fit (bits)")
+    ax.set_title("ENOB vs coarse iterations")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
+    """Precision / area / latency trade-off: ENOB vs area and ENOB vs latency.
+
+    points: mappings with keys ``name`` (str), ``kind`` ("dgcq"|"sar"|"coarse"),
+        ``variant`` ("ideal"|"parasitic"), ``enob`` (bits), ``area_um2`` (µm²),
+        ``latency_s`` (s) and optionally ``energy_j`` (J, written next to the marker).
+    Filled markers are ideal circuits, open markers the same circuit with parasitics.
+    Returns the path written.
+    """
+    if not points:
+        raise InputError("plot_tradeoff needs at least one point")
+    fig = Figure(figsize=(11, 4.6))
+    ax_a, ax_l = fig.subplots(1, 2, sharey=True)
+    for p in points:
+        for key in ("enob", "area_um2", "latency_s"):
+            v = p.get(key)
+            if v is None or not np.isfinite(v):
+                raise InputError(f"trade-off point {p.get('name')!r}: {key} = {v!r} is not finite")
+        if p["area_um2"] <= 0 or p["latency_s"] <= 0:
+            raise InputError(f"trade-off point {p.get('name')!r}: area and latency must be > 0")
+        color = KIND_COLORS.get(p.get("kind"), "tab:gray")
+        ideal = p.get("variant", "ideal") == "ideal"
+        kw = dict(s=60, color=color if ideal else "none", edgecolors=color, linewidths=1.5,
+                  label=f"{p['name']} ({p.get('variant', 'ideal')})")
+        ax_a.scatter(p["area_um2"], p["enob"], **kw)
+        ax_l.scatter(p["latency_s"] * 1e9, p["enob"], **kw)
+        note = p["name"] if ideal else ""
+        if "energy_j" in p and ideal:
+            note += f"\n{p['energy_j'] * 1e12:.3g} pJ/conv"
+        if note:
+            ax_a.annotate(note, (p["area_um2"], p["enob"]), textcoords="offset points",
+                          xytext=(6, 4), fontsize=7)
+            # Stagger the latency-panel labels: SAR and DGCQ latencies are often close.
+            dy = {"dgcq": -12, "sar": 6}.get(p.get("kind"), 4)
+            ax_l.annotate(p["name"], (p["latency_s"] * 1e9, p["enob"]),
+                          textcoords="offset points", xytext=(6, dy), fontsize=7)
+    for ax in (ax_a, ax_l):
+        ax.set_xscale("log")
+        ax.grid(alpha=0.3, which="both")
+        ax.margins(x=0.25, y=0.15)
+    ax_a.set_xlabel("area (µm²)")
+    ax_a.set_ylabel("ENOB, sine fit (bits)")
+    ax_a.set_title("precision vs area")
+    ax_l.set_xlabel("latency per conversion (ns)")
+    ax_l.set_title("precision vs latency")
+    ax_l.legend(fontsize=7, loc="lower right")
+    fig.suptitle("filled: ideal circuit; open: with default parasitics")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float,
+                  int8_top1: float, n_images: int) -> Path:
+    """ResNet-20 top-1 accuracy with each quantizer on every CIM partial sum.
+
+    top1: bar label -> top-1 accuracy as a fraction in [0, 1].
+    float_top1, int8_top1: baselines (fractions), drawn as horizontal lines.
+    n_images: number of test images evaluated (shown in the title).
+    Returns the path written.
+    """
+    if not top1:
+        raise InputError("plot_accuracy needs at least one bar")
+    values = {k: float(v) for k, v in top1.items()}
+    for k, v in [*values.items(), ("float_top1", float_top1), ("int8_top1", int8_top1)]:
+        if not (np.isfinite(v) and 0.0 <= v <= 1.0):
+            raise InputError(f"accuracy {k!r} = {v!r} is not a fraction in [0, 1]")
+    fig = Figure(figsize=(max(6.5, 1.0 * len(values) + 3), 4.6))
+    ax = fig.subplots()
+    labels = list(values)
+    x = np.arange(len(labels))
+    colors = [next((c for k, c in KIND_COLORS.items() if lab.lower().startswith(k)),
+                   "tab:gray") for lab in labels]
+    hatches = ["//" if "parasitic" in lab else "" for lab in labels]
+    bars = ax.bar(x, [100 * values[k] for k in labels], color=colors, edgecolor="k")
+    for b, h in zip(bars, hatches):
+        b.set_hatch(h)
+    for b, lab in zip(bars, labels):
+        ax.annotate(f"{100 * values[lab]:.1f}", (b.get_x() + b.get_width() / 2, b.get_height()),
+                    textcoords="offset points", xytext=(0, -4), ha="center", va="top",
+                    fontsize=8, bbox=dict(boxstyle="round,pad=0.15", fc="white", lw=0))
+    ax.axhline(100 * float_top1, color="k", ls="-", lw=1.2, label=f"float32: {100 * float_top1:.1f} %")
+    ax.axhline(100 * int8_top1, color="crimson", ls="--", lw=1.2,
+               label=f"int8 digital: {100 * int8_top1:.1f} %")
+    ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("top-1 accuracy (%)")
+    lo = min(min(values.values()), int8_top1, float_top1)
+    ax.set_ylim(max(0.0, 100 * lo - 10), min(100.0, 100 * max(float_top1, *values.values()) + 8))
+    ax.set_title(f"ResNet-20 on CIFAR-10 ({n_images} test images), every partial sum quantized")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(loc="upper right", fontsize=8, ncol=2)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,99 @@
+"""Findings and the table are computed from the numbers: change a number, the text changes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dgcq_sim.errors import InputError
+from dgcq_sim.report.findings import compute_findings, find_row, ratio_phrase
+from dgcq_sim.report.writer import check_out_dir, format_table, results_json, write_report
+
+
+def test_headline_ratios_follow_the_numbers(results):
+    text = " ".join(compute_findings(results))
+    # 9800 / 2100 = 4.67 (area vs SAR); 20.5 us / 180 ns = 114 (latency vs coarse)
+    assert "4.67× less area than the SAR 11b" in text
+    assert "114× less latency than the coarse 2048" in text
+    find_row(results, "sar", "ideal")["area_um2"] = 4200.0
+    find_row(results, "coarse", "ideal")["latency_s"] = 90e-9
+    text2 = " ".join(compute_findings(results))
+    assert "2× less area than the SAR 11b" in text2
+    assert "2× more latency than the coarse 2048" in text2
+    assert text2 != text
+
+
+def test_parasitic_loss_is_the_enob_difference(results):
+    text = " ".join(compute_findings(results))
+    assert "DGCQ 3+8 loses 1.20 bits of ENOB (10.90 → 9.70)" in text
+    assert "Largest parasitic loss: coarse 2048" in text
+    find_row(results, "dgcq", "parasitic")["enob_sine"] = 5.0
+    text = " ".join(compute_findings(results))
+    assert "DGCQ 3+8 loses 5.90 bits" in text
+    assert "Largest parasitic loss: DGCQ 3+8" in text
+
+
+def test_lossless_claim_verdict_follows_lossless_bits(results):
+    text = " ".join(compute_findings(results))
+    assert "12 lossless bits for DGCQ 3+8 does not hold" in text
+    assert "only 2^11 levels" in text
+    row = find_row(results, "dgcq", "ideal")
+    row["bits"], row["lossless_bits"] = 12, 12
+    text = " ".join(compute_findings(results))
+    assert "does not hold" not in text.split("lossless bits for")[1].split(".")[0]
+    assert "12 lossless bits for DGCQ 3+8 holds" in text
+
+
+def test_accuracy_and_sweep_findings(results):
+    text = " ".join(compute_findings(results))
+    assert "furthest: coarse 2048 (parasitic) at 61.0 % (-27.6 points)" in text
+    assert "coarse, parasitic: ENOB peaks at 6.30 bits at N = 256" in text
+    assert "coarse, ideal: ENOB still rises at the largest N = 1024" in text
+    find_row(results, "coarse", "parasitic")["top1"] = 0.30
+    assert "at 30.0 % (-58.6 points)" in " ".join(compute_findings(results))
+
+
+def test_missing_entries_are_skipped_not_invented():
+    assert compute_findings({"quantizers": []}) == []
+    with pytest.raises(InputError):
+        compute_findings([1, 2])
+
+
+def test_ratio_phrase():
+    assert ratio_phrase(10.0, 2.0, "less area", "more area") == "5× less area"
+    assert ratio_phrase(2.0, 10.0, "less area", "more area") == "5× more area"
+    assert ratio_phrase(1.0, 1.01, "less area", "more area") == "about the same area"
+    with pytest.raises(InputError):
+        ratio_phrase(0.0, 1.0, "a", "b")
+
+
+def test_table_has_every_row_and_scaled_units(results):
+    table = format_table(results)
+    lines = table.splitlines()
+    assert len(lines) == 2 + 6 + 2  # header, rule, 6 quantizer rows, 2 baselines
+    dgcq = lines[2]
+    assert "10.90" in dgcq and "180" in dgcq and "88.5" in dgcq and "1.2" in dgcq
+    assert "int8 digital" in lines[-1] and "88.6" in lines[-1]
+    with pytest.raises(InputError):
+        format_table({"quantizers": []})
+
+
+def test_write_report_roundtrip(tmp_path, results):
+    report, rjson = write_report(tmp_path / "r", results, {"accuracy": "accuracy.png"},
+                                 timings={"total": 1.5})
+    assert json.loads(rjson.read_text()) == json.loads(results_json(results))
+    md = report.read_text()
+    assert "![accuracy](accuracy.png)" in md and "## Findings" in md and "total: 1.5 s" in md
+    assert results_json(results) == results_json(json.loads(results_json(results)))
+
+
+def test_check_out_dir_refuses_a_file(tmp_path):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    with pytest.raises(InputError, match="not a directory"):
+        check_out_dir(f)
+    with pytest.raises(InputError, match="is a file"):
+        check_out_dir(f / "sub" / "dir")
+    assert check_out_dir(tmp_path / "new" / "dir") == tmp_path / "new" / "dir"
+    assert not (tmp_path / "new").exists()
