@@ -1,0 +1,223 @@
+"""Modified nodal analysis (MNA) of a Circuit: C·x' + A(s)·x = B·u(t).
+
+Unknowns ``x`` = non-ground node voltages (V) followed by the branch currents (A) of
+every V source and E element.  ``u`` = values of all independent sources (V and I, in
+netlist order).  ``C`` holds capacitances (F), ``A`` conductances (S) plus the V/E
+constraint rows; the switch conductances depend on which switches are closed, so ``A``
+is assembled per switch configuration by :meth:`MnaSystem.a_matrix`.
+
+Sign conventions (SPICE): a V source holds ``v(pos) - v(neg) = u`` and its branch
+current flows from ``pos`` through the source to ``neg``; an I source drives ``u``
+amperes out of the circuit at ``pos`` and into it at ``neg``.  Rows are KCL "current
+leaving the node through elements = current injected by sources".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..netlist.circuit import (GROUND, Capacitor, Circuit, ISource, Resistor, Switch,
+                               Vcvs, VSource)
+
+BOLTZMANN = 1.380649e-23  # J/K
+
+
+def _where(el) -> str:
+    return f" ({el.loc})" if getattr(el, "loc", None) is not None else ""
+
+
+def _positive(el, what: str, value: float) -> float:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ParameterError(f"{el.name}{_where(el)}: {what} must be a positive finite number, "
+                             f"got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class MnaSystem:
+    """Matrices of one circuit, independent of the switch configuration.
+
+    Attributes: ``nodes`` (non-ground node names), ``branches`` (names of V/E elements
+    owning a branch current), ``sources`` (independent V/I source names = columns of
+    ``b``), ``switches`` (switch names), ``c`` (n, n) F, ``a_fixed`` (n, n) without
+    switches, ``b`` (n, n_src), ``switch_inc`` (n_sw, n) incidence rows,
+    ``switch_ron``/``switch_roff`` (n_sw,) ohm, ``res_inc`` (n_res, n), ``res_r`` (n_res,)
+    ohm, ``cap_basis`` (n, n_c) orthonormal basis of range(C).
+    """
+
+    circuit: Circuit
+    nodes: tuple[str, ...]
+    branches: tuple[str, ...]
+    sources: tuple[str, ...]
+    switches: tuple[str, ...]
+    c: np.ndarray
+    a_fixed: np.ndarray
+    b: np.ndarray
+    switch_inc: np.ndarray
+    switch_ron: np.ndarray
+    switch_roff: np.ndarray
+    res_inc: np.ndarray
+    res_r: np.ndarray
+    cap_basis: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of MNA unknowns (nodes + branch currents)."""
+        return len(self.nodes) + len(self.branches)
+
+    def node_index(self, name: str) -> int:
+        """Row of node ``name`` in x; -1 for ground."""
+        key = name.lower()
+        if key in ("0", "gnd"):
+            return -1
+        try:
+            return self.nodes.index(key)
+        except ValueError:
+            raise ParameterError(f"unknown node {name!r} in circuit {self.circuit.title!r}; "
+                                 f"nodes: {list(self.nodes)}") from None
+
+    def a_matrix(self, closed: frozenset[str]) -> np.ndarray:
+        """A for a switch configuration: switches named in ``closed`` at RON, others ROFF."""
+        g = np.where([s in closed for s in self.switches], 1.0 / self.switch_ron,
+                     1.0 / self.switch_roff) if self.switches else np.zeros(0)
+        inc = self.switch_inc
+        return self.a_fixed + (inc.T * g) @ inc
+
+    def noise_intensity(self, closed: frozenset[str], temperature: float) -> np.ndarray:
+        """Two-sided white current-noise intensity matrix (A²/Hz·... as δ-strength, A²·s).
+
+        Each resistor and switch (at its present RON/ROFF) contributes 2kT/R·inc·incᵀ, so a
+        lone RC node settles to the variance kT/C.
+        """
+        g_sw = np.where([s in closed for s in self.switches], 1.0 / self.switch_ron,
+                        1.0 / self.switch_roff) if self.switches else np.zeros(0)
+        s = (self.res_inc.T * (1.0 / self.res_r)) @ self.res_inc
+        s = s + (self.switch_inc.T * g_sw) @ self.switch_inc
+        return 2.0 * BOLTZMANN * temperature * s
+
+
+def circuit_nodes(circuit: Circuit) -> tuple[str, ...]:
+    """Non-ground nodes: ``circuit.nodes`` if filled in, else in order of first use."""
+    if circuit.nodes:
+        return tuple(n for n in circuit.nodes if n != GROUND)
+    seen: dict[str, None] = {}
+    for el in circuit.elements:
+        terms = (el.n1, el.n2) if isinstance(el, (Resistor, Capacitor)) else (el.pos, el.neg) \
+            if isinstance(el, (VSource, ISource)) else (el.n1, el.n2, el.cp, el.cn) \
+            if isinstance(el, Switch) else (el.pos, el.neg, el.cp, el.cn)
+        for t in terms:
+            if t != GROUND:
+                seen.setdefault(t, None)
+    return tuple(seen)
+
+
+def build_mna(circuit: Circuit) -> MnaSystem:
+    """Stamp the MNA matrices of ``circuit`` (validates element values)."""
+    nodes = circuit_nodes(circuit)
+    index = {n: i for i, n in enumerate(nodes)}
+    branches = tuple(el.name for el in circuit.elements if isinstance(el, (VSource, Vcvs)))
+    sources = tuple(el.name for el in circuit.elements if isinstance(el, (VSource, ISource)))
+    switches = tuple(el.name for el in circuit.elements if isinstance(el, Switch))
+    nn, n = len(nodes), len(nodes) + len(branches)
+    c = np.zeros((n, n))
+    a = np.zeros((n, n))
+    b = np.zeros((n, len(sources)))
+
+    def inc(n1: str, n2: str) -> np.ndarray:
+        v = np.zeros(n)
+        if n1 != GROUND:
+            v[index[n1]] += 1.0
+        if n2 != GROUND:
+            v[index[n2]] -= 1.0
+        return v
+
+    res_inc, res_r, sw_inc, sw_on, sw_off, cap_inc = [], [], [], [], [], []
+    br = nn
+    src = 0
+    for el in circuit.elements:
+        if isinstance(el, Resistor):
+            r = _positive(el, "resistance", el.r)
+            v = inc(el.n1, el.n2)
+            a += np.outer(v, v) / r
+            res_inc.append(v)
+            res_r.append(r)
+        elif isinstance(el, Capacitor):
+            if not (math.isfinite(el.c) and el.c >= 0):
+                raise ParameterError(f"{el.name}{_where(el)}: capacitance must be finite and "
+                                     f">= 0, got {el.c!r}")
+            v = inc(el.n1, el.n2)
+            c += np.outer(v, v) * el.c
+            if el.c > 0 and np.any(v):
+                cap_inc.append(v)
+        elif isinstance(el, Switch):
+            _positive(el, "RON", el.model.ron)
+            _positive(el, "ROFF", el.model.roff)
+            sw_inc.append(inc(el.n1, el.n2))
+            sw_on.append(el.model.ron)
+            sw_off.append(el.model.roff)
+        elif isinstance(el, VSource):
+            v = inc(el.pos, el.neg)
+            a[:, br] += v
+            a[br, :] += v
+            b[br, src] = 1.0
+            br += 1
+            src += 1
+        elif isinstance(el, ISource):
+            b[:, src] = -inc(el.pos, el.neg)
+            src += 1
+        elif isinstance(el, Vcvs):
+            if not math.isfinite(el.gain):
+                raise ParameterError(f"{el.name}{_where(el)}: gain must be finite, got {el.gain!r}")
+            v = inc(el.pos, el.neg)
+            a[:, br] += v
+            a[br, :] += v - el.gain * inc(el.cp, el.cn)
+            br += 1
+        else:  # pragma: no cover - Circuit only holds the types above
+            raise ParameterError(f"unsupported element {el!r}")
+    if cap_inc:
+        u, s, _ = np.linalg.svd(np.array(cap_inc).T, full_matrices=False)
+        cap_basis = u[:, s > 1e-9 * s[0]]
+    else:
+        cap_basis = np.zeros((n, 0))
+    as2d = lambda rows: np.array(rows).reshape(len(rows), n)  # noqa: E731
+    return MnaSystem(circuit, nodes, branches, sources, switches, c, a, b,
+                     as2d(sw_inc), np.array(sw_on, float), np.array(sw_off, float),
+                     as2d(res_inc), np.array(res_r, float), cap_basis)
+
+
+def source_value_at(wave, t: float) -> float:
+    """Value of a Dc/Pulse/Pwl waveform at time ``t`` (s), ngspice semantics."""
+    from ..netlist.circuit import Dc, Pulse, Pwl
+    if isinstance(wave, Dc):
+        return float(wave.value)
+    if isinstance(wave, Pulse):
+        if t <= wave.td:
+            return float(wave.v1)
+        tt = t - wave.td
+        if wave.per > 0:
+            tt = math.fmod(tt, wave.per)
+        if tt < wave.tr:
+            return wave.v1 + (wave.v2 - wave.v1) * tt / wave.tr
+        tt -= wave.tr
+        if tt <= wave.pw:
+            return float(wave.v2)
+        tt -= wave.pw
+        if tt < wave.tf:
+            return wave.v2 + (wave.v1 - wave.v2) * tt / wave.tf
+        return float(wave.v1)
+    if isinstance(wave, Pwl):
+        ts, vs = wave.times, wave.values
+        if t <= ts[0]:
+            return float(vs[0])
+        for i in range(1, len(ts)):
+            if t <= ts[i]:
+                dt = ts[i] - ts[i - 1]
+                if dt <= 0:
+                    return float(vs[i])
+                return vs[i - 1] + (vs[i] - vs[i - 1]) * (t - ts[i - 1]) / dt
+        return float(vs[-1])
+    raise ParameterError(f"unsupported waveform {wave!r}")
