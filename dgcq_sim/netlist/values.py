@@ -70,6 +70,8 @@ def parse_value(token: str) -> float:
     if not isinstance(token, str):
         raise NetlistError(f"expected a SPICE number as text, got {type(token).__name__}",
                            token=repr(token))
+    if not token.strip():
+        raise NetlistError("empty value where a SPICE number was expected", token="''")
     parsed = split_number(token)
     if parsed is None:
         raise NetlistError("not a SPICE number (expected e.g. 1k, 2.2u, 1e-12, 1.5meg)",
