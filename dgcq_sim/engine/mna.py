@@ -100,16 +100,40 @@ class MnaSystem:
         return 2.0 * BOLTZMANN * temperature * s
 
 
-def circuit_nodes(circuit: Circuit) -> tuple[str, ...]:
-    """Non-ground nodes: ``circuit.nodes`` if filled in, else in order of first use."""
-    if circuit.nodes:
-        return tuple(n for n in circuit.nodes if n != GROUND)
+def _terminals(el) -> tuple[str, ...]:
+    """Terminals through which ``el`` couples to the analog network (switch controls
+    excluded: they draw no current and the engine sets switch states itself)."""
+    if isinstance(el, (Resistor, Capacitor, Switch)):
+        return (el.n1, el.n2)
+    if isinstance(el, Vcvs):
+        return (el.pos, el.neg, el.cp, el.cn)
+    return (el.pos, el.neg)
+
+
+def analog_elements(circuit: Circuit) -> tuple:
+    """Elements of the analog network: all but V sources that only drive switch-control
+    nodes (clock/bit control sources), which the engine ignores because phases set the
+    switches."""
+    analog = {t for el in circuit.elements if not isinstance(el, VSource)
+              for t in _terminals(el)} - {GROUND}
+    vsources = [el for el in circuit.elements if isinstance(el, VSource)]
+    changed = True
+    while changed:
+        changed = False
+        for el in vsources:
+            ends = {el.pos, el.neg} - {GROUND}
+            if ends & analog and not ends <= analog:
+                analog |= ends
+                changed = True
+    return tuple(el for el in circuit.elements
+                 if not isinstance(el, VSource) or ({el.pos, el.neg} - {GROUND}) & analog)
+
+
+def circuit_nodes(elements) -> tuple[str, ...]:
+    """Non-ground analog nodes in order of first use."""
     seen: dict[str, None] = {}
-    for el in circuit.elements:
-        terms = (el.n1, el.n2) if isinstance(el, (Resistor, Capacitor)) else (el.pos, el.neg) \
-            if isinstance(el, (VSource, ISource)) else (el.n1, el.n2, el.cp, el.cn) \
-            if isinstance(el, Switch) else (el.pos, el.neg, el.cp, el.cn)
-        for t in terms:
+    for el in elements:
+        for t in _terminals(el):
             if t != GROUND:
                 seen.setdefault(t, None)
     return tuple(seen)
@@ -117,11 +141,12 @@ def circuit_nodes(circuit: Circuit) -> tuple[str, ...]:
 
 def build_mna(circuit: Circuit) -> MnaSystem:
     """Stamp the MNA matrices of ``circuit`` (validates element values)."""
-    nodes = circuit_nodes(circuit)
+    elements = analog_elements(circuit)
+    nodes = circuit_nodes(elements)
     index = {n: i for i, n in enumerate(nodes)}
-    branches = tuple(el.name for el in circuit.elements if isinstance(el, (VSource, Vcvs)))
-    sources = tuple(el.name for el in circuit.elements if isinstance(el, (VSource, ISource)))
-    switches = tuple(el.name for el in circuit.elements if isinstance(el, Switch))
+    branches = tuple(el.name for el in elements if isinstance(el, (VSource, Vcvs)))
+    sources = tuple(el.name for el in elements if isinstance(el, (VSource, ISource)))
+    switches = tuple(el.name for el in elements if isinstance(el, Switch))
     nn, n = len(nodes), len(nodes) + len(branches)
     c = np.zeros((n, n))
     a = np.zeros((n, n))
@@ -138,7 +163,7 @@ def build_mna(circuit: Circuit) -> MnaSystem:
     res_inc, res_r, sw_inc, sw_on, sw_off, cap_inc = [], [], [], [], [], []
     br = nn
     src = 0
-    for el in circuit.elements:
+    for el in elements:
         if isinstance(el, Resistor):
             r = _positive(el, "resistance", el.r)
             v = inc(el.n1, el.n2)

@@ -40,6 +40,7 @@ from .mna import MnaSystem
 K_MIN = 20          # minimum number of squarings
 K_MAX = 64          # h = T/2^64 is far below any physical time constant
 A_MAX = 1e-3        # largest h/τ of a dynamic mode in one base step
+PROJ_SHRINK = 1e-6   # probe-noise read-out step relative to the base step
 ALGEBRAIC_MU = 1e-9  # BE eigenvalues below this are algebraic (instantly settled) modes
 
 
@@ -48,15 +49,16 @@ class PhaseMap:
     """x_end = mxx·x_start + mxu·u_start + mxd·du   (du = source slope, V/s or A/s).
 
     ``q`` is the covariance (V², A²) of x_end from thermal noise (None when off);
-    ``mproj`` the base-step BE map, used to read probes as the consistent value given the
-    capacitor state.  ``k`` the number of squarings used.
+    ``mproj`` (noise only) a BE map of a vanishing step (base step × 1e-6): the consistent
+    node voltages given the capacitor state, used to read probe noise (a node without
+    capacitance would otherwise show BE's white, 1/h-sized injection).  ``k`` the number of squarings used.
     """
 
     mxx: np.ndarray
     mxu: np.ndarray
     mxd: np.ndarray | None
     q: np.ndarray | None
-    mproj: np.ndarray
+    mproj: np.ndarray | None
     k: int
 
 
@@ -137,8 +139,11 @@ def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *
         if temperature is not None:
             kx = sla.lu_solve((lu, piv), np.diag(d), check_finite=False)[:n, :n]
             q = kx @ sys.noise_intensity(closed, temperature) @ kx.T / h
-        if kk == k + 1:
-            mproj = (np.eye(n) + e[:n, :n]) @ (sys.cap_basis @ sys.cap_basis.T)
+        if kk == k + 1 and temperature is not None:
+            # probe read-out of the noisy state: the consistent node voltages given the
+            # capacitor state, i.e. one BE step so short (h·1e-6) that no capacitor moves
+            e_p, _ = _base_step(sys, c_aug, a_aug, h * PROJ_SHRINK, closed)
+            mproj = (np.eye(n) + e_p[:n, :n]) @ (sys.cap_basis @ sys.cap_basis.T)
         results.append(_power(e, kk, n, q))
     (e1, q1), (e2, q2) = results
     e = 2.0 * e2 - e1
