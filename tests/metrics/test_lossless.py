@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from dgcq_sim.errors import InputError, ParameterError
+from dgcq_sim.metrics import lossless_bits, recovery_rate
+
+from metrics_synth import IdealQuantizer
+
+
+@pytest.mark.parametrize("bits", [1, 4, 8, 12])
+def test_ideal_quantizer_has_exactly_its_bits(bits):
+    q = IdealQuantizer(bits, -1.0, 2.0)
+    assert lossless_bits(q.estimate, -1.0, 2.0, bits + 3) == bits
+    assert recovery_rate(q.estimate, -1.0, 2.0, bits) == 1.0
+    assert recovery_rate(q.estimate, -1.0, 2.0, bits + 1) == pytest.approx(0.5)
+
+
+def test_noise_reduces_lossless_bits():
+    q = IdealQuantizer(10)
+    rng = np.random.default_rng(2)
+    noisy = lambda v: q.estimate(v + rng.normal(0, 0.3 * q.lsb, v.shape))  # noqa: E731
+    # 0.3 LSB rms at a level half an LSB from each edge: ~10 % of levels lost at 10 bits;
+    # at 9 bits a level sits 1.5 LSB10 from the edges of its bin: kept with prob 1 - 1e-6
+    assert recovery_rate(noisy, 0, 1, 10, repeats=4) == pytest.approx(0.904, abs=0.02)
+    assert lossless_bits(noisy, 0, 1, 12, repeats=4) == 9
+
+
+def test_offset_of_one_lsb_loses_the_top_bit():
+    q = IdealQuantizer(8)
+    shifted = lambda v: q.estimate(v + q.lsb)  # noqa: E731
+    assert lossless_bits(shifted, 0, 1, 10) == 0 or lossless_bits(shifted, 0, 1, 10) < 8
+
+
+def test_lossless_refuses_bad_callables():
+    with pytest.raises(InputError, match="shape"):
+        lossless_bits(lambda v: v[:-1], 0, 1, 4)
+    with pytest.raises(InputError, match="non-finite"):
+        lossless_bits(lambda v: v * np.nan, 0, 1, 4)
+    with pytest.raises(ParameterError, match="threshold"):
+        lossless_bits(lambda v: v, 0, 1, 4, threshold=1.5)
