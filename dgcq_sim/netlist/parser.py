@@ -315,7 +315,9 @@ class _Values:
             try:
                 return parse_expression(_unwrap(t)).evaluate(self.params)
             except NetlistError as err:
-                raise self.ctx.error(f"bad {what}: {err.reason}", tok.line, err.token or t) from None
+                # point at the parameter name if one is undefined, else at the value as written
+                near = err.token if err.token and err.token != _unwrap(t).strip() else t
+                raise self.ctx.error(f"bad {what}: {err.reason}", tok.line, near) from None
         parsed = split_number(t)
         if parsed is not None:
             if not math.isfinite(parsed[0]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 from ..errors import NetlistError
 
@@ -24,6 +25,8 @@ SCALE_SUFFIXES: dict[str, float] = {
     "p": 1e-12,
     "f": 1e-15,
 }
+
+_SCALE_EXPONENTS = {k: round(math.log10(v)) for k, v in SCALE_SUFFIXES.items()}
 
 # mantissa, optional exponent, then letters only (suffix + unit).
 _NUMBER = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([a-zA-Z]*)\Z")
@@ -40,13 +43,14 @@ def split_number(token: str) -> tuple[float, str] | None:
     if m is None:
         return None
     mantissa, letters = m.group(1), m.group(2)
-    scale = 1.0
+    exponent = 0
     s = _SUFFIX.match(letters)
     suffix = s.group(1) if s else None
     if suffix:
-        scale = SCALE_SUFFIXES[suffix.lower()]
+        exponent = _SCALE_EXPONENTS[suffix.lower()]
         letters = letters[len(suffix):]
-    return float(mantissa) * scale, letters
+    # Scale in decimal so that "3n" is the float nearest 3e-9 (3 * 1e-9 is not).
+    return float(Decimal(mantissa).scaleb(exponent)), letters
 
 
 def parse_value(token: str) -> float:
