@@ -1,0 +1,82 @@
+"""``dgcq-sim enob``: argument handling and output, on a stand-in quantizer and (below) on the
+bundled netlists once :mod:`dgcq_sim.quantizers` provides them."""
+
+import argparse
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import dgcq_sim.quantizers as quantizers
+from dgcq_sim.cli import enob
+from dgcq_sim.cost import HardwareSpec
+from dgcq_sim.errors import ParameterError
+
+
+class StandIn:
+    """Ideal uniform quantizer with the quantizer interface (bits from params['NBITS'])."""
+
+    kind = "sar"
+
+    def __init__(self, bits):
+        self.bits, self.vmin, self.vmax, self.n_codes = bits, 0.0, 1.0, 2 ** bits
+        self.params = {"NBITS": bits}
+
+    def convert(self, v, noise=True, rng=None):
+        codes = np.clip(np.floor(np.asarray(v) * self.n_codes), 0, self.n_codes - 1).astype(np.int64)
+        return SimpleNamespace(codes=codes, estimate=(codes + 0.5) / self.n_codes)
+
+    def instance(self, k):
+        return self
+
+    def hardware(self):
+        n = self.bits
+        return HardwareSpec("sar", n, 0, n, 0, 1e-15, 2.0 ** n, (), 1, 0, n + 2, (n + 2) * 1e-8,
+                            1.0, 1.0, n)
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    calls = []
+
+    def load(name, params=None, ideal=False, seed=0):
+        calls.append((name, dict(params or {}), ideal, seed))
+        return StandIn(int((params or {}).get("NBITS", 8)))
+
+    monkeypatch.setattr(quantizers, "load_quantizer", load, raising=False)
+    return calls
+
+
+def _run(argv):
+    parser = argparse.ArgumentParser()
+    enob.register(parser.add_subparsers())
+    args = parser.parse_args(["enob", *argv])
+    return args.func(args)
+
+
+def test_json_output_and_params(stand_in, capsys):
+    assert _run(["sar", "--param", "NBITS=9", "--param", "rleak=1g", "--ideal", "--seed", "4",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert stand_in == [("sar", {"NBITS": 9.0, "RLEAK": 1e9}, True, 4)]
+    assert out["enob_sine"] == pytest.approx(9, abs=0.05)
+    assert out["dnl_max"] == 0 and out["inl_max"] == 0 and out["lossless_bits"] == 9
+
+
+def test_table_output_and_mc(stand_in, capsys):
+    assert _run(["sar", "--param", "NBITS=6", "--mc", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "Monte Carlo over 2 instances" in text
+    assert "enob_sine" in text and "mean=" in text and "p5=" in text
+
+
+@pytest.mark.parametrize("bad", ["NBITS", "=3", "NBITS=ten"])
+def test_bad_param_is_refused(bad):
+    with pytest.raises(ParameterError, match="param"):
+        enob.parse_param(bad)
+
+
+def test_parse_param_spice_suffixes():
+    assert enob.parse_param("cpar=20f") == ("CPAR", pytest.approx(20e-15))
+    assert enob.parse_param("RLEAK=10g") == ("RLEAK", 1e10)
