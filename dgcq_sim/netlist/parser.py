@@ -348,11 +348,14 @@ def _expect_fields(card: _Card, count: int, usage: str, ctx: _Ctx) -> None:
     if len(toks) < count:
         got = " ".join(t.text for t in toks)
         raise ctx.error(f"{toks[0].text}: too few fields, expected '{usage}'", toks[-1].line, got)
+    for k in range(2, len(toks)):
+        if toks[k].text == "=":
+            key = toks[k - 1]
+            raise ctx.error(f"{toks[0].text}: instance parameters (ic=, m=, tc1=, ...) are not "
+                            f"supported, expected '{usage}'", key.line, key.text)
     if len(toks) > count:
         extra = toks[count]
         hint = ""
-        if extra.text == "=" or any(t.text == "=" for t in toks[count:]):
-            hint = " (instance parameters such as ic=, m=, tc1= are not supported)"
         if extra.low in ("on", "off"):
             hint = " (initial switch state on/off is not supported)"
         raise ctx.error(f"{toks[0].text}: unexpected extra field, expected '{usage}'{hint}",
@@ -363,11 +366,6 @@ def _parse_rc(card: _Card, val: _Values, ctx: _Ctx) -> Element:
     toks = card.tokens
     kind = "resistance" if toks[0].low[0] == "r" else "capacitance"
     usage = f"{toks[0].text[0].upper()}name n1 n2 value"
-    if len(toks) > 4 and toks[4].low in ("ic", "m", "tc1", "tc2", "temp", "dtemp", "scale") \
-            or len(toks) > 3 and toks[3].text == "=":
-        bad = toks[4] if len(toks) > 4 else toks[3]
-        raise ctx.error(f"{toks[0].text}: instance parameters (ic=, m=, tc1=, ...) are not supported",
-                        bad.line, bad.text)
     _expect_fields(card, 4, usage, ctx)
     n1, n2 = _node(toks[1], ctx), _node(toks[2], ctx)
     value = val(toks[3], kind)
@@ -386,8 +384,40 @@ _UNSUPPORTED_SOURCE_FUNCS = ("ac", "sin", "exp", "sffm", "am", "trnoise", "trran
 
 @dataclass
 class _PendingPulse:
+    """PULSE values as written; missing trailing ones are filled once .tran is known."""
+
     args: list[float]
     toks: list[_Tok]
+
+
+@dataclass
+class _PendingSource:
+    cls: type
+    name: str
+    pos: str
+    neg: str
+    wave: object                  # Dc | Pwl | _PendingPulse
+    loc: SourceLoc
+
+    def finish(self, tran: Tran | None, ctx: _Ctx) -> Element:
+        wave = _finish_pulse(self.wave, tran, ctx) if isinstance(self.wave, _PendingPulse) else self.wave
+        return self.cls(self.name, self.pos, self.neg, wave, self.loc)
+
+
+@dataclass
+class _PendingSwitch:
+    name: str
+    nodes: list[str]
+    model: _Tok
+    loc: SourceLoc
+
+    def finish(self, models: Mapping[str, SwitchModel], ctx: _Ctx) -> Switch:
+        model = models.get(self.model.low)
+        if model is None:
+            known = ", ".join(sorted(models)) or "none defined"
+            raise ctx.error(f"{self.name}: unknown switch model '{self.model.text}' (models: {known})",
+                            self.model.line, self.model.text)
+        return Switch(self.name, *self.nodes, model, self.loc)
 
 
 def _source_args(toks: list[_Tok], i: int, func: str, ctx: _Ctx) -> tuple[list[_Tok], int]:
@@ -442,13 +472,12 @@ def _parse_source(card: _Card, val: _Values, ctx: _Ctx):
             i += 1
         else:
             raise ctx.error(f"{toks[0].text}: unexpected field, expected '{usage}'", tok.line, tok.text)
+    # toks[3] always sets dc or wave.  With both, the transient waveform wins (as in an ngspice
+    # .tran; the DC value only matters for ngspice's .op).
     if wave is None:
-        if dc is None:  # pragma: no cover - len(toks) >= 4 always sets one of them
-            raise ctx.error(f"{toks[0].text}: missing value", card.line, toks[0].text)
         wave = Dc(dc)
-    # With both DC and PULSE/PWL, the transient waveform wins (the DC value is only ngspice's .op value).
     cls = VSource if toks[0].low[0] == "v" else ISource
-    return cls, toks[0].low, pos, neg, wave, SourceLoc(ctx.path, card.line)
+    return _PendingSource(cls, toks[0].low, pos, neg, wave, SourceLoc(ctx.path, card.line))
 
 
 def _make_pwl(values: list[float], args: list[_Tok], head: _Tok, ctx: _Ctx) -> Pwl:
@@ -494,11 +523,11 @@ def _finish_pulse(p: _PendingPulse, tran: Tran | None, ctx: _Ctx) -> Pulse:
     return Pulse(v1, v2, td, tr, tf, pw, per)
 
 
-def _parse_switch(card: _Card, ctx: _Ctx) -> tuple:
+def _parse_switch(card: _Card, ctx: _Ctx) -> _PendingSwitch:
     toks = card.tokens
     _expect_fields(card, 6, "Sname n1 n2 cp cn MODEL", ctx)
     nodes = [_node(t, ctx) for t in toks[1:5]]
-    return toks[0].low, nodes, toks[5], SourceLoc(ctx.path, card.line)
+    return _PendingSwitch(toks[0].low, nodes, toks[5], SourceLoc(ctx.path, card.line))
 
 
 def _parse_vcvs(card: _Card, val: _Values, ctx: _Ctx) -> Vcvs:
@@ -692,9 +721,6 @@ def _check_topology(elements: list[Element], ctx: _Ctx) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- entry points
 
-_DOT_HANDLED = (".param", ".model", ".tran")
-
-
 def parse_netlist(text: str, path: str = "<string>",
                   params: Mapping[str, float | str] | None = None) -> Circuit:
     """Parse SPICE-subset netlist text into a :class:`Circuit`.
@@ -733,7 +759,7 @@ def parse_netlist(text: str, path: str = "<string>",
 
     models: dict[str, SwitchModel] = {}
     tran: Tran | None = None
-    pending: list = []          # element constructors waiting for models / .tran
+    pending: list = []          # elements; switches and sources wait for .model / .tran
     for card in cards:
         kw = card.keyword
         head = card.tokens[0]
@@ -763,26 +789,17 @@ def parse_netlist(text: str, path: str = "<string>",
         elif letter in "vi":
             pending.append(_parse_source(card, values, ctx))
         elif letter == "s":
-            pending.append(("switch", *_parse_switch(card, ctx)))
+            pending.append(_parse_switch(card, ctx))
         else:
             pending.append(_parse_vcvs(card, values, ctx))
 
     elements: list[Element] = []
     seen: dict[str, Element] = {}
     for item in pending:
-        if isinstance(item, tuple) and item[0] == "switch":
-            _, name, nodes, model_tok, loc = item
-            model = models.get(model_tok.low)
-            if model is None:
-                known = ", ".join(sorted(models)) or "none defined"
-                raise ctx.error(f"{name}: unknown switch model '{model_tok.text}' (models: {known})",
-                                model_tok.line, model_tok.text)
-            el = Switch(name, *nodes, model, loc)
-        elif isinstance(item, tuple):
-            cls, name, pos, neg, wave, loc = item
-            if isinstance(wave, _PendingPulse):
-                wave = _finish_pulse(wave, tran, ctx)
-            el = cls(name, pos, neg, wave, loc)
+        if isinstance(item, _PendingSwitch):
+            el = item.finish(models, ctx)
+        elif isinstance(item, _PendingSource):
+            el = item.finish(tran, ctx)
         else:
             el = item
         if el.name in seen:
