@@ -1,0 +1,131 @@
+"""numba kernels behind :class:`~dgcq_sim.transfer.TransferFunction`.
+
+Lookup of the staircase interval that holds an input voltage ``v``:
+``i = number of edges <= v`` (so the code changes *at* an edge), via a uniform bucket
+index over [vmin, vmax].  Bucket ``j`` stores ``lo[j] <= i <= hi[j]`` for every ``v`` that
+can map to it (bounds widened by a float-rounding margin), so a short forward scan from
+``lo[j]`` (binary search when the bucket holds many edges) gives the exact interval.
+
+Inputs are clipped to [vmin, vmax]; noisy kernels add input-referred Gaussian noise
+``sigma(v)·n`` to the clipped input and clip again (the converter saturates at the range
+ends).  Noise streams are seeded per block of :data:`~dgcq_sim.blocks.rng.BLOCK` samples,
+so results do not depend on the thread count.
+
+Kernels do not raise: they count non-finite inputs and return the count, and the Python
+wrapper turns a non-zero count into an :class:`~dgcq_sim.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from ..blocks.rng import BLOCK, block_seed
+
+_LINEAR_SCAN_MAX = 8
+
+
+@nb.njit(cache=True, inline="always")
+def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
+    """Index of the staircase interval holding ``v`` (v already clipped to the range)."""
+    j = int((v - vmin) * inv_w)
+    if j >= n_buckets:
+        j = n_buckets - 1
+    elif j < 0:
+        j = 0
+    i = lo_tab[j]
+    h = hi_tab[j]
+    if h - i <= _LINEAR_SCAN_MAX:
+        while i < h and edges[i] <= v:
+            i += 1
+        return i
+    # Many edges in one bucket (a cluster of narrow codes): binary search in [i, h].
+    while i < h:
+        m = (i + h) >> 1
+        if edges[m] <= v:
+            i = m + 1
+        else:
+            h = m
+    return i
+
+
+@nb.njit(cache=True, inline="always")
+def _sigma_at(v, grid, sigma):
+    """Piecewise-linear sigma(v) on an ascending grid; constant beyond its ends."""
+    g = grid.shape[0]
+    if v <= grid[0]:
+        return sigma[0]
+    if v >= grid[g - 1]:
+        return sigma[g - 1]
+    lo = 0
+    hi = g - 1
+    while hi - lo > 1:
+        m = (lo + hi) >> 1
+        if grid[m] <= v:
+            lo = m
+        else:
+            hi = m
+    t = (v - grid[lo]) / (grid[hi] - grid[lo])
+    return sigma[lo] + t * (sigma[hi] - sigma[lo])
+
+
+@nb.njit(cache=True, parallel=True)
+def lookup_noise_free(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, edges):
+    """out[k] = table[interval(clip(x[k]))]; returns the number of non-finite inputs."""
+    n = x.shape[0]
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    bad = np.zeros(n_blocks, dtype=np.int64)
+    for b in nb.prange(n_blocks):
+        start = b * BLOCK
+        stop = min(start + BLOCK, n)
+        nbad = 0
+        for k in range(start, stop):
+            v = x[k]
+            if not np.isfinite(v):
+                nbad += 1
+                out[k] = table[0]
+                continue
+            if v < vmin:
+                v = vmin
+            elif v > vmax:
+                v = vmax
+            out[k] = table[_interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges)]
+        bad[b] = nbad
+    return bad.sum()
+
+
+@nb.njit(cache=True, parallel=True)
+def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, edges,
+                 grid, sigma, seed):
+    """Like :func:`lookup_noise_free` with input-referred Gaussian noise sigma(v) added.
+
+    One standard normal is drawn per sample (also where sigma is 0), from a stream seeded
+    per block with ``block_seed(seed, block)``.
+    """
+    n = x.shape[0]
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    bad = np.zeros(n_blocks, dtype=np.int64)
+    for b in nb.prange(n_blocks):
+        np.random.seed(block_seed(seed, b))
+        start = b * BLOCK
+        stop = min(start + BLOCK, n)
+        nbad = 0
+        for k in range(start, stop):
+            z = np.random.standard_normal()
+            v = x[k]
+            if not np.isfinite(v):
+                nbad += 1
+                out[k] = table[0]
+                continue
+            if v < vmin:
+                v = vmin
+            elif v > vmax:
+                v = vmax
+            v = v + _sigma_at(v, grid, sigma) * z
+            if v < vmin:
+                v = vmin
+            elif v > vmax:
+                v = vmax
+            out[k] = table[_interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges)]
+        bad[b] = nbad
+    return bad.sum()

@@ -1,0 +1,393 @@
+"""TransferFunction: a quantizer's static staircase plus input-referred noise, applied fast.
+
+A TransferFunction maps input voltages to integer codes (and codes back to input
+estimates).  It is what a quantizer's characterization produces once and what the NN
+path applies millions of times per second.
+
+Conventions
+-----------
+* ``edges`` (E,) are the input voltages where the noise-free code changes; ``codes``
+  (E+1,) are the codes on the intervals ``(-inf, edges[0])``, ``[edges[0], edges[1])``,
+  ..., ``[edges[-1], +inf)``.  At ``v == edges[i]`` the code is already ``codes[i+1]``.
+  The staircase may be non-monotonic and may skip codes.
+* Clipping rule: every input is clipped to ``[vmin, vmax]`` before conversion.  With noise,
+  ``sigma(v)·n`` is added to the clipped input and the sum is clipped again (a converter
+  saturates at its range ends).  NaN or inf inputs raise :class:`InputError`.
+* Noise: input-referred, Gaussian, ``sigma(v)`` piecewise linear on ``noise_grid`` (V rms),
+  constant beyond the grid ends.  All zeros means noise-free.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..blocks.rng import seed_from_generator
+from ..errors import InputError, ModelFileError, ParameterError
+from . import _kernels
+from ._floatsearch import bisect_first_true
+
+FORMAT_VERSION = 1
+
+# Keys of the .npz archive with their expected number of dimensions.
+_ARCHIVE_KEYS = {
+    "format_version": 0, "vmin": 0, "vmax": 0, "bits": 0, "n_codes": 0,
+    "edges": 1, "codes": 1, "code_values": 1, "noise_grid": 1, "noise_sigma": 1, "meta": 0,
+}
+_MAX_BITS = 30
+
+
+def _as_1d_float(name: str, a: Any) -> np.ndarray:
+    try:
+        arr = np.array(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name} must be an array of numbers: {exc}") from None
+    if arr.ndim != 1:
+        raise ParameterError(f"{name} must be 1-D, got shape {arr.shape}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ParameterError(f"{name}[{k}] = {arr[k]} is not finite")
+    return arr
+
+
+def _as_int(name: str, x: Any) -> int:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+        raise ParameterError(f"{name} must be an integer, got {x!r}")
+    return int(x)
+
+
+def _as_float(name: str, x: Any) -> float:
+    if isinstance(x, (bool, np.bool_)):
+        raise ParameterError(f"{name} must be a number, got {x!r}")
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number, got {x!r}") from None
+    if not math.isfinite(v):
+        raise ParameterError(f"{name} must be finite, got {v}")
+    return v
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.setflags(write=False)
+    return a
+
+
+class TransferFunction:
+    """Static staircase + input-referred Gaussian noise of one quantizer.
+
+    Parameters
+    ----------
+    vmin, vmax : float
+        Full-scale input range, V (``vmax > vmin``).
+    bits : int
+        Output word width; codes are ``0 .. n_codes-1`` with ``n_codes <= 2**bits``.
+    edges : array (E,)
+        Strictly ascending input voltages (V) inside ``[vmin, vmax]`` where the noise-free
+        code changes.
+    codes : int array (E+1,)
+        Code on each interval (below ``edges[0]``, between edges, from ``edges[-1]`` up).
+    code_values : array (n_codes,), optional
+        Input estimate per code, V.  Default: ideal bin centre
+        ``vmin + (c + 0.5)·(vmax - vmin)/n_codes``.
+    n_codes : int, optional
+        Number of codes; default ``len(code_values)`` if given, else ``2**bits``.
+    noise_grid, noise_sigma : arrays (G,), optional
+        Input-referred noise sigma (V rms, >= 0) at the ascending grid voltages (V);
+        piecewise linear in between, constant beyond.  Default: noise-free.
+    meta : dict, optional
+        JSON-serializable provenance (netlist, parameters, seed, date, ...).
+    """
+
+    def __init__(self, vmin: float, vmax: float, bits: int, edges, codes, *,
+                 code_values=None, n_codes: int | None = None, noise_grid=None,
+                 noise_sigma=None, meta: dict | None = None):
+        vmin = _as_float("vmin", vmin)
+        vmax = _as_float("vmax", vmax)
+        if not vmax > vmin:
+            raise ParameterError(f"vmax ({vmax} V) must be greater than vmin ({vmin} V)")
+        bits = _as_int("bits", bits)
+        if not 1 <= bits <= _MAX_BITS:
+            raise ParameterError(f"bits = {bits} outside 1..{_MAX_BITS}")
+        if code_values is not None:
+            code_values = _as_1d_float("code_values", code_values)
+        if n_codes is None:
+            n_codes = len(code_values) if code_values is not None else 2 ** bits
+        n_codes = _as_int("n_codes", n_codes)
+        if not 1 <= n_codes <= 2 ** bits:
+            raise ParameterError(f"n_codes = {n_codes} outside 1..2**bits = {2 ** bits}")
+        fs = vmax - vmin
+        if code_values is None:
+            code_values = vmin + (np.arange(n_codes) + 0.5) * (fs / n_codes)
+        elif code_values.shape != (n_codes,):
+            raise ParameterError(f"code_values has shape {code_values.shape}, "
+                                 f"expected ({n_codes},)")
+
+        edges = _as_1d_float("edges", edges)
+        if edges.size:
+            if edges[0] < vmin or edges[-1] > vmax:
+                raise ParameterError(f"edges must lie in [vmin, vmax] = [{vmin}, {vmax}] V, "
+                                     f"got {edges[0]} .. {edges[-1]}")
+            steps = np.diff(edges)
+            if (steps <= 0).any():
+                k = int(np.flatnonzero(steps <= 0)[0])
+                raise ParameterError(f"edges must be strictly ascending: edges[{k}] = "
+                                     f"{edges[k]} >= edges[{k + 1}] = {edges[k + 1]}")
+        codes_arr = np.asarray(codes)
+        if codes_arr.ndim != 1 or codes_arr.shape[0] != edges.shape[0] + 1:
+            raise ParameterError(f"codes has shape {codes_arr.shape}, expected "
+                                 f"({edges.shape[0] + 1},) = (len(edges)+1,)")
+        if not np.issubdtype(codes_arr.dtype, np.integer):
+            raise ParameterError(f"codes must be integers, got dtype {codes_arr.dtype}")
+        codes_arr = codes_arr.astype(np.int64)
+        out = (codes_arr < 0) | (codes_arr >= n_codes)
+        if out.any():
+            k = int(np.flatnonzero(out)[0])
+            raise ParameterError(f"codes[{k}] = {codes_arr[k]} outside 0..{n_codes - 1}")
+
+        if noise_grid is None and noise_sigma is None:
+            noise_grid = np.array([vmin, vmax])
+            noise_sigma = np.zeros(2)
+        elif noise_grid is None or noise_sigma is None:
+            raise ParameterError("noise_grid and noise_sigma must be given together")
+        noise_grid = _as_1d_float("noise_grid", noise_grid)
+        noise_sigma = _as_1d_float("noise_sigma", noise_sigma)
+        if noise_grid.size == 0 or noise_grid.shape != noise_sigma.shape:
+            raise ParameterError(f"noise_grid {noise_grid.shape} and noise_sigma "
+                                 f"{noise_sigma.shape} must have the same non-zero length")
+        if (np.diff(noise_grid) <= 0).any():
+            raise ParameterError("noise_grid must be strictly ascending")
+        if (noise_sigma < 0).any():
+            k = int(np.flatnonzero(noise_sigma < 0)[0])
+            raise ParameterError(f"noise_sigma[{k}] = {noise_sigma[k]} V is negative")
+
+        meta = {} if meta is None else meta
+        if not isinstance(meta, dict):
+            raise ParameterError(f"meta must be a dict, got {type(meta).__name__}")
+        try:
+            meta_json = json.dumps(meta, sort_keys=True)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"meta is not JSON-serializable: {exc}") from None
+
+        self.vmin = vmin
+        self.vmax = vmax
+        self.bits = bits
+        self.n_codes = n_codes
+        self.edges = _readonly(edges)
+        self.codes = _readonly(codes_arr)
+        self.code_values = _readonly(code_values)
+        self.noise_grid = _readonly(noise_grid)
+        self.noise_sigma = _readonly(noise_sigma)
+        self.meta = json.loads(meta_json)
+        self._interval_values = _readonly(self.code_values[self.codes])
+        self._build_index()
+
+    # ------------------------------------------------------------------ lookup index
+    def _build_index(self) -> None:
+        """Uniform bucket index over [vmin, vmax] bounding the interval of every input."""
+        n_edges = self.edges.shape[0]
+        n_buckets = 64
+        while n_buckets < 4 * (n_edges + 1) and n_buckets < 2 ** 22:
+            n_buckets *= 2
+        fs = self.vmax - self.vmin
+        # Float rounding of (v - vmin)·inv_w can put v one bucket off near a boundary;
+        # widening each bucket's bounds by this margin keeps lo <= interval <= hi.
+        margin = 64.0 * np.finfo(np.float64).eps * (abs(self.vmin) + abs(self.vmax) + fs)
+        left = self.vmin + np.arange(n_buckets + 1) * (fs / n_buckets)
+        self._n_buckets = n_buckets
+        self._inv_w = n_buckets / fs
+        self._lo = _readonly(np.searchsorted(self.edges, left[:-1] - margin, "right")
+                             .astype(np.int64))
+        self._hi = _readonly(np.searchsorted(self.edges, left[1:] + margin, "right")
+                             .astype(np.int64))
+        self._noise_free = not bool((self.noise_sigma > 0).any())
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def full_scale(self) -> float:
+        """Input range ``vmax - vmin``, V."""
+        return self.vmax - self.vmin
+
+    @property
+    def lsb(self) -> float:
+        """Ideal code width ``(vmax - vmin) / n_codes``, V."""
+        return (self.vmax - self.vmin) / self.n_codes
+
+    @property
+    def is_noise_free(self) -> bool:
+        """True when sigma is zero everywhere."""
+        return self._noise_free
+
+    def sigma(self, v) -> np.ndarray:
+        """Input-referred noise sigma (V rms) at input voltages ``v`` (V)."""
+        return np.interp(np.asarray(v, dtype=np.float64), self.noise_grid, self.noise_sigma)
+
+    def with_noise(self, noise_grid, noise_sigma, meta: dict | None = None) -> "TransferFunction":
+        """A copy with another noise model (grid in V, sigma in V rms)."""
+        return TransferFunction(self.vmin, self.vmax, self.bits, self.edges, self.codes,
+                                code_values=self.code_values, n_codes=self.n_codes,
+                                noise_grid=noise_grid, noise_sigma=noise_sigma,
+                                meta=self.meta if meta is None else meta)
+
+    def without_noise(self) -> "TransferFunction":
+        """A noise-free copy (same staircase and code values)."""
+        return self.with_noise([self.vmin, self.vmax], [0.0, 0.0])
+
+    # ------------------------------------------------------------------ conversion
+    @staticmethod
+    def _input(v) -> np.ndarray:
+        try:
+            x = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"input voltages must be numeric: {exc}") from None
+        return x
+
+    def _run(self, v, rng, table: np.ndarray) -> np.ndarray:
+        x = self._input(v)
+        flat = np.ascontiguousarray(x.reshape(-1))
+        out = np.empty(flat.shape[0], dtype=table.dtype)
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise InputError(f"rng must be a numpy.random.Generator or None, "
+                             f"got {type(rng).__name__}")
+        args = (flat, table, out, self.vmin, self.vmax, self._inv_w, self._n_buckets,
+                self._lo, self._hi, self.edges)
+        if rng is None:
+            n_bad = _kernels.lookup_noise_free(*args)
+        else:
+            seed = seed_from_generator(rng)  # always one draw, noisy model or not
+            if self._noise_free:
+                n_bad = _kernels.lookup_noise_free(*args)
+            else:
+                n_bad = _kernels.lookup_noisy(*args, self.noise_grid, self.noise_sigma, seed)
+        if n_bad:
+            k = int(np.flatnonzero(~np.isfinite(flat))[0])
+            raise InputError(f"{n_bad} input voltage(s) are NaN or inf "
+                             f"(first at flat index {k}: {flat[k]})")
+        return out.reshape(x.shape)
+
+    def convert(self, v, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Codes (int64, same shape as ``v``) for input voltages ``v`` (V).
+
+        Inputs are clipped to [vmin, vmax].  ``rng=None`` gives the noise-free staircase;
+        with a Generator, input-referred noise sigma(v) is added (one seed is drawn from
+        ``rng``; results do not depend on the thread count).  NaN/inf -> InputError.
+        """
+        return self._run(v, rng, self.codes)
+
+    def to_voltage(self, codes) -> np.ndarray:
+        """Input estimates (float64, V) for integer ``codes`` in ``0 .. n_codes-1``."""
+        c = np.asarray(codes)
+        if c.dtype == object or not (np.issubdtype(c.dtype, np.integer)):
+            raise InputError(f"codes must be an integer array, got dtype {c.dtype}")
+        if c.size:
+            lo, hi = int(c.min()), int(c.max())
+            if lo < 0 or hi >= self.n_codes:
+                bad = lo if lo < 0 else hi
+                raise InputError(f"code {bad} outside 0..{self.n_codes - 1}")
+        return np.take(self.code_values, c.astype(np.int64, copy=False))
+
+    def apply(self, v, rng: np.random.Generator | None = None) -> np.ndarray:
+        """``to_voltage(convert(v, rng))`` fused in one kernel: quantized input estimates, V."""
+        return self._run(v, rng, self._interval_values)
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def ideal(cls, bits: int, vmin: float = 0.0, vmax: float = 1.0) -> "TransferFunction":
+        """Uniform quantizer ``code = floor((v - vmin) / (vmax - vmin) * 2**bits)``.
+
+        Evaluated in float64 on the clipped input and clipped to ``0 .. 2**bits - 1``.
+        The edges are the exact float64 transition points of that expression, so
+        :meth:`convert` reproduces it bit for bit.
+        """
+        bits = _as_int("bits", bits)
+        if not 1 <= bits <= 24:
+            raise ParameterError(f"ideal bits = {bits} outside 1..24")
+        vmin = _as_float("vmin", vmin)
+        vmax = _as_float("vmax", vmax)
+        if not vmax > vmin:
+            raise ParameterError(f"vmax ({vmax} V) must be greater than vmin ({vmin} V)")
+        n = 2 ** bits
+        fs = vmax - vmin
+        k = np.arange(1, n, dtype=np.float64)
+
+        def level(v):
+            return np.floor((v - vmin) / fs * n)
+
+        # Smallest float64 e with level(e) >= k (level is monotone in v): bracket each
+        # transition by half an LSB on either side, then bisect to adjacent floats.
+        lo = np.maximum(vmin + (k - 0.5) * (fs / n), vmin)
+        hi = np.minimum(vmin + (k + 0.5) * (fs / n), vmax)
+        if (level(lo) >= k).any() or (level(hi) < k).any():   # impossible for bits <= 24
+            raise ParameterError(f"cannot bracket the ideal transitions for bits={bits}, "
+                                 f"range [{vmin}, {vmax}] V")
+        _, e = bisect_first_true(lo, hi, lambda x, idx: level(x) >= k[idx])
+        e = np.clip(e, vmin, vmax)
+        return cls(vmin, vmax, bits, e, np.arange(n, dtype=np.int64),
+                   meta={"kind": "ideal", "bits": bits, "vmin": vmin, "vmax": vmax})
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path) -> None:
+        """Write the transfer function to an ``.npz`` archive (no pickled objects)."""
+        np.savez(Path(path), format_version=np.int64(FORMAT_VERSION),
+                 vmin=np.float64(self.vmin), vmax=np.float64(self.vmax),
+                 bits=np.int64(self.bits), n_codes=np.int64(self.n_codes),
+                 edges=self.edges, codes=self.codes, code_values=self.code_values,
+                 noise_grid=self.noise_grid, noise_sigma=self.noise_sigma,
+                 meta=np.array(json.dumps(self.meta, sort_keys=True)))
+
+    @classmethod
+    def load(cls, path) -> "TransferFunction":
+        """Read an archive written by :meth:`save`; bad content -> ModelFileError."""
+        path = Path(path)
+        try:
+            z = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise ModelFileError(f"{path}: no such file") from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise ModelFileError(f"{path}: not a readable .npz archive ({exc})") from None
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise ModelFileError(f"{path}: a single .npy array, not a .npz archive")
+        try:
+            with z:
+                data = {key: z[key] for key in z.files}
+        except (OSError, ValueError, EOFError) as exc:
+            raise ModelFileError(f"{path}: corrupt .npz archive ({exc})") from None
+        for key, ndim in _ARCHIVE_KEYS.items():
+            if key not in data:
+                raise ModelFileError(f"{path}: missing key {key!r}")
+            if data[key].ndim != ndim:
+                raise ModelFileError(f"{path}: key {key!r} has shape {data[key].shape}, "
+                                     f"expected {ndim}-D")
+        version = int(data["format_version"])
+        if version != FORMAT_VERSION:
+            raise ModelFileError(f"{path}: key 'format_version' = {version}, "
+                                 f"this version reads {FORMAT_VERSION}")
+        n_edges = data["edges"].shape[0]
+        n_codes = int(data["n_codes"])
+        expect = {"codes": (n_edges + 1,), "code_values": (n_codes,),
+                  "noise_sigma": data["noise_grid"].shape}
+        for key, shape in expect.items():
+            if data[key].shape != shape:
+                raise ModelFileError(f"{path}: key {key!r} has shape {data[key].shape}, "
+                                     f"expected {shape}")
+        try:
+            meta = json.loads(str(data["meta"]))
+            return cls(float(data["vmin"]), float(data["vmax"]), int(data["bits"]),
+                       data["edges"], data["codes"], code_values=data["code_values"],
+                       n_codes=n_codes, noise_grid=data["noise_grid"],
+                       noise_sigma=data["noise_sigma"], meta=meta)
+        except (ParameterError, ValueError, TypeError) as exc:
+            raise ModelFileError(f"{path}: invalid content: {exc}") from None
+
+    # ------------------------------------------------------------------ misc
+    def __repr__(self) -> str:
+        noise = "noise-free" if self._noise_free else \
+            f"sigma {self.noise_sigma.min():.3g}..{self.noise_sigma.max():.3g} V"
+        return (f"TransferFunction(bits={self.bits}, n_codes={self.n_codes}, "
+                f"range=[{self.vmin:g}, {self.vmax:g}] V, {self.edges.shape[0]} edges, {noise})")
