@@ -1,0 +1,265 @@
+"""Run ngspice in batch mode and read node voltages at chosen times.
+
+How it runs ngspice (and why not ``spicelib``'s simulator class): the netlist goes to a
+temporary directory and ``ngspice -b -n -o LOG -r RAW`` runs on it; the binary raw file is
+read with ``spicelib.RawRead``.  ``spicelib.simulators.ngspice_simulator.NGspiceSimulator``
+was tried first and works, but it always adds ``-D ngbehavior=kiltpsa`` (PSpice, LTspice and
+KiCad compatibility for the whole netlist, which changes how ngspice reads cards); switching
+that off means changing a class attribute that every other spicelib user in the process
+shares; it does not pass ``-n``, so a user's ``.spiceinit`` could change our options; and it
+looks for the executable only once, at import.  Calling ngspice ourselves is a few lines
+and keeps standard SPICE semantics.
+
+Accuracy (see :data:`DEFAULT_OPTIONS`): ``reltol=1e-6 abstol=1e-15 vntol=1e-9`` and a step
+bound ``tmax`` (default ``tstop/20000``).  ngspice hits every PULSE/PWL breakpoint exactly, so
+the comparison times of :func:`flat_end_times` (the end of each flat part of the sources) are
+ngspice time points; other times are interpolated linearly between points at most ``tmax``
+apart.  A switch flips at the first time point past its threshold, so its flip time is off by
+at most one step (<= ``tmax``); the state at a flat end depends on that only through the
+settling left at the flip, which the netlists keep small except in the settling circuit
+(where 2 ps moves the result by < 10 uV).  Forcing extra breakpoints at the switch
+crossings with a flat PWL source was tried and dropped: ngspice-39 then skips later
+breakpoints of the same PWL (its PWL breakpoint chain breaks when one point is stepped over),
+so fewer, not more, times were hit exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..errors import InputError, SpiceError
+from ..netlist.circuit import Circuit, Dc, ISource, Pulse, Pwl, Tran, VSource, Waveform
+from .export import to_spice
+
+__all__ = ["DEFAULT_OPTIONS", "NgspiceTraces", "NgspiceResult", "ngspice_executable",
+           "run_netlist", "ngspice_tran", "waveform_breakpoints", "waveform_value",
+           "flat_end_times"]
+
+#: ``.options`` used for cross-validation.  Gear (BDF2) agreed with the closed forms of the
+#: RC and charge-sharing circuits better than trapezoidal integration, which rings after the
+#: switch edges (measured in tests/spice/test_runner.py).
+DEFAULT_OPTIONS = "reltol=1e-6 abstol=1e-15 vntol=1e-9 method=gear"
+
+
+def ngspice_executable() -> str:
+    """Path of the ``ngspice`` binary (``$DGCQ_NGSPICE`` or the one on ``PATH``)."""
+    exe = os.environ.get("DGCQ_NGSPICE") or shutil.which("ngspice")
+    if not exe:
+        raise SpiceError("ngspice is not installed (no 'ngspice' on PATH): install it, e.g. "
+                         "'apt-get install ngspice', or set DGCQ_NGSPICE to its path")
+    return exe
+
+
+@dataclass(frozen=True)
+class NgspiceTraces:
+    """Everything ngspice wrote: its time points ``t`` (s) and ``v[node]`` (V) at them."""
+
+    t: np.ndarray
+    v: Mapping[str, np.ndarray]
+    log: str
+
+    def at(self, times: Sequence[float], nodes: Sequence[str] | None = None) -> dict:
+        """Node voltages linearly interpolated at ``times`` (s), ``{node: (len(times),)}``."""
+        times = np.asarray(times, dtype=float)
+        lo, hi = self.t[0], self.t[-1]
+        bad = times[(times < lo - 1e-18) | (times > hi + 1e-18)]
+        if bad.size:
+            raise InputError(f"time {bad[0]!r} s lies outside ngspice's run [{lo}, {hi}] s")
+        names = list(self.v) if nodes is None else [n.lower() for n in nodes]
+        missing = [n for n in names if n not in self.v]
+        if missing:
+            raise InputError(f"ngspice wrote no voltage for node(s) {missing}; "
+                             f"nodes are {sorted(self.v)}")
+        return {n: np.interp(times, self.t, self.v[n]) for n in names}
+
+
+@dataclass(frozen=True)
+class NgspiceResult:
+    """Node voltages at requested times: ``t`` (T,) in s, ``v[node]`` (T,) in V."""
+
+    t: np.ndarray
+    v: Mapping[str, np.ndarray]
+    traces: NgspiceTraces
+
+
+def _error_lines(text: str) -> str:
+    keep = [ln.strip() for ln in text.splitlines()
+            if any(k in ln.lower() for k in ("error", "unable", "unknown", "can't", "cannot",
+                                               "warning", "interrupted", "singular",
+                                               "too small", "aborted", "line"))]
+    return "\n".join(keep[:20]) or text.strip()[-2000:]
+
+
+def run_netlist(text: str, *, timeout: float = 120.0) -> NgspiceTraces:
+    """Run ngspice in batch mode on a netlist ``text`` with one ``.tran`` analysis.
+
+    Works in a fresh temporary directory (nothing is written elsewhere).  Raises
+    :class:`~dgcq_sim.errors.SpiceError` when ngspice is missing, fails (the message carries
+    ngspice's own error lines), times out (``timeout`` in s) or writes no transient data.
+    """
+    exe = ngspice_executable()
+    from spicelib import RawRead  # a test dependency; imported only when ngspice runs
+
+    with tempfile.TemporaryDirectory(prefix="dgcq_ngspice_") as tmp:
+        cir, raw, log = (Path(tmp) / n for n in ("circuit.cir", "circuit.raw", "circuit.log"))
+        cir.write_text(text)
+        cmd = [exe, "-b", "-n", "-o", str(log), "-r", str(raw), str(cir)]
+        try:
+            proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise SpiceError(f"ngspice did not finish within {timeout} s") from exc
+        except OSError as exc:
+            raise SpiceError(f"cannot run ngspice at {exe!r}: {exc}") from exc
+        logtext = (log.read_text(errors="replace") if log.exists() else "")
+        output = "\n".join(s for s in (proc.stdout, proc.stderr, logtext) if s)
+        failed = proc.returncode != 0 or "error" in output.lower()
+        if failed or not raw.exists() or raw.stat().st_size == 0:
+            raise SpiceError(f"ngspice failed (exit code {proc.returncode}):\n"
+                             f"{_error_lines(output)}")
+        rr = RawRead(str(raw), dialect="ngspice", verbose=False)
+        names = rr.get_trace_names()
+        if "time" not in names:
+            raise SpiceError(f"ngspice wrote no transient analysis (traces: {names})")
+        t = np.asarray(rr.get_trace("time").get_wave(), dtype=float)
+        v = {}
+        for name in names:
+            low = name.lower()
+            if low.startswith("v(") and low.endswith(")"):
+                v[low[2:-1]] = np.asarray(rr.get_trace(name).get_wave(), dtype=float)
+    return NgspiceTraces(t=np.abs(t), v=v, log=output)
+
+
+# --------------------------------------------------------------------------- waveforms
+
+def waveform_breakpoints(wave: Waveform, tstop: float) -> np.ndarray:
+    """Sorted times (s) in [0, tstop] where ``wave`` changes slope (ngspice semantics)."""
+    if isinstance(wave, Dc):
+        pts: list[float] = []
+    elif isinstance(wave, Pwl):
+        pts = list(wave.times)
+    elif isinstance(wave, Pulse):
+        per = wave.per if wave.per > 0 else math.inf
+        pts = []
+        k = 0
+        while True:
+            start = wave.td + k * per
+            if start > tstop:
+                break
+            pts += [start, start + wave.tr, start + wave.tr + wave.pw,
+                    start + wave.tr + wave.pw + wave.tf]
+            k += 1
+            if per == math.inf:
+                break
+    else:
+        raise InputError(f"unknown waveform {wave!r}")
+    arr = np.unique(np.asarray([p for p in pts if 0.0 <= p <= tstop], dtype=float))
+    return arr
+
+
+def waveform_value(wave: Waveform, t: np.ndarray | float) -> np.ndarray:
+    """Value of ``wave`` at times ``t`` (s), as ngspice evaluates it."""
+    t = np.asarray(t, dtype=float)
+    if isinstance(wave, Dc):
+        return np.full_like(t, wave.value)
+    if isinstance(wave, Pwl):
+        return np.interp(t, np.asarray(wave.times), np.asarray(wave.values))
+    if isinstance(wave, Pulse):
+        tl = t - wave.td
+        if wave.per > 0:
+            tl = np.where(tl > 0, np.mod(tl, wave.per), tl)
+        knots = [0.0, wave.tr, wave.tr + wave.pw, wave.tr + wave.pw + wave.tf]
+        vals = [wave.v1, wave.v2, wave.v2, wave.v1]
+        return np.where(tl <= 0, wave.v1, np.interp(tl, knots, vals))
+    raise InputError(f"unknown waveform {wave!r}")
+
+
+def flat_end_times(circuit: Circuit, *, overrides: Mapping[str, Waveform] | None = None,
+                   tstop: float | None = None) -> np.ndarray:
+    """Times (s) at which every flat stretch of the sources ends, plus 0 and ``tstop``.
+
+    These are the phase ends just before each edge: the state there does not depend on
+    when exactly a switch flipped inside a ramp, so they are where engine and ngspice are
+    compared.  A breakpoint counts when some source is flat just before it and not just
+    after (a ramp starts there).
+    """
+    tstop = _tstop(circuit, tstop)
+    ov = {k.lower(): w for k, w in (overrides or {}).items()}
+    out = {0.0, tstop}
+    for el in circuit.elements:
+        if not isinstance(el, (VSource, ISource)):
+            continue
+        wave = ov.get(el.name, el.wave)
+        bps = waveform_breakpoints(wave, tstop)
+        for b in bps:
+            span = max(tstop * 1e-9, 1e-18)
+            before, at, after = waveform_value(wave, [b - span, b, b + span])
+            if abs(at - before) < 1e-12 * max(1.0, abs(at)) and abs(after - at) > 0:
+                out.add(float(b))
+    return np.array(sorted(out))
+
+
+def _tstop(circuit: Circuit, tstop: float | None) -> float:
+    if tstop is None:
+        if circuit.tran is None:
+            raise InputError(f"circuit {circuit.title!r} has no .tran card; pass tstop")
+        tstop = circuit.tran.tstop
+    if not (math.isfinite(tstop) and tstop > 0):
+        raise InputError(f"tstop must be a positive number of seconds, got {tstop!r}")
+    return float(tstop)
+
+
+def ngspice_tran(circuit: Circuit, times: Sequence[float], *, nodes: Sequence[str] | None = None,
+                 overrides: Mapping[str, Waveform] | None = None, tstop: float | None = None,
+                 tmax: float | None = None, options: str = DEFAULT_OPTIONS,
+                 timeout: float = 120.0) -> NgspiceResult:
+    """Transient simulation of ``circuit`` in ngspice, node voltages at ``times``.
+
+    Parameters
+    ----------
+    circuit:
+        Parsed circuit; its ``.tran`` card gives ``tstop`` unless ``tstop`` is passed (s).
+    times:
+        Times (s) in [0, tstop] to report.  Source breakpoints (e.g. :func:`flat_end_times`)
+        are ngspice time points; other times are interpolated between points <= ``tmax``
+        apart.
+    nodes:
+        Node names to report (default: every node of the circuit).
+    overrides:
+        ``{source: waveform}`` replacing source waveforms (see :func:`to_spice`).
+    tmax:
+        Largest ngspice time step (s); default ``tstop / 20000``.
+    options:
+        Text of the ``.options`` card.
+    timeout:
+        Wall-clock limit for ngspice (s).
+
+    Returns
+    -------
+    NgspiceResult with ``v[node]`` of shape ``(len(times),)``.
+    """
+    tstop = _tstop(circuit, tstop)
+    times = np.asarray(times, dtype=float).ravel()
+    if times.size == 0 or not np.all(np.isfinite(times)):
+        raise InputError("times must be a non-empty array of finite seconds")
+    if times.min() < 0 or times.max() > tstop * (1 + 1e-12):
+        raise InputError(f"times must lie in [0, {tstop}] s, got [{times.min()}, {times.max()}]")
+    if tmax is None:
+        tmax = tstop / 20000.0
+    if not (math.isfinite(tmax) and tmax > 0):
+        raise InputError(f"tmax must be a positive number of seconds, got {tmax!r}")
+    extra = [f".options {options}"]
+    tran = Tran(tstep=min(tmax, tstop / 1000.0), tstop=tstop, tstart=0.0, tmax=tmax)
+    text = to_spice(circuit, overrides=overrides, tran=tran, extra_cards=extra)
+    traces = run_netlist(text, timeout=timeout)
+    want = (list(circuit.nodes) or None) if nodes is None else [n.lower() for n in nodes]
+    return NgspiceResult(t=times, v=traces.at(times, want), traces=traces)
