@@ -209,6 +209,8 @@ class Expression:
             value = self._eval(self.tree, env)
         except NetlistError:
             raise
+        except RecursionError:
+            raise NetlistError("expression is nested too deeply", token=self.text[:40]) from None
         except ZeroDivisionError:
             raise NetlistError(f"division by zero in expression '{self.text}'",
                                token=self.text) from None
@@ -255,9 +257,12 @@ def parse_expression(text: str) -> Expression:
 
     Raises NetlistError (without location) for a syntax error, naming the expression.
     """
-    tree = _Parser(text).parse()
-    found: set[str] = set()
-    _names(tree, found)
+    try:
+        tree = _Parser(text).parse()
+        found: set[str] = set()
+        _names(tree, found)
+    except RecursionError:
+        raise NetlistError("expression is nested too deeply", token=text.strip()[:40]) from None
     return Expression(text.strip(), tree, frozenset(found))
 
 

@@ -31,6 +31,7 @@ SWITCH_DEFAULTS = {"ron": 1.0, "roff": 1e12, "vt": 0.0, "vh": 0.0}
 SUPPORTED_CARDS = (".param", ".model", ".tran", ".end", ".control ... .endc")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)")
+_TITLE_LIKE_CARD = re.compile(r"([rcvise]\w*(\s+\S+){3,}|\.\w+.*)\Z", re.IGNORECASE)
 _INLINE_COMMENT = re.compile(r";|(?:^|(?<=\s))\$")
 
 
@@ -279,7 +280,11 @@ def _resolve_params(defs: dict[str, _ParamDef], ctx: _Ctx) -> dict[str, float]:
         on_stack.discard(name)
 
     for name in defs:
-        visit(name)
+        try:
+            visit(name)
+        except RecursionError:
+            d = defs[name]
+            raise fail(d, f"parameter dependencies of '{name}' are nested too deeply", name) from None
     return {name: resolved[name] for name in defs}
 
 
@@ -808,9 +813,15 @@ def parse_netlist(text: str, path: str = "<string>",
         seen[el.name] = el
         elements.append(el)
 
-    if not elements:
-        raise NetlistError("netlist has no elements", ctx.path)
-    nodes = _check_topology(elements, ctx)
+    try:
+        if not elements:
+            raise NetlistError("netlist has no elements", ctx.path)
+        nodes = _check_topology(elements, ctx)
+    except NetlistError as err:
+        if _TITLE_LIKE_CARD.match(title):
+            raise NetlistError(f"{err.reason} [note: line 1 is always the title, so '{title}' was "
+                               "not read as a card]", err.path, err.line, err.token) from None
+        raise
     return Circuit(title=title, elements=tuple(elements), params=dict(values.params),
                    models=dict(models), tran=tran, path=ctx.path, nodes=nodes)
 

@@ -229,3 +229,21 @@ def test_load_netlist_reports_the_path_it_was_given(tmp_path):
 def test_parse_netlist_rejects_non_text():
     with pytest.raises(InputError, match="must be str"):
         parse_netlist(b"t\nR1 a 0 1\n")  # type: ignore[arg-type]
+
+
+def test_forgotten_title_gets_a_hint():
+    err = expect_error("R1 a 0 1k\nV1 a 0 1\n", 2, "a", "node 'a' is dangling")
+    assert "line 1 is always the title, so 'R1 a 0 1k' was not read as a card" in str(err)
+
+
+def test_deep_nesting_is_an_error_not_a_recursion_traceback():
+    deep = "(" * 5000 + "1" + ")" * 5000
+    expect_error(f"t\n{OK}.param a={{{deep}}}\n", 4, None, "nested too deeply")
+    chain = "\n".join(f".param p{k}={{p{k + 1}+1}}" for k in range(5000)) + "\n.param p5000=0\n"
+    expect_error(f"t\n{OK}{chain}", 4, "p0", "nested too deeply")
+
+
+def test_override_referring_to_itself_is_circular():
+    from dgcq_sim.errors import ParameterError
+    with pytest.raises(ParameterError, match="circular parameter definition: g -> g"):
+        parse_netlist(f"t\n.param g=2\n{OK}", params={"g": "{g*2}"})

@@ -187,3 +187,8 @@ def test_pulse_defaults_match_ngspice(tmp_path):
     for t, va, vb in rows:
         assert va == pytest.approx(pulse_value(c.element("v1").wave, t), abs=1e-9)
         assert vb == pytest.approx(pulse_value(c.element("v2").wave, t), abs=1e-9)
+
+
+def test_windows_line_endings_and_tabs():
+    c = parse_netlist("t\r\nV1\ta\t0\t1\r\nR1 a 0\r\n+ 2k\r\n")
+    assert c.element("r1").r == 2e3 and c.element("r1").loc.line == 3
