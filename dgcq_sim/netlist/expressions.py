@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Mapping
 
 from ..errors import NetlistError
@@ -252,6 +253,7 @@ class Expression:
         return float(fn(*(self._eval(arg, env) for arg in node[2])))
 
 
+@lru_cache(maxsize=8192)   # netlists repeat the same {expr} many times; Expression is immutable
 def parse_expression(text: str) -> Expression:
     """Parse ``text`` (without braces) into an :class:`Expression`.
 
