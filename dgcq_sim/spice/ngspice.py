@@ -37,12 +37,12 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError, SpiceError
-from ..netlist.circuit import Circuit, Dc, ISource, Pulse, Pwl, Tran, VSource, Waveform
+from ..netlist.circuit import GROUND, Circuit, Dc, ISource, Pulse, Pwl, Tran, VSource, Waveform
 from .export import to_spice
 
 __all__ = ["DEFAULT_OPTIONS", "NgspiceTraces", "NgspiceResult", "ngspice_executable",
            "run_netlist", "ngspice_tran", "waveform_breakpoints", "waveform_value",
-           "flat_end_times"]
+           "flat_end_times", "flat_mid_times", "source_driven_nodes"]
 
 #: ``.options`` used for cross-validation.  Gear (BDF2) agreed with the closed forms of the
 #: RC and charge-sharing circuits better than trapezoidal integration, which rings after the
@@ -205,7 +205,54 @@ def flat_end_times(circuit: Circuit, *, overrides: Mapping[str, Waveform] | None
             before, at, after = waveform_value(wave, [b - span, b, b + span])
             if abs(at - before) < 1e-12 * max(1.0, abs(at)) and abs(after - at) > 0:
                 out.add(float(b))
-    return np.array(sorted(out))
+    # two sources' breakpoints that differ only by rounding (e.g. 14.3n + 1.48n and
+    # 15.1n + 0.68n) are one time: keep the first of each cluster
+    merged: list[float] = []
+    for t in sorted(out):
+        if not merged or t - merged[-1] > 1e-12 * tstop:
+            merged.append(t)
+    merged[-1] = tstop
+    return np.array(merged)
+
+
+def flat_mid_times(circuit: Circuit, *, overrides: Mapping[str, Waveform] | None = None,
+                   tstop: float | None = None) -> np.ndarray:
+    """Midpoints (s) of the stretches between source breakpoints where every source is flat.
+
+    Source-driven nodes (clocks, bit controls) are compared here rather than at
+    :func:`flat_end_times`: ngspice-39 occasionally steps over a PULSE corner (it missed
+    e.g. the falling edges of a fast clock once a slower clock's breakpoints interleave),
+    and a linear interpolation across a missed corner is off by up to slope * tmax / 4;
+    in the middle of a flat stretch both neighbouring ngspice points lie on the flat part.
+    """
+    tstop = _tstop(circuit, tstop)
+    ov = {k.lower(): w for k, w in (overrides or {}).items()}
+    waves = [ov.get(el.name, el.wave) for el in circuit.elements
+             if isinstance(el, (VSource, ISource))]
+    cuts = np.unique(np.concatenate([[0.0, tstop]] + [waveform_breakpoints(w, tstop)
+                                                      for w in waves]))
+    out = []
+    for t0, t1 in zip(cuts[:-1], cuts[1:]):
+        if t1 - t0 <= 1e-12 * tstop:
+            continue
+        q = [t0 + 0.25 * (t1 - t0), t0 + 0.75 * (t1 - t0)]
+        if all(np.ptp(waveform_value(w, q)) == 0.0 for w in waves):
+            out.append(0.5 * (t0 + t1))
+    return np.array(out)
+
+
+def source_driven_nodes(circuit: Circuit) -> frozenset[str]:
+    """Nodes whose voltage a chain of V sources fixes against ground (clocks, controls)."""
+    known = {GROUND}
+    changed = True
+    while changed:
+        changed = False
+        for el in circuit.of_type(VSource):
+            for a, b in ((el.pos, el.neg), (el.neg, el.pos)):
+                if b in known and a not in known:
+                    known.add(a)
+                    changed = True
+    return frozenset(known - {GROUND})
 
 
 def _tstop(circuit: Circuit, tstop: float | None) -> float:
