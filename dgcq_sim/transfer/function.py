@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -330,6 +330,88 @@ class TransferFunction:
         e = np.clip(e, vmin, vmax)
         return cls(vmin, vmax, bits, e, np.arange(n, dtype=np.int64),
                    meta={"kind": "ideal", "bits": bits, "vmin": vmin, "vmax": vmax})
+
+    @classmethod
+    def from_converter(cls, convert_noise_free: Callable[[np.ndarray], np.ndarray],
+                       vmin: float, vmax: float, bits: int, *, code_values=None,
+                       convert_noisy: Callable[[np.ndarray, np.random.Generator], np.ndarray]
+                       | None = None, rng: np.random.Generator | None = None,
+                       points_per_lsb: int = 16, n_noise: int = 2048, noise_points: int = 64,
+                       n_codes: int | None = None, meta: dict | None = None
+                       ) -> "TransferFunction":
+        """Characterize a quantizer given as functions into a TransferFunction.
+
+        Parameters
+        ----------
+        convert_noise_free : callable
+            ``f(v) -> codes``: 1-D float64 input voltages (V) to int codes, deterministic.
+        vmin, vmax : float
+            Input range characterized, V.
+        bits : int
+            Output word width; the sweep uses ``points_per_lsb`` points per
+            ``(vmax - vmin) / 2**bits``.
+        code_values : array (n_codes,), optional
+            Input estimate per code, V (default: ideal bin centres).
+        convert_noisy : callable, optional
+            ``g(v, rng) -> codes``, the same converter with its noise; needs ``rng``.
+            Without it the result is noise-free.
+        rng : numpy.random.Generator
+            Passed to ``convert_noisy`` (the only randomness used).
+        points_per_lsb : int
+            Sweep density of the staircase search.  Transitions are then bisected to
+            adjacent float64 values.  Limitation: a code excursion narrower than
+            ``1/points_per_lsb`` LSB between two sweep points of equal code (only possible
+            for a non-monotonic converter) can be missed; skipping jumps are re-swept 16x
+            finer to catch such excursions (see :mod:`dgcq_sim.transfer.staircase`).
+        n_noise : int
+            Noisy conversions per noise grid point.
+        noise_points : int
+            Number of noise grid points over [vmin, vmax] (>= 2).
+        n_codes : int, optional
+            Number of codes (default ``len(code_values)`` or ``2**bits``).
+        meta : dict, optional
+            Provenance merged into the result's ``meta`` (JSON-serializable).
+        """
+        from . import noise as _noise
+        from .staircase import call_converter, characterize
+
+        if not callable(convert_noise_free):
+            raise ParameterError("convert_noise_free must be callable")
+        if convert_noisy is not None:
+            if not callable(convert_noisy):
+                raise ParameterError("convert_noisy must be callable")
+            if not isinstance(rng, np.random.Generator):
+                raise ParameterError("convert_noisy needs rng, a numpy.random.Generator; "
+                                     f"got {type(rng).__name__}")
+        for name, val, low in (("n_noise", n_noise, 16), ("noise_points", noise_points, 2)):
+            if _as_int(name, val) < low:
+                raise ParameterError(f"{name} = {val} must be >= {low}")
+        # Validate range / bits / codes through a trial construction without edges.
+        probe = cls(vmin, vmax, bits, [], [0], code_values=code_values, n_codes=n_codes)
+        vmin, vmax, bits, n_codes = probe.vmin, probe.vmax, probe.bits, probe.n_codes
+
+        stairs = characterize(convert_noise_free, vmin, vmax, bits, n_codes, points_per_lsb)
+        info = {
+            "kind": "characterized", "bits": bits, "vmin": vmin, "vmax": vmax,
+            "points_per_lsb": int(points_per_lsb), "sweep_points": stairs.n_sweep,
+            "converter_calls": stairs.n_calls, "n_edges": int(stairs.edges.size),
+            "monotonic": stairs.monotonic, "refine_windows": stairs.n_refine_windows,
+            "refine_found": stairs.n_refine_found,
+            "missing_codes": int(n_codes - np.unique(stairs.codes).size),
+        }
+        tf = cls(vmin, vmax, bits, stairs.edges, stairs.codes, code_values=probe.code_values,
+                 n_codes=n_codes, meta=dict(meta or {}, characterization=info))
+        if convert_noisy is None:
+            return tf
+        grid, vs = _noise.fit_points(vmin, vmax, int(noise_points), int(n_noise))
+        flat = vs.reshape(-1)
+        noisy = call_converter(convert_noisy, flat, n_codes, "convert_noisy", rng)
+        fit = _noise.fit_noise(vs, noisy.reshape(vs.shape), tf.convert(vs), grid,
+                               tf.edges, tf.codes, (vmax - vmin) / 2 ** bits, vmax - vmin)
+        info["noise"] = {"n_noise": int(n_noise), "noise_points": int(noise_points),
+                         "saturated_points": int(fit.saturated.sum()),
+                         "sigma_raw": fit.sigma_raw.tolist()}
+        return tf.with_noise(fit.grid, fit.sigma, meta=dict(meta or {}, characterization=info))
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> None:

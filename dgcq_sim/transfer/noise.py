@@ -1,0 +1,170 @@
+"""Input-referred noise sigma(v) of a noisy converter, fitted against the staircase.
+
+On a grid of ``noise_points`` input voltages over [vmin, vmax], grid point g owns the
+region of half a grid spacing around it.  ``n_noise`` inputs spread evenly (stratified)
+over that region are converted once each by the noisy converter, and the observed mean
+squared code step ``mean((c_noisy - c_staircase)^2)`` is matched to the value the
+transfer function's own staircase predicts for input noise of sigma::
+
+    D(sigma) = mean_j  sum_k P(v_j + sigma·n in interval k) · (codes[k] - c(v_j))^2
+
+D grows monotonically with sigma for a monotonic staircase, so sigma is found by
+bisection per grid point (bracketed around the large-sigma guess
+sqrt(D)·LSB, then halved to a relative width of 1e-5).  Spreading the inputs over
+many codes (instead of repeating one input M times) keeps the fit well conditioned when
+sigma is well below an LSB, where the code variance at a single input is almost always 0.
+The fitted sigma is smoothed once with a [1, 2, 1]/4 kernel (linear extrapolation at the
+ends, so a linear sigma(v) is unchanged).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+_TAIL = 1e-15          # probability mass below which the interval walk stops
+_BISECT_STEPS = 60
+_REL_TOL = 1e-5
+_SQRT2 = math.sqrt(2.0)
+
+
+@nb.njit(cache=True)
+def _count_le(edges, v):
+    lo = 0
+    hi = edges.shape[0]
+    while lo < hi:
+        m = (lo + hi) >> 1
+        if edges[m] <= v:
+            lo = m + 1
+        else:
+            hi = m
+    return lo
+
+
+@nb.njit(cache=True)
+def _mean_sq_step(vs, i0s, s, edges, codes):
+    """D(s): mean over inputs of E[(code(v + s·n) - code(v))^2], n ~ N(0, 1)."""
+    n_edges = edges.shape[0]
+    inv = 1.0 / (s * _SQRT2)
+    total = 0.0
+    for j in range(vs.shape[0]):
+        v = vs[j]
+        i0 = i0s[j]
+        c0 = codes[i0]
+        acc = 0.0
+        # Right of v: interval k = [edges[k-1], edges[k]); q = P(v + s·n >= edge).
+        q_prev = 0.5 * math.erfc((edges[i0] - v) * inv) if i0 < n_edges else 0.0
+        k = i0 + 1
+        while k <= n_edges and q_prev > _TAIL:
+            q_next = 0.5 * math.erfc((edges[k] - v) * inv) if k < n_edges else 0.0
+            d = codes[k] - c0
+            acc += (q_prev - q_next) * d * d
+            q_prev = q_next
+            k += 1
+        # Left of v: p = P(v + s·n < edge).
+        p_prev = 0.5 * math.erfc((v - edges[i0 - 1]) * inv) if i0 > 0 else 0.0
+        k = i0 - 1
+        while k >= 0 and p_prev > _TAIL:
+            p_next = 0.5 * math.erfc((v - edges[k - 1]) * inv) if k > 0 else 0.0
+            d = codes[k] - c0
+            acc += (p_prev - p_next) * d * d
+            p_prev = p_next
+            k -= 1
+        total += acc
+    return total / vs.shape[0]
+
+
+@nb.njit(cache=True, parallel=True)
+def _fit_sigma(vs, target, edges, codes, s_start, s_max):
+    """Per grid row g: sigma with D(sigma) = target[g] (0 if target is 0; s_max if beyond)."""
+    n_rows = vs.shape[0]
+    sigma = np.zeros(n_rows)
+    saturated = np.zeros(n_rows, dtype=np.bool_)
+    for g in nb.prange(n_rows):
+        if target[g] <= 0.0:
+            continue
+        row = vs[g]
+        i0s = np.empty(row.shape[0], dtype=np.int64)
+        for j in range(row.shape[0]):
+            i0s[j] = _count_le(edges, row[j])
+        t = target[g]
+        # Bracket [lo, hi] with D(lo) < t <= D(hi), starting from the large-sigma guess
+        # D ~ (sigma / LSB)^2, then bisect to a relative width of _REL_TOL.
+        s0 = s_start * max(math.sqrt(t), 0.25)
+        if _mean_sq_step(row, i0s, s0, edges, codes) < t:
+            lo = s0
+            hi = 2.0 * s0
+            while hi < s_max and _mean_sq_step(row, i0s, hi, edges, codes) < t:
+                lo = hi
+                hi *= 2.0
+            if hi >= s_max:
+                hi = s_max
+                if _mean_sq_step(row, i0s, hi, edges, codes) < t:
+                    sigma[g] = s_max
+                    saturated[g] = True
+                    continue
+        else:
+            hi = s0
+            lo = 0.5 * s0
+            while lo > 1e-9 * s_start and _mean_sq_step(row, i0s, lo, edges, codes) >= t:
+                hi = lo
+                lo *= 0.5
+            if lo <= 1e-9 * s_start:
+                lo = 0.0
+        for _ in range(_BISECT_STEPS):
+            if hi - lo <= _REL_TOL * hi:
+                break
+            mid = 0.5 * (lo + hi)
+            if _mean_sq_step(row, i0s, mid, edges, codes) < t:
+                lo = mid
+            else:
+                hi = mid
+        sigma[g] = 0.5 * (lo + hi)
+    return sigma, saturated
+
+
+def smooth_121(s: np.ndarray) -> np.ndarray:
+    """[1, 2, 1]/4 smoothing with linear extrapolation at both ends (keeps linear profiles)."""
+    if s.size < 3:
+        return s.copy()
+    padded = np.concatenate([[2 * s[0] - s[1]], s, [2 * s[-1] - s[-2]]])
+    out = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
+    return np.maximum(out, 0.0)
+
+
+@dataclass(frozen=True)
+class NoiseFit:
+    """Fitted input-referred noise: grid (V), sigma (V rms) and fit diagnostics."""
+
+    grid: np.ndarray
+    sigma: np.ndarray
+    sigma_raw: np.ndarray       # before smoothing
+    observed: np.ndarray        # mean squared code step per grid point, LSB^2
+    saturated: np.ndarray       # grid points whose noise exceeded the fit's upper bound
+
+
+def fit_points(vmin: float, vmax: float, noise_points: int, n_noise: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid (G,) and the stratified inputs (G, n_noise) each grid point is fitted on."""
+    grid = np.linspace(vmin, vmax, noise_points)
+    half = 0.5 * (vmax - vmin) / (noise_points - 1)
+    lo = np.maximum(grid - half, vmin)
+    hi = np.minimum(grid + half, vmax)
+    frac = (np.arange(n_noise) + 0.5) / n_noise
+    return grid, lo[:, None] + frac[None, :] * (hi - lo)[:, None]
+
+
+def fit_noise(vs: np.ndarray, noisy_codes: np.ndarray, staircase_codes: np.ndarray,
+              grid: np.ndarray, edges: np.ndarray, codes: np.ndarray, lsb: float,
+              full_scale: float) -> NoiseFit:
+    """Fit sigma per grid row from noisy and staircase codes of the inputs ``vs`` (G, M)."""
+    diff = (noisy_codes - staircase_codes).astype(np.float64)
+    observed = np.mean(diff * diff, axis=1)
+    sigma_raw, saturated = _fit_sigma(np.ascontiguousarray(vs), observed,
+                                      np.ascontiguousarray(edges, dtype=np.float64),
+                                      np.ascontiguousarray(codes, dtype=np.int64),
+                                      float(lsb), float(4.0 * full_scale))
+    return NoiseFit(grid=grid, sigma=smooth_121(sigma_raw), sigma_raw=sigma_raw,
+                    observed=observed, saturated=saturated)
