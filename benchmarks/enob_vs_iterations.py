@@ -2,11 +2,12 @@
 
 Sweeps (parameters of the bundled netlists):
   coarse-only   NITER = 2 .. 4096 (quick: .. 256)
-  DGCQ          NC = 0 .. 6 at NF = 8, and NC = 0 .. 6 at NC + NF = 11 (quick: NC .. 4, total 9)
+  DGCQ          NC = 1 .. 6 at NF = 8, and NC = 1 .. 6 at NC + NF = 11 (quick: NC .. 4, total 9)
   SAR           NBITS = 4 .. 12 (quick: .. 10)
 Variants: ideal (load_quantizer(..., ideal=True)), the netlist's default parasitics (x1), and
 the parasitics scaled x0.5, x2, x4 (quick: ideal, x1, x4).  "Scaling the parasitics by s"
-multiplies every loss-like parameter the netlist has among PARASITICS_UP by s and divides the
+multiplies every loss-like parameter the netlist has among PARASITICS_UP (and every parasitic
+capacitance parameter cp*) by s and divides the
 ones in PARASITICS_DOWN (op-amp gain, leakage resistance, switch off-resistance) by s, so s > 1
 is always worse; the JSON line "parasitic_scaling" names the parameters touched per family.
 
@@ -33,9 +34,11 @@ from dgcq_sim.metrics import coherent_cycles, coherent_sine, lossless_bits, sine
 from dgcq_sim.quantizers import load_quantizer
 
 OUT = Path(__file__).resolve().parent / "out"
-PARASITICS_UP = ("CPAR", "CP", "CPT", "CTOP", "ILEAK", "VOS", "VNOISE", "KC", "RON", "RDAC",
-                 "VOS_C", "VOS_F", "VNOISE_C", "VNOISE_F")
-PARASITICS_DOWN = ("AOL", "RLEAK", "ROFF")
+# loss-like parameters of the bundled netlists (lower case, as Quantizer.params has them);
+# every parameter whose name starts with "cp" (parasitic capacitors) is scaled up as well.
+PARASITICS_UP = ("ileak", "vos", "vnoise", "vos_c", "vnoise_c", "vos_f", "vnoise_f", "kc", "ron",
+                 "rdac")
+PARASITICS_DOWN = ("aol", "rleak", "roff")
 
 
 def emit(**fields) -> None:
@@ -46,11 +49,12 @@ def parasitic_params(family: str, base: dict, scale: float) -> tuple[dict, list[
     """Parameter overrides that scale the parasitics of ``family``'s default netlist by ``scale``."""
     nominal = load_quantizer(family, params=base, ideal=False, seed=0).params
     out, touched = dict(base), []
+    given = {k.lower() for k in base}
     for key, value in nominal.items():
-        name = key.upper()
-        if not isinstance(value, (int, float)) or name in (k.upper() for k in base):
+        name = key.lower()
+        if not isinstance(value, (int, float)) or name in given:
             continue
-        if name in PARASITICS_UP:
+        if name in PARASITICS_UP or name.startswith("cp"):
             out[name] = float(value) * scale
             touched.append(name)
         elif name in PARASITICS_DOWN:
@@ -77,9 +81,9 @@ def sweeps(quick: bool):
     top_sar = 10 if quick else 12
     yield ("coarse-only", "coarse", "NITER",
            [({"NITER": 2 ** k}, 2 ** k) for k in range(1, top_coarse + 1)])
-    yield ("DGCQ c+8", "dgcq", "NC", [({"NC": c, "NF": 8}, 2 ** c) for c in range(0, top_c + 1)])
+    yield ("DGCQ c+8", "dgcq", "NC", [({"NC": c, "NF": 8}, 2 ** c) for c in range(1, top_c + 1)])
     yield (f"DGCQ c+f={total}", "dgcq", "NC",
-           [({"NC": c, "NF": total - c}, 2 ** c) for c in range(0, top_c + 1)])
+           [({"NC": c, "NF": total - c}, 2 ** c) for c in range(1, top_c + 1)])
     yield ("SAR", "sar", "NBITS", [({"NBITS": n}, n) for n in range(4, top_sar + 1)])
 
 
@@ -128,7 +132,8 @@ def main(argv=None) -> int:
                      cycles=int(q.hardware().cycles), enob_sine=r["enob_sine"],
                      lossless_bits=r["lossless_bits"], seconds=time.perf_counter() - t1)
             if scale == 1.0:
-                emit(figure="parasitic_scaling", sweep=label, scaled_up=[p for p in touched if p in PARASITICS_UP],
+                emit(figure="parasitic_scaling", sweep=label,
+                     scaled_up=[p for p in touched if p not in PARASITICS_DOWN],
                      scaled_down=[p for p in touched if p in PARASITICS_DOWN])
             results.setdefault(label, {})[vname] = [xs, enobs, lossless]
     png = plot(results)

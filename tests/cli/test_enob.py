@@ -80,3 +80,42 @@ def test_bad_param_is_refused(bad):
 def test_parse_param_spice_suffixes():
     assert enob.parse_param("cpar=20f") == ("CPAR", pytest.approx(20e-15))
     assert enob.parse_param("RLEAK=10g") == ("RLEAK", 1e10)
+
+
+# --- on the bundled netlists, through the dgcq-sim entry point -------------------------------
+
+def _enob_json(capsys, *argv):
+    from dgcq_sim.cli import main
+
+    assert main(["enob", *argv, "--json", "--n-sine", "4096"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("bits", [6, 10])
+def test_ideal_sar_has_n_bits_and_no_nonlinearity(capsys, bits):
+    out = _enob_json(capsys, "sar", "--param", f"NBITS={bits}", "--ideal")
+    assert out["kind"] == "sar" and out["bits"] == bits
+    assert out["enob_sine"] == pytest.approx(bits, abs=0.05)
+    assert out["enob_static"] == pytest.approx(bits, abs=0.05)
+    assert out["dnl_max"] == pytest.approx(0, abs=1e-9)
+    assert out["inl_max"] == pytest.approx(0, abs=1e-9)
+    assert out["missing_codes"] == 0 and out["lossless_bits"] == bits
+
+
+@pytest.mark.parametrize("c, f", [(2, 6), (3, 8)])
+def test_ideal_dgcq_has_c_plus_f_bits(capsys, c, f):
+    out = _enob_json(capsys, "dgcq", "--param", f"NC={c}", "--param", f"NF={f}", "--ideal")
+    assert out["kind"] == "dgcq" and out["bits"] == c + f
+    assert out["enob_sine"] == pytest.approx(c + f, abs=0.05)
+    assert out["lossless_bits"] == c + f
+    assert out["cycles"] > 2 ** c  # the coarse iterations come before the SAR cycles
+
+
+@pytest.mark.parametrize("netlist, params", [("coarse", ["NITER=64"]), ("dgcq", ["NC=3", "NF=6"])])
+def test_more_leakage_never_raises_enob(capsys, netlist, params):
+    args = [a for p in params for a in ("--param", p)]
+    enobs = [_enob_json(capsys, netlist, *args, "--param", f"RLEAK={r}", "--seed", "1")["enob_sine"]
+             for r in ("100g", "1g", "10meg", "1meg", "100k")]
+    for hi, lo in zip(enobs, enobs[1:]):
+        assert lo <= hi + 0.02  # same seed; 0.02 bit is the run-to-run scatter of the estimate
+    assert enobs[-1] < enobs[0] - 0.5  # and 100 kohm across CF is visibly worse than 100 Gohm
