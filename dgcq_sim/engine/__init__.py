@@ -6,5 +6,7 @@ Public API: :class:`Phase`, :func:`compile_program`, :class:`CompiledProgram`,
 
 from .apply import apply_program
 from .program import CompiledProgram, Phase, compile_program
+from .simulate import TranResult, simulate
 
-__all__ = ["Phase", "CompiledProgram", "compile_program", "apply_program"]
+__all__ = ["Phase", "CompiledProgram", "compile_program", "apply_program", "simulate",
+           "TranResult"]

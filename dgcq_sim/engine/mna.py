@@ -46,7 +46,8 @@ class MnaSystem:
     ``b``), ``switches`` (switch names), ``c`` (n, n) F, ``a_fixed`` (n, n) without
     switches, ``b`` (n, n_src), ``switch_inc`` (n_sw, n) incidence rows,
     ``switch_ron``/``switch_roff`` (n_sw,) ohm, ``res_inc`` (n_res, n), ``res_r`` (n_res,)
-    ohm, ``cap_basis`` (n, n_c) orthonormal basis of range(C).
+    ohm, ``cap_basis`` (n, n_c) and ``null_basis`` (n, n − n_c): orthonormal bases of
+    range(C) and null(C).
     """
 
     circuit: Circuit
@@ -63,6 +64,7 @@ class MnaSystem:
     res_inc: np.ndarray
     res_r: np.ndarray
     cap_basis: np.ndarray
+    null_basis: np.ndarray
 
     @property
     def n(self) -> int:
@@ -160,7 +162,7 @@ def build_mna(circuit: Circuit) -> MnaSystem:
             v[index[n2]] -= 1.0
         return v
 
-    res_inc, res_r, sw_inc, sw_on, sw_off, cap_inc = [], [], [], [], [], []
+    res_inc, res_r, sw_inc, sw_on, sw_off = [], [], [], [], []
     br = nn
     src = 0
     for el in elements:
@@ -176,8 +178,6 @@ def build_mna(circuit: Circuit) -> MnaSystem:
                                      f">= 0, got {el.c!r}")
             v = inc(el.n1, el.n2)
             c += np.outer(v, v) * el.c
-            if el.c > 0 and np.any(v):
-                cap_inc.append(v)
         elif isinstance(el, Switch):
             _positive(el, "RON", el.model.ron)
             _positive(el, "ROFF", el.model.roff)
@@ -203,15 +203,68 @@ def build_mna(circuit: Circuit) -> MnaSystem:
             br += 1
         else:  # pragma: no cover - Circuit only holds the types above
             raise ParameterError(f"unsupported element {el!r}")
-    if cap_inc:
-        u, s, _ = np.linalg.svd(np.array(cap_inc).T, full_matrices=False)
-        cap_basis = u[:, s > 1e-9 * s[0]]
-    else:
-        cap_basis = np.zeros((n, 0))
+    cap_basis, null_basis = _capacitor_bases(n, [(index.get(el.n1, -1), index.get(el.n2, -1))
+                                                 for el in elements
+                                                 if isinstance(el, Capacitor) and el.c > 0])
     as2d = lambda rows: np.array(rows).reshape(len(rows), n)  # noqa: E731
     return MnaSystem(circuit, nodes, branches, sources, switches, c, a, b,
                      as2d(sw_inc), np.array(sw_on, float), np.array(sw_off, float),
-                     as2d(res_inc), np.array(res_r, float), cap_basis)
+                     as2d(res_inc), np.array(res_r, float), cap_basis, null_basis)
+
+
+def _capacitor_bases(n: int, caps: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Orthonormal bases W of range(C) and N of null(C), both sparse per capacitor cluster.
+
+    Nodes joined by capacitors form clusters; a cluster touching ground contributes all its
+    node voltages to range(C), a floating cluster of k nodes its k−1 differential modes
+    (its common mode goes to N).  Nodes without capacitors and branch currents go to N as
+    unit vectors.  Keeping N local (not an arbitrary SVD complement) matters: mixing a
+    floating common mode, held only by 1e-15 S, with a source node row would bury it in
+    round-off.
+    """
+    parent = list(range(n + 1))          # index n stands for ground
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    touched = set()
+    for i, j in caps:
+        i, j = (n if i < 0 else i), (n if j < 0 else j)
+        if i == j:
+            continue
+        touched |= {i, j}
+        parent[find(i)] = find(j)
+    clusters: dict[int, list[int]] = {}
+    for i in sorted(touched):
+        clusters.setdefault(find(i), []).append(i)
+    w_cols, n_cols = [], []
+    for members in clusters.values():
+        nodes = [i for i in members if i != n]
+        if n in members:
+            for i in nodes:
+                v = np.zeros(n)
+                v[i] = 1.0
+                w_cols.append(v)
+        else:
+            k = len(nodes)
+            centered = np.eye(k) - 1.0 / k
+            u, _, _ = np.linalg.svd(centered)
+            for col in range(k):
+                v = np.zeros(n)
+                v[nodes] = u[:, col]
+                (w_cols if col < k - 1 else n_cols).append(v)
+            n_cols[-1] = np.zeros(n)
+            n_cols[-1][nodes] = 1.0 / np.sqrt(k)
+    in_caps = {i for i in touched if i != n}
+    for i in range(n):
+        if i not in in_caps:
+            v = np.zeros(n)
+            v[i] = 1.0
+            n_cols.append(v)
+    shape = lambda cols: np.array(cols).T.reshape(n, len(cols))  # noqa: E731
+    return shape(w_cols), shape(n_cols)
 
 
 def source_value_at(wave, t: float) -> float:

@@ -14,16 +14,22 @@ ramp phases) and integrate with L-stable backward Euler (BE) of a tiny step h = 
   directly would lose everything to round-off, so we square E = M − I instead
   (E ← 2E + E·E), like expm1, keeping full relative accuracy of small droops.
 * Richardson extrapolation 2·M_{h/2}^(2^(k+1)) − M_h^(2^k) cancels BE's O(h) error.
-* k is chosen per map (>= 20) so that every dynamic mode moves by at most 1e-3 of its
-  value per base step (|1/μ − 1| <= 1e-3 for the BE eigenvalues μ of the node map that
-  are not algebraic, i.e. |μ| > 1e-9): this makes the O(h²) error below 1e-12 and keeps
-  BE's noise variance (which scales as 2/(2 + h/τ)) exact to 0.05 % before extrapolation.
-  Modes faster than 1e-9·h (τ < 1e-21 s for a 1 µs phase) count as algebraic.
+* k = 20 for the deterministic map.  Error budget: BE+Richardson leaves a mode of time
+  constant τ with an error ~ x³·e^(−x)/N² (x = T/τ, N = 2^k), at most 1.3/N² ≈ 1e-12;
+  modes with h/τ >> 1 are damped to zero by L-stability (they are settled anyway).
+  Round-off, on the other hand, grows like 2^k·eps through the squarings wherever E has
+  O(1) algebraic (projection) entries: measured on the SC integrator the map moves by
+  5e-10 from k = 20 to 25 and by 1e-5 at k = 35.  k = 20 balances the two (< 1e-9).
 
 Noise: every resistor and switch is a white current source of two-sided intensity 2kT/R.
 BE injects per step a node-current impulse of covariance h·S, so the state covariance of
 one step is Q_h = K·(S/h)·Kᵀ with K = (C/h + A)⁻¹, and it doubles as
 Q_2h = M_h·Q_h·M_hᵀ + Q_h (exact for the discrete recursion), again with Richardson.
+BE's stationary variance of a mode is kT/C·2/(2 + h/τ), so the noise recursion takes its
+own k (>= 20, <= 45) such that every dynamic mode has h/τ <= 1e-3 (|1/μ − 1| for the BE
+eigenvalues μ of the node map with |μ| > 1e-6; faster modes count as algebraic: with
+k = 45 that is τ < 3e-23·T).  Its round-off (~2^k·eps <= 4e-3 relative) is harmless for
+a variance.
 """
 
 from __future__ import annotations
@@ -37,11 +43,12 @@ import scipy.linalg as sla
 from ..errors import SimulationError
 from .mna import MnaSystem
 
-K_MIN = 20          # minimum number of squarings
-K_MAX = 64          # h = T/2^64 is far below any physical time constant
-A_MAX = 1e-3        # largest h/τ of a dynamic mode in one base step
+K_DET = 20          # squarings of the deterministic map (h = T/2^20)
+K_NOISE_MAX = 45    # most squarings for the noise covariance
+A_MAX = 1e-3        # largest h/τ of a dynamic mode in one base step of the noise recursion
+ALGEBRAIC_MU = 1e-6  # BE eigenvalues below this are algebraic (instantly settled) modes
+SINGULAR_PIVOT = 1e-14  # LU pivot ratio (after equilibration) below which we call it singular
 PROJ_SHRINK = 1e-6   # probe-noise read-out step relative to the base step
-ALGEBRAIC_MU = 1e-9  # BE eigenvalues below this are algebraic (instantly settled) modes
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,8 @@ class PhaseMap:
     ``q`` is the covariance (V², A²) of x_end from thermal noise (None when off);
     ``mproj`` (noise only) a BE map of a vanishing step (base step × 1e-6): the consistent
     node voltages given the capacitor state, used to read probe noise (a node without
-    capacitance would otherwise show BE's white, 1/h-sized injection).  ``k`` the number of squarings used.
+    capacitance would otherwise show BE's white, 1/h-sized injection).  ``k`` the number
+    of squarings of the noise recursion (0 without noise).
     """
 
     mxx: np.ndarray
@@ -63,16 +71,27 @@ class PhaseMap:
 
 
 def _augmented(sys: MnaSystem, closed: frozenset[str], slope: bool):
+    """C_aug, A_aug in rotated coordinates ξ = Tᵀx, T = [W, N] (W: range(C), N: null(C)).
+
+    In node coordinates the common mode of a floating capacitor held only by ROFF paths
+    (1e-15 S next to C/h ~ 1e3 S) is lost to round-off; after the rotation C is exactly
+    block-diagonal, the algebraic rows hold only conductances, and row/column
+    equilibration keeps every block resolvable.
+    """
     n, ns = sys.n, len(sys.sources)
+    w = sys.cap_basis
+    rc = w.shape[1]
+    t = np.hstack([w, sys.null_basis])
     na = n + ns * (2 if slope else 1)
     c_aug = np.eye(na)
-    c_aug[:n, :n] = sys.c
+    c_aug[:n, :n] = 0.0
+    c_aug[:rc, :rc] = w.T @ sys.c @ w
     a_aug = np.zeros((na, na))
-    a_aug[:n, :n] = sys.a_matrix(closed)
-    a_aug[:n, n:n + ns] = -sys.b
+    a_aug[:n, :n] = t.T @ sys.a_matrix(closed) @ t
+    a_aug[:n, n:n + ns] = -t.T @ sys.b
     if slope:
         a_aug[n:n + ns, n + ns:] = -np.eye(ns)
-    return c_aug, a_aug
+    return c_aug, a_aug, t
 
 
 def _describe_unknowns(sys: MnaSystem, vec: np.ndarray) -> str:
@@ -81,20 +100,34 @@ def _describe_unknowns(sys: MnaSystem, vec: np.ndarray) -> str:
     return ", ".join(repr(names[i]) for i in big[:8])
 
 
-def _base_step(sys, c_aug, a_aug, h, closed):
-    """E_h = M_h − I = −(C_aug/h + A_aug)⁻¹·A_aug, plus the LU pieces for the noise gain."""
+def _base_step(sys, c_aug, a_aug, h, closed, t):
+    """E_h = M_h − I = −(C_aug/h + A_aug)⁻¹·A_aug (rotated coordinates), plus a solver
+    for the noise gain (C_aug/h + A_aug)⁻¹.
+
+    M_h depends on the start state only through the charges C·x, so its columns for the
+    null(C) coordinates are exactly zero; we set them so (E = −I there) instead of
+    keeping round-off.
+    """
     mat = c_aug / h + a_aug
-    d = 1.0 / np.maximum(np.abs(mat).max(axis=1), 1e-300)   # row equilibration
-    lu, piv = sla.lu_factor(d[:, None] * mat, check_finite=False)
+    dr = 1.0 / np.maximum(np.abs(mat).max(axis=1), 1e-300)      # row equilibration
+    dc = 1.0 / np.maximum(np.abs(dr[:, None] * mat).max(axis=0), 1e-300)  # then columns
+    scaled = dr[:, None] * mat * dc[None, :]
+    lu, piv = sla.lu_factor(scaled, check_finite=False)
     diag = np.abs(np.diag(lu))
-    if not diag.min() > 1e-13 * diag.max():
-        _, _, vt = np.linalg.svd(d[:, None] * mat)
+    if not diag.min() > SINGULAR_PIVOT * diag.max():
+        _, _, vt = np.linalg.svd(scaled)
+        vec = t @ (dc * vt[-1])[:sys.n]
         raise SimulationError(
             f"circuit {sys.circuit.title!r} is singular with switches closed={sorted(closed)}: "
-            f"check {_describe_unknowns(sys, vt[-1][:sys.n])} (V-source/E loop or a node "
-            f"without any path)")
-    e = -sla.lu_solve((lu, piv), d[:, None] * a_aug, check_finite=False)
-    return e, (lu, piv, d)
+            f"check {_describe_unknowns(sys, vec)} (V-source/E loop or a node without any path)")
+
+    def solve(rhs):
+        return dc[:, None] * sla.lu_solve((lu, piv), dr[:, None] * rhs, check_finite=False)
+    e = -solve(a_aug)
+    rc, n = sys.cap_basis.shape[1], sys.n
+    e[:, rc:n] = 0.0
+    e[rc:n, rc:n] = -np.eye(n - rc)
+    return e, solve
 
 
 def _power(e: np.ndarray, k: int, n: int, q: np.ndarray | None):
@@ -107,9 +140,10 @@ def _power(e: np.ndarray, k: int, n: int, q: np.ndarray | None):
     return e, q
 
 
-def _choose_k(sys, c_aug, a_aug, duration, closed) -> int:
-    k = K_MIN
-    e, _ = _base_step(sys, c_aug, a_aug, duration / 2.0 ** k, closed)
+def _choose_noise_k(sys, c_aug, a_aug, duration, closed, t) -> int:
+    """Squarings for the noise covariance: every dynamic mode must satisfy h/τ <= A_MAX."""
+    k = K_DET
+    e, _ = _base_step(sys, c_aug, a_aug, duration / 2.0 ** k, closed, t)
     n = sys.n
     mu = np.linalg.eigvals(np.eye(n) + e[:n, :n])
     dyn = mu[np.abs(mu) > ALGEBRAIC_MU]
@@ -117,7 +151,7 @@ def _choose_k(sys, c_aug, a_aug, duration, closed) -> int:
         a_max = float(np.abs(1.0 / dyn - 1.0).max())
         if a_max > A_MAX:
             k += int(math.ceil(math.log2(a_max / A_MAX)))
-    return min(k, K_MAX)
+    return min(k, K_NOISE_MAX)
 
 
 def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *,
@@ -128,34 +162,36 @@ def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *
     adds the thermal-noise covariance ``q``.
     """
     n, ns = sys.n, len(sys.sources)
-    c_aug, a_aug = _augmented(sys, closed, slope)
-    k = _choose_k(sys, c_aug, a_aug, duration, closed)
+    c_aug, a_aug, t = _augmented(sys, closed, slope)
     results = []
-    mproj = None
-    for kk in (k, k + 1):
-        h = duration / 2.0 ** kk
-        e, (lu, piv, d) = _base_step(sys, c_aug, a_aug, h, closed)
-        q = None
-        if temperature is not None:
-            kx = sla.lu_solve((lu, piv), np.diag(d), check_finite=False)[:n, :n]
-            q = kx @ sys.noise_intensity(closed, temperature) @ kx.T / h
-        if kk == k + 1 and temperature is not None:
-            # probe read-out of the noisy state: the consistent node voltages given the
-            # capacitor state, i.e. one BE step so short (h·1e-6) that no capacitor moves
-            e_p, _ = _base_step(sys, c_aug, a_aug, h * PROJ_SHRINK, closed)
-            mproj = (np.eye(n) + e_p[:n, :n]) @ (sys.cap_basis @ sys.cap_basis.T)
-        results.append(_power(e, kk, n, q))
-    (e1, q1), (e2, q2) = results
-    e = 2.0 * e2 - e1
+    for kk in (K_DET, K_DET + 1):
+        e, _ = _base_step(sys, c_aug, a_aug, duration / 2.0 ** kk, closed, t)
+        results.append(_power(e, kk, n, None)[0])
+    e = 2.0 * results[1] - results[0]
     pc = sys.cap_basis @ sys.cap_basis.T   # M = M·W·Wᵀ exactly: drop round-off outside range(C)
-    mxx = (np.eye(n) + e[:n, :n]) @ pc
-    mxu = e[:n, n:n + ns].copy()
-    mxd = e[:n, n + ns:].copy() if slope else None
-    q = None
+    mxx = (t @ (np.eye(n) + e[:n, :n]) @ t.T) @ pc
+    mxu = t @ e[:n, n:n + ns]
+    mxd = t @ e[:n, n + ns:] if slope else None
+    q = mproj = None
+    k_noise = 0
     if temperature is not None:
-        q = 2.0 * q2 - q1
+        noise_s = t.T @ sys.noise_intensity(closed, temperature) @ t
+        k_noise = _choose_noise_k(sys, c_aug, a_aug, duration, closed, t)
+        qs = []
+        for kk in (k_noise, k_noise + 1):
+            h = duration / 2.0 ** kk
+            e, solve = _base_step(sys, c_aug, a_aug, h, closed, t)
+            sel = np.zeros((c_aug.shape[0], n))
+            sel[:n] = np.eye(n)
+            kx = solve(sel)[:n]
+            qs.append(_power(e, kk, n, kx @ noise_s @ kx.T / h)[1])
+        q = t @ (2.0 * qs[1] - qs[0]) @ t.T
         q = 0.5 * (q + q.T)
+        # probe read-out of the noisy state: the consistent node voltages given the
+        # capacitor state, i.e. one BE step so short (h·1e-6) that no capacitor moves
+        e_p, _ = _base_step(sys, c_aug, a_aug, h * PROJ_SHRINK, closed, t)
+        mproj = t @ (np.eye(n) + e_p[:n, :n]) @ t.T @ pc
     if not (np.all(np.isfinite(mxx)) and np.all(np.isfinite(mxu))):
         raise SimulationError(f"non-finite phase map for circuit {sys.circuit.title!r} "
                               f"(closed={sorted(closed)}, duration={duration!r} s)")
-    return PhaseMap(mxx, mxu, mxd, q, mproj, k)
+    return PhaseMap(mxx, mxu, mxd, q, mproj, k_noise)

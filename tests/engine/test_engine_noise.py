@@ -36,6 +36,19 @@ def test_ktc_on_sampling_cap_monte_carlo():
     assert abs(clean[0, 1, 0] - 0.4) < 1e-12
 
 
+@pytest.mark.parametrize("ron,c,t", [(10.0, 1e-16, 1e-6), (1e3, 5e-14, 2e-9), (10.0, 1e-11, 1e-6)])
+def test_settled_sample_variance_is_ktc_for_fast_and_slow_modes(ron, c, t):
+    """Fully settled sampling: variance kT/C exactly, also for τ = 1e-15 s in a 1 µs phase
+    (where backward Euler with h = T/2^20 would give only 2/(2 + h/τ) of it)."""
+    m = model(ron=ron, roff=1e15)
+    ckt = circuit(VSource("vin", "in", "0", Dc(0.0)), Switch("s", "in", "top", "x", "0", m),
+                  Capacitor("c", "top", "0", c))
+    prog = compile_program(ckt, [Phase(t, frozenset({"s"}))], ["vin"], ["top"],
+                           noise_temperature=300.0)
+    var = (prog.noise_probe[0] @ prog.noise_probe[0].T)[0, 0]
+    assert abs(var / (KT / c) - 1) < 1e-5
+
+
 @pytest.mark.parametrize("t_over_rc", [0.3, 1.0, 4.0])
 def test_rc_noise_covariance_closed_form(t_over_rc):
     """Noise-free start at the DC point: var v(T) = kT/C·(1 − exp(−2T/RC))."""
