@@ -6,7 +6,7 @@ import numpy as np
 
 from ..blocks.rng import seed_from_generator
 from ..errors import InputError, ParameterError
-from .kernels import run_program_kernel
+from .kernels import run_program_kernel, run_program_kernel_clean
 from .program import CompiledProgram
 
 
@@ -48,7 +48,11 @@ def apply_program(prog: CompiledProgram, z0, u, *, rng: np.random.Generator | No
     seed = seed_from_generator(rng) if use_noise else 0
     z_out = np.empty((n_samples, r))
     probe_out = np.empty((n_samples, K, p))
-    run_program_kernel(prog.phi, prog.gam, prog.probe_z, prog.probe_u, prog.noise,
-                       prog.noise_probe, prog.noise_rank, z0, u, use_noise, seed,
-                       z_out, probe_out)
+    if use_noise:
+        run_program_kernel(prog.phi, prog.gam, prog.probe_z, prog.probe_u, prog.noise,
+                           prog.noise_probe, prog.noise_rank, z0, u, seed,
+                           z_out, probe_out)
+    else:
+        run_program_kernel_clean(prog.phi, prog.gam, prog.probe_z, prog.probe_u, z0, u,
+                                 z_out, probe_out)
     return z_out, probe_out

@@ -1,8 +1,13 @@
 """numba kernels that step a batch of samples through a compiled program.
 
-Samples are processed in blocks of ``BLOCK`` (prange over blocks); with noise, each block
-reseeds numba's generator with ``block_seed(seed, block)`` so the numbers do not depend
-on the thread count.  Inputs were validated by the Python wrappers.
+Layout: samples are stepped together in lanes of ``LANE`` samples with the state stored
+(r, LANE); each small matrix entry is then applied to a whole lane in a contiguous inner
+loop that LLVM vectorizes (about 2x faster than stepping one sample at a time).
+
+With noise, samples are split into blocks of ``BLOCK`` (prange over blocks); each block
+reseeds numba's generator with ``block_seed(seed, block)`` and walks its lanes in order,
+so the numbers do not depend on the thread count.  Inputs were validated by the Python
+wrapper; the kernels never raise.
 """
 
 from __future__ import annotations
@@ -12,59 +17,122 @@ import numpy as np
 
 from ..blocks.rng import BLOCK, block_seed
 
+LANE = 256
+
+
+@nb.njit(cache=True)
+def _load_lane(z0, u, start, nl, z):
+    for s in range(nl):
+        s_z = start + s if z0.shape[0] > 1 else 0
+        for i in range(z.shape[0]):
+            z[i, s] = z0[s_z, i]
+
+
+@nb.njit(cache=True)
+def _load_inputs(u, k, start, nl, uk):
+    for s in range(nl):
+        s_u = start + s if u.shape[0] > 1 else 0
+        for j in range(uk.shape[0]):
+            uk[j, s] = u[s_u, k, j]
+
+
+@nb.njit(cache=True)
+def _affine(mat_z, mat_u, k, z, uk, nl, out):
+    """out[i, :nl] = mat_z[k, i] @ z[:, :nl] + mat_u[k, i] @ uk[:, :nl]."""
+    for i in range(out.shape[0]):
+        for s in range(nl):
+            out[i, s] = 0.0
+        for j in range(z.shape[0]):
+            c = mat_z[k, i, j]
+            for s in range(nl):
+                out[i, s] += c * z[j, s]
+        for j in range(uk.shape[0]):
+            c = mat_u[k, i, j]
+            for s in range(nl):
+                out[i, s] += c * uk[j, s]
+
+
+@nb.njit(cache=True)
+def _add_noise(mat, k, rank, xi, nl, out):
+    for i in range(out.shape[0]):
+        for j in range(rank):
+            c = mat[k, i, j]
+            for s in range(nl):
+                out[i, s] += c * xi[j, s]
+
+
+@nb.njit(cache=True)
+def _store(pk, k, start, nl, probe_out):
+    for s in range(nl):
+        for i in range(pk.shape[0]):
+            probe_out[start + s, k, i] = pk[i, s]
+
+
+@nb.njit(cache=True)
+def _store_state(z, start, nl, z_out):
+    for s in range(nl):
+        for i in range(z.shape[0]):
+            z_out[start + s, i] = z[i, s]
+
 
 @nb.njit(cache=True, parallel=True)
 def run_program_kernel(phi, gam, probe_z, probe_u, noise, noise_probe, noise_rank,
-                       z0, u, use_noise, seed, z_out, probe_out):
-    """Step every sample through all K steps.
+                       z0, u, seed, z_out, probe_out):
+    """Step every sample through all K steps with thermal noise.
 
     z0 (S0, r) and u (Su, K, m) with S0, Su in {1, S}: a leading size of 1 broadcasts.
-    Writes z_out (S, r) and probe_out (S, K, p).
+    Writes z_out (S, r) and probe_out (S, K, p).  One xi ~ N(0, I) per sample and step
+    feeds both the state (noise[k] @ xi) and the probes (noise_probe[k] @ xi).
     """
     n_samples = z_out.shape[0]
     n_steps, r = phi.shape[0], phi.shape[1]
-    m = gam.shape[2]
-    p = probe_z.shape[1]
-    q = noise.shape[2]
+    m, p, q = gam.shape[2], probe_z.shape[1], noise.shape[2]
     n_blocks = (n_samples + BLOCK - 1) // BLOCK
     for b in nb.prange(n_blocks):
-        if use_noise:
-            np.random.seed(block_seed(seed, b))
-        z = np.empty(r)
-        zn = np.empty(r)
-        xi = np.zeros(max(q, 1))
-        start = b * BLOCK
-        stop = min(start + BLOCK, n_samples)
-        for s in range(start, stop):
-            s_z = s if z0.shape[0] > 1 else 0
-            s_u = s if u.shape[0] > 1 else 0
-            for i in range(r):
-                z[i] = z0[s_z, i]
+        np.random.seed(block_seed(seed, b))
+        z = np.empty((r, LANE))
+        zn = np.empty((r, LANE))
+        uk = np.empty((m, LANE))
+        pk = np.empty((p, LANE))
+        xi = np.zeros((max(q, 1), LANE))
+        block_stop = min((b + 1) * BLOCK, n_samples)
+        for start in range(b * BLOCK, block_stop, LANE):
+            nl = min(LANE, block_stop - start)
+            _load_lane(z0, u, start, nl, z)
             for k in range(n_steps):
-                if use_noise:
-                    for j in range(noise_rank[k]):
-                        xi[j] = np.random.standard_normal()
-                for i in range(p):
-                    acc = 0.0
-                    for j in range(r):
-                        acc += probe_z[k, i, j] * z[j]
-                    for j in range(m):
-                        acc += probe_u[k, i, j] * u[s_u, k, j]
-                    if use_noise:
-                        for j in range(noise_rank[k]):
-                            acc += noise_probe[k, i, j] * xi[j]
-                    probe_out[s, k, i] = acc
-                for i in range(r):
-                    acc = 0.0
-                    for j in range(r):
-                        acc += phi[k, i, j] * z[j]
-                    for j in range(m):
-                        acc += gam[k, i, j] * u[s_u, k, j]
-                    if use_noise:
-                        for j in range(noise_rank[k]):
-                            acc += noise[k, i, j] * xi[j]
-                    zn[i] = acc
-                for i in range(r):
-                    z[i] = zn[i]
-            for i in range(r):
-                z_out[s, i] = z[i]
+                _load_inputs(u, k, start, nl, uk)
+                rank = noise_rank[k]
+                for s in range(nl):
+                    for j in range(rank):
+                        xi[j, s] = np.random.standard_normal()
+                _affine(probe_z, probe_u, k, z, uk, nl, pk)
+                _add_noise(noise_probe, k, rank, xi, nl, pk)
+                _store(pk, k, start, nl, probe_out)
+                _affine(phi, gam, k, z, uk, nl, zn)
+                _add_noise(noise, k, rank, xi, nl, zn)
+                z, zn = zn, z
+            _store_state(z, start, nl, z_out)
+
+
+@nb.njit(cache=True, parallel=True)
+def run_program_kernel_clean(phi, gam, probe_z, probe_u, z0, u, z_out, probe_out):
+    """Noise-free variant of :func:`run_program_kernel` (prange directly over lanes)."""
+    n_samples = z_out.shape[0]
+    n_steps, r = phi.shape[0], phi.shape[1]
+    m, p = gam.shape[2], probe_z.shape[1]
+    n_lanes = (n_samples + LANE - 1) // LANE
+    for lane in nb.prange(n_lanes):
+        start = lane * LANE
+        nl = min(LANE, n_samples - start)
+        z = np.empty((r, LANE))
+        zn = np.empty((r, LANE))
+        uk = np.empty((m, LANE))
+        pk = np.empty((p, LANE))
+        _load_lane(z0, u, start, nl, z)
+        for k in range(n_steps):
+            _load_inputs(u, k, start, nl, uk)
+            _affine(probe_z, probe_u, k, z, uk, nl, pk)
+            _store(pk, k, start, nl, probe_out)
+            _affine(phi, gam, k, z, uk, nl, zn)
+            z, zn = zn, z
+        _store_state(z, start, nl, z_out)
