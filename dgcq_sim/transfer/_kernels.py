@@ -11,8 +11,10 @@ Inputs are clipped to [vmin, vmax]; noisy kernels add input-referred Gaussian no
 ends).  Noise streams are seeded per block of :data:`~dgcq_sim.blocks.rng.BLOCK` samples,
 so results do not depend on the thread count.
 
-Kernels do not raise: they count non-finite inputs and return the count, and the Python
-wrapper turns a non-zero count into an :class:`~dgcq_sim.errors.InputError`.
+Kernels do not raise: they count non-finite inputs (converting them as if they were vmin)
+and return the count, and the Python wrapper turns a non-zero count into an
+:class:`~dgcq_sim.errors.InputError` (nothing converted is returned then).  Counting in
+the same pass saves a separate scan of the input.
 """
 
 from __future__ import annotations
@@ -27,14 +29,18 @@ _LINEAR_SCAN_MAX = 8
 
 @nb.njit(cache=True, inline="always")
 def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
-    """Index of the staircase interval holding ``v`` (v already clipped to the range)."""
+    """Index of the staircase interval holding ``v`` (v already clipped to the range).
+
+    ``edges`` carries a +inf sentinel at index E, so ``edges[lo]`` is always valid.  The
+    common case (at most one edge in the bucket) is branch-free.
+    """
     j = int((v - vmin) * inv_w)
     if j >= n_buckets:
         j = n_buckets - 1
-    elif j < 0:
-        j = 0
     i = lo_tab[j]
     h = hi_tab[j]
+    if h - i <= 1:
+        return i + (edges[i] <= v)
     if h - i <= _LINEAR_SCAN_MAX:
         while i < h and edges[i] <= v:
             i += 1
@@ -50,53 +56,46 @@ def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
 
 
 @nb.njit(cache=True, inline="always")
-def _sigma_at(v, grid, sigma):
-    """Piecewise-linear sigma(v) on an ascending grid; constant beyond its ends."""
+def _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo):
+    """Piecewise-linear sigma(v) on an ascending grid; constant beyond its ends.
+
+    Segment ``i`` is ``[grid[i], grid[i+1])``; a uniform bucket index gives a lower bound
+    ``g_lo[j]`` on the segment, and a forward scan finishes the search.
+    """
     g = grid.shape[0]
     if v <= grid[0]:
         return sigma[0]
     if v >= grid[g - 1]:
         return sigma[g - 1]
-    lo = 0
-    hi = g - 1
-    while hi - lo > 1:
-        m = (lo + hi) >> 1
-        if grid[m] <= v:
-            lo = m
-        else:
-            hi = m
-    t = (v - grid[lo]) / (grid[hi] - grid[lo])
-    return sigma[lo] + t * (sigma[hi] - sigma[lo])
+    j = int((v - grid[0]) * g_inv_w)
+    if j >= g_buckets:
+        j = g_buckets - 1
+    i = g_lo[j]
+    while grid[i + 1] <= v:
+        i += 1
+    return sigma[i] + (v - grid[i]) * slope[i]
 
 
 @nb.njit(cache=True, parallel=True)
 def lookup_noise_free(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, edges):
     """out[k] = table[interval(clip(x[k]))]; returns the number of non-finite inputs."""
-    n = x.shape[0]
-    n_blocks = (n + BLOCK - 1) // BLOCK
-    bad = np.zeros(n_blocks, dtype=np.int64)
-    for b in nb.prange(n_blocks):
-        start = b * BLOCK
-        stop = min(start + BLOCK, n)
-        nbad = 0
-        for k in range(start, stop):
-            v = x[k]
-            if not np.isfinite(v):
-                nbad += 1
-                out[k] = table[0]
-                continue
-            if v < vmin:
-                v = vmin
-            elif v > vmax:
-                v = vmax
-            out[k] = table[_interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges)]
-        bad[b] = nbad
-    return bad.sum()
+    n_bad = 0
+    for k in nb.prange(x.shape[0]):
+        v = x[k]
+        if not np.isfinite(v):
+            n_bad += 1
+            v = vmin
+        if v < vmin:
+            v = vmin
+        elif v > vmax:
+            v = vmax
+        out[k] = table[_interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges)]
+    return n_bad
 
 
 @nb.njit(cache=True, parallel=True)
 def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, edges,
-                 grid, sigma, seed):
+                 grid, sigma, slope, g_inv_w, g_buckets, g_lo, seed):
     """Like :func:`lookup_noise_free` with input-referred Gaussian noise sigma(v) added.
 
     One standard normal is drawn per sample (also where sigma is 0), from a stream seeded
@@ -115,13 +114,12 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
             v = x[k]
             if not np.isfinite(v):
                 nbad += 1
-                out[k] = table[0]
-                continue
+                v = vmin
             if v < vmin:
                 v = vmin
             elif v > vmax:
                 v = vmax
-            v = v + _sigma_at(v, grid, sigma) * z
+            v = v + _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo) * z
             if v < vmin:
                 v = vmin
             elif v > vmax:

@@ -201,12 +201,32 @@ class TransferFunction:
         margin = 64.0 * np.finfo(np.float64).eps * (abs(self.vmin) + abs(self.vmax) + fs)
         left = self.vmin + np.arange(n_buckets + 1) * (fs / n_buckets)
         self._n_buckets = n_buckets
+        self._edges_pad = _readonly(np.append(self.edges, np.inf))   # sentinel for the kernel
         self._inv_w = n_buckets / fs
         self._lo = _readonly(np.searchsorted(self.edges, left[:-1] - margin, "right")
                              .astype(np.int64))
         self._hi = _readonly(np.searchsorted(self.edges, left[1:] + margin, "right")
                              .astype(np.int64))
         self._noise_free = not bool((self.noise_sigma > 0).any())
+        # Same idea for the noise grid: segment lower bound per bucket, slopes precomputed.
+        grid = self.noise_grid
+        g = grid.shape[0]
+        g_buckets = 64
+        while g_buckets < 4 * g and g_buckets < 2 ** 20:
+            g_buckets *= 2
+        span = grid[-1] - grid[0]
+        if g >= 2:
+            g_margin = 64.0 * np.finfo(np.float64).eps * (abs(grid[0]) + abs(grid[-1]) + span)
+            g_left = grid[0] + np.arange(g_buckets) * (span / g_buckets)
+            g_lo = np.searchsorted(grid, g_left - g_margin, "right") - 1
+            self._g_lo = _readonly(np.clip(g_lo, 0, g - 2).astype(np.int64))
+            self._g_inv_w = g_buckets / span
+            self._slope = _readonly(np.diff(self.noise_sigma) / np.diff(grid))
+        else:   # one grid point: constant sigma (the kernel returns before any lookup)
+            self._g_lo = _readonly(np.zeros(g_buckets, dtype=np.int64))
+            self._g_inv_w = 0.0
+            self._slope = _readonly(np.zeros(1))
+        self._g_buckets = g_buckets
 
     # ------------------------------------------------------------------ properties
     @property
@@ -256,7 +276,7 @@ class TransferFunction:
             raise InputError(f"rng must be a numpy.random.Generator or None, "
                              f"got {type(rng).__name__}")
         args = (flat, table, out, self.vmin, self.vmax, self._inv_w, self._n_buckets,
-                self._lo, self._hi, self.edges)
+                self._lo, self._hi, self._edges_pad)
         if rng is None:
             n_bad = _kernels.lookup_noise_free(*args)
         else:
@@ -264,7 +284,9 @@ class TransferFunction:
             if self._noise_free:
                 n_bad = _kernels.lookup_noise_free(*args)
             else:
-                n_bad = _kernels.lookup_noisy(*args, self.noise_grid, self.noise_sigma, seed)
+                n_bad = _kernels.lookup_noisy(*args, self.noise_grid, self.noise_sigma,
+                                              self._slope, self._g_inv_w, self._g_buckets,
+                                              self._g_lo, seed)
         if n_bad:
             k = int(np.flatnonzero(~np.isfinite(flat))[0])
             raise InputError(f"{n_bad} input voltage(s) are NaN or inf "
