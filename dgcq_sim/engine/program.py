@@ -209,8 +209,13 @@ def _input_columns(sys: MnaSystem, inputs) -> tuple[tuple[str, ...], np.ndarray]
     names = tuple(s.lower() for s in inputs)
     unknown = [s for s in names if s not in sys.sources]
     if unknown:
-        raise ParameterError(f"unknown input source(s) {unknown}; independent sources of circuit "
-                             f"{sys.circuit.title!r}: {list(sys.sources)}")
+        control_only = {el.name for el in sys.circuit.elements
+                        if isinstance(el, VSource) and el.name not in sys.sources}
+        hint = [s for s in unknown if s in control_only]
+        raise ParameterError(
+            f"unknown input source(s) {unknown}; independent sources of circuit "
+            f"{sys.circuit.title!r}: {list(sys.sources)}"
+            + (f" ({hint} only drive switch controls, which phases set)" if hint else ""))
     if len(set(names)) != len(names):
         raise ParameterError(f"duplicate input source names in {list(inputs)}")
     return names, np.array([sys.sources.index(s) for s in names], dtype=np.int64)
@@ -234,6 +239,12 @@ def compile_program(circuit: Circuit, phases: Sequence[Phase], inputs: Sequence[
     sources the caller sets per step (V or A).  probes: node names or (pos, neg) pairs,
     read at the end of every step (V).  noise_temperature: kelvin for thermal noise of
     resistors and switches, None = noise-free.
+
+    V sources that only drive switch-control nodes are left out (the phases set the
+    switches).  Noise: per step the joint covariance of (new z, probes) is factored by
+    eigendecomposition and components with a standard deviation below 1e-9 V are dropped
+    (``noise_rank``); probe noise is read as the consistent node voltage given the
+    capacitor state (a node without capacitance has no white, infinite-bandwidth part).
     """
     sys, _ = system_for(circuit)
     phases = tuple(phases)

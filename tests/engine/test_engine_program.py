@@ -193,3 +193,25 @@ def test_errors_name_the_problem():
     prog2 = compile_program(floating, [Phase(1e-9)], ["v"], ["top"])
     with pytest.raises(SimulationError, match="node 'top' has no DC path"):
         prog2.initial_state([1.0])
+
+
+def test_node_voltages_helper_and_const_state():
+    """A fixed (non-input) source adds the constant state; node_voltages shows all nodes."""
+    c, cp, vcm = 1e-13, 2.5e-14, 0.45
+    m = model()
+    ckt = circuit(VSource("vbot", "bot", "0", Dc(0.0)), VSource("vcm", "cm", "0", Dc(vcm)),
+                  Switch("srst", "cm", "top", "x", "0", m),
+                  Capacitor("c", "bot", "top", c), Capacitor("cp", "top", "0", cp))
+    prog = compile_program(ckt, [Phase(1e-9, frozenset({"srst"})), Phase(1e-9)], ["vbot"], ["top"])
+    assert prog.const_index == prog.n_state - 1
+    z0 = prog.initial_state([0.0])
+    assert z0[prog.const_index] == 1.0
+    v0 = prog.node_voltages(z0, [0.0], 0)
+    assert abs(v0["top"] - vcm) < 1e-9 and abs(v0["cm"] - vcm) < 1e-12
+    # state at the start of step 1 = after step 0; the bottom plate steps to 1 V in step 1
+    z1 = prog.phi[0] @ z0 + prog.gam[0] @ [0.0]
+    v1 = prog.node_voltages(z1, [1.0], 1)
+    assert abs(v1["top"] - (vcm + c / (c + cp))) < 1e-9 and abs(v1["bot"] - 1.0) < 1e-12
+    with pytest.raises(ParameterError, match="switch controls"):
+        compile_program(circuit(VSource("vx", "x", "0", Dc(1.0)), *ckt.elements),
+                        [Phase(1e-9)], ["vx"], ["top"])
