@@ -10,6 +10,26 @@ from ..errors import InputError, ParameterError
 from ._checks import check_positive_int, check_range
 
 
+def _levels(vmin: float, vmax: float, bits: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+    lo, hi = check_range(vmin, vmax)
+    bits = check_positive_int(bits, "bits", 1)
+    if bits > 24:
+        raise ParameterError(f"bits={bits} is above 24: 2^bits levels would not fit in memory")
+    n = 1 << bits
+    levels = np.arange(n, dtype=np.int64)
+    return levels, lo + (levels + 0.5) * ((hi - lo) / n), lo, hi
+
+
+def _hits(to_estimate, v: np.ndarray, levels: np.ndarray, lo: float, hi: float, n: int) -> int:
+    est = np.asarray(to_estimate(v), dtype=np.float64)
+    if est.shape != v.shape:
+        raise InputError(f"to_estimate returned shape {est.shape} for input shape {v.shape}")
+    if not np.all(np.isfinite(est)):
+        raise InputError("to_estimate returned a non-finite estimate")
+    got = np.floor((est - lo) * (n / (hi - lo))).astype(np.int64)
+    return int(np.count_nonzero(got == levels))
+
+
 def recovery_rate(to_estimate: Callable[[np.ndarray], np.ndarray], vmin: float, vmax: float,
                   bits: int, repeats: int = 1) -> float:
     """Fraction of the 2^bits integer levels recovered exactly.
@@ -20,25 +40,29 @@ def recovery_rate(to_estimate: Callable[[np.ndarray], np.ndarray], vmin: float, 
     to_estimate: maps input voltages (1-D array, V) to estimated inputs (same shape, V).
     repeats: times the whole level set is converted (noise makes each pass differ).
     """
-    lo, hi = check_range(vmin, vmax)
-    bits = check_positive_int(bits, "bits", 1)
+    levels, v, lo, hi = _levels(vmin, vmax, bits)
     repeats = check_positive_int(repeats, "repeats", 1)
-    if bits > 24:
-        raise ParameterError(f"bits={bits} is above 24: 2^bits levels would not fit in memory")
-    n = 1 << bits
-    fs = hi - lo
-    levels = np.arange(n, dtype=np.int64)
-    v = lo + (levels + 0.5) * (fs / n)
-    hits = 0
+    hits = sum(_hits(to_estimate, v, levels, lo, hi, levels.size) for _ in range(repeats))
+    return hits / (levels.size * repeats)
+
+
+def _passes(to_estimate, vmin, vmax, bits: int, threshold: float, repeats: int,
+            chunks: int = 16) -> bool:
+    """recovery_rate(...) >= threshold, converting interleaved chunks of the levels and
+    stopping as soon as the misses already exceed what the threshold allows."""
+    levels, v, lo, hi = _levels(vmin, vmax, bits)
+    n = levels.size
+    total = n * repeats
+    allowed = total - int(np.ceil(threshold * total - 1e-9))  # misses that still pass
+    misses = 0
+    k = min(chunks, n)
     for _ in range(repeats):
-        est = np.asarray(to_estimate(v), dtype=np.float64)
-        if est.shape != v.shape:
-            raise InputError(f"to_estimate returned shape {est.shape} for input shape {v.shape}")
-        if not np.all(np.isfinite(est)):
-            raise InputError("to_estimate returned a non-finite estimate")
-        got = np.floor((est - lo) * (n / fs)).astype(np.int64)
-        hits += int(np.count_nonzero(got == levels))
-    return hits / (n * repeats)
+        for j in range(k):
+            sel = slice(j, None, k)  # every k-th level: each chunk spans the full scale
+            misses += v[sel].size - _hits(to_estimate, v[sel], levels[sel], lo, hi, n)
+            if misses > allowed:
+                return False
+    return True
 
 
 def lossless_bits(to_estimate: Callable[[np.ndarray], np.ndarray], vmin: float, vmax: float,
@@ -47,13 +71,16 @@ def lossless_bits(to_estimate: Callable[[np.ndarray], np.ndarray], vmin: float, 
 
     An ideal n-bit quantizer has exactly n lossless bits: every level of b <= n bits lands in
     its own code, while at n + 1 bits two levels share each code and half are lost.
-    Returns 0 when not even 1 bit passes.  See :func:`recovery_rate` for the level mapping.
+    Returns 0 when not even 1 bit passes.  See :func:`recovery_rate` for the level mapping;
+    a failing b is abandoned as soon as its misses exceed what the threshold allows.
     """
     max_bits = check_positive_int(max_bits, "max_bits", 1)
+    repeats = check_positive_int(repeats, "repeats", 1)
     if not 0.0 < threshold <= 1.0:
         raise ParameterError(f"threshold must be in (0, 1], got {threshold}")
+    check_range(vmin, vmax)
     best = 0
     for b in range(1, max_bits + 1):
-        if recovery_rate(to_estimate, vmin, vmax, b, repeats) >= threshold:
+        if _passes(to_estimate, vmin, vmax, b, threshold, repeats):
             best = b
     return best
