@@ -1,7 +1,9 @@
 """ENOB and lossless bits vs iterations: coarse-only, DGCQ and SAR, ideal and with parasitics.
 
 Sweeps (parameters of the bundled netlists):
-  coarse-only   NITER = 2 .. 4096 (quick: .. 256)
+  coarse-only   NITER = 2 .. 2048 for ideal and x1, .. 1024 for the other variants
+                (--full: .. 4096 for all; quick: .. 256).  A coarse conversion costs N
+                iterations, so N = 4096 alone takes minutes on two cores.
   DGCQ          NC = 1 .. 6 at NF = 8, and NC = 1 .. 6 at NC + NF = 11 (quick: NC .. 4, total 9)
   SAR           NBITS = 4 .. 12 (quick: .. 10)
 Variants: ideal (load_quantizer(..., ideal=True)), the netlist's default parasitics (x1), and
@@ -74,8 +76,8 @@ def measure(q, rng: np.random.Generator, n_sine: int) -> dict:
     return {"enob_sine": enob, "lossless_bits": lossless}
 
 
-def sweeps(quick: bool):
-    top_coarse = 8 if quick else 12
+def sweeps(quick: bool, full: bool):
+    top_coarse = 8 if quick else (12 if full else 11)
     top_c = 4 if quick else 6
     total = 9 if quick else 11
     top_sar = 10 if quick else 12
@@ -90,10 +92,14 @@ def sweeps(quick: bool):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="shorter sweeps, fewer variants")
+    ap.add_argument("--full", action="store_true",
+                    help="coarse-only up to N = 4096 for every variant (long: ~10+ min)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-sine", type=int, default=None, help="sine samples (default 4096, quick 2048)")
     args = ap.parse_args(argv)
     n_sine = args.n_sine or (2048 if args.quick else 4096)
+    if args.quick and args.full:
+        ap.error("--quick and --full exclude each other")
     variants = [("ideal", None), ("x1", 1.0), ("x4", 4.0)] if args.quick else \
         [("ideal", None), ("x0.5", 0.5), ("x1", 1.0), ("x2", 2.0), ("x4", 4.0)]
     OUT.mkdir(parents=True, exist_ok=True)
@@ -106,10 +112,13 @@ def main(argv=None) -> int:
 
     results: dict[str, dict[str, list]] = {}
     t_all = time.perf_counter()
-    for label, family, pname, points in sweeps(args.quick):
+    for label, family, pname, points in sweeps(args.quick, args.full):
         for vname, scale in variants:
             xs, enobs, lossless = [], [], []
             for base, iterations in points:
+                if (family == "coarse" and not args.full and vname not in ("ideal", "x1")
+                        and iterations > 1024):
+                    continue
                 t1 = time.perf_counter()
                 rng = np.random.default_rng([args.seed, zlib.crc32(f"{label}/{vname}/{iterations}".encode())])
                 try:
