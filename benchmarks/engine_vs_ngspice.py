@@ -24,11 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from dgcq_sim.engine import simulate
@@ -43,7 +45,10 @@ _MEAS = re.compile(r"^\s*(m_\d+_\d+_\d+)\s*=\s*(\S+)", re.MULTILINE)
 
 
 def ngspice_control_loop(circuit, values, times, nodes, tmax):
-    """Run all inputs in one ngspice process; returns (wall seconds, (N, T, nodes) volts)."""
+    """Run all inputs in one ngspice process.
+
+    Returns (wall seconds, ngspice CPU seconds, (N, T, nodes) volts).
+    """
     tstop = circuit.tran.tstop
     tran = f"tran {format_number(tstop / 1000)} {format_number(tstop)} 0 {format_number(tmax)}"
     lines = [".control", "set noaskquit"]
@@ -57,10 +62,13 @@ def ngspice_control_loop(circuit, values, times, nodes, tmax):
     with tempfile.TemporaryDirectory(prefix="dgcq_bench_") as tmp:
         cir = Path(tmp) / "loop.cir"
         cir.write_text(text)
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run([ngspice_executable(), "-b", "-n", str(cir)], cwd=tmp,
                               capture_output=True, text=True)
         wall = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"ngspice failed: {proc.stderr[-2000:]}")
     out = np.full((len(values), len(times), len(nodes)), np.nan)
@@ -70,7 +78,7 @@ def ngspice_control_loop(circuit, values, times, nodes, tmax):
     if np.isnan(out).any():
         raise SystemExit(f"ngspice returned {int(np.isnan(out).sum())} of {out.size} "
                          f"measurements as missing")
-    return wall, out
+    return wall, cpu, out
 
 
 def main() -> None:
@@ -88,13 +96,13 @@ def main() -> None:
     t0 = time.perf_counter()
     first = simulate(circuit, probes=nodes, at=times, sweep={"vin": values})
     t_first = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = simulate(circuit, probes=nodes, at=times, sweep={"vin": values})
-    t_engine = time.perf_counter() - t0
+    t_engine, cpu_engine = time.perf_counter() - t0, time.process_time() - c0
     eng = np.stack([res.v[n] for n in nodes], axis=-1)          # (N, T, nodes)
     assert np.array_equal(eng, np.stack([first.v[n] for n in nodes], axis=-1))
 
-    t_ngspice, ng = ngspice_control_loop(circuit, values, times, nodes, tmax)
+    t_ngspice, cpu_ngspice, ng = ngspice_control_loop(circuit, values, times, nodes, tmax)
     diff = np.abs(eng - ng)
     per_input = diff.max(axis=(1, 2))
     k = np.unravel_index(int(np.argmax(diff)), diff.shape)
@@ -103,12 +111,15 @@ def main() -> None:
               "n_inputs": args.n, "n_times": len(times), "nodes": nodes}
     print(json.dumps({**common, "figure": "engine_first_call_s", "value": t_first,
                       "note": "includes numba compile or cache load and phase-map setup"}))
-    print(json.dumps({**common, "figure": "engine_s", "value": t_engine}))
+    print(json.dumps({**common, "figure": "engine_s", "value": t_engine,
+                      "cpu_s": cpu_engine, "numba_threads": numba.get_num_threads()}))
     print(json.dumps({**common, "figure": "ngspice_s", "value": t_ngspice,
+                      "cpu_s": cpu_ngspice,
                       "method": "one ngspice -b process, .control loop alter+tran+meas"}))
     print(json.dumps({**common, "figure": "speedup_ngspice_over_engine",
-                      "value": t_ngspice / t_engine,
-                      "first_call_value": t_ngspice / t_first}))
+                      "value": t_ngspice / t_engine, "cpu_value": cpu_ngspice / cpu_engine,
+                      "first_call_value": t_ngspice / t_first,
+                      "note": "wall and CPU ratios of the same run; engine second call"}))
     print(json.dumps({**common, "figure": "max_abs_diff_v", "value": float(diff.max()),
                       "at": {"vs": float(values[k[0]]), "t": float(times[k[1]]),
                              "node": nodes[k[2]]}, "tolerance_v": 100e-6}))

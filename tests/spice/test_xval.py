@@ -72,3 +72,25 @@ def test_tolerance_is_tight_enough_to_see_a_small_parameter_error(name, param, v
     (err, node, t), _, _, _ = _compare(xval_circuit(name, **{param: value}), xval_circuit(name))
     assert err > 2 * TOL, (f"{name} with {param}={value:g} differs from ngspice by only "
                            f"{err * 1e6:.1f} uV: the comparison could not tell them apart")
+
+
+def test_overridden_decision_sequence_agrees_with_ngspice():
+    """The quantizer use: export the analog part for one input and one decision sequence."""
+    from dgcq_sim.netlist import Dc, Pwl, parse_netlist
+    from dgcq_sim.spice import to_spice
+
+    c = xval_circuit("xval_sc_integrator", a=300)
+    # subtract VREF in iterations 3 and 7 (phi2 windows start at 25.5 ns and 65.5 ns)
+    t, v = [0.0], [0.0]
+    for start in (26e-9, 66e-9):
+        t += [start, start + 0.1e-9, start + 4e-9, start + 4.1e-9]
+        v += [0.0, 1.0, 1.0, 0.0]
+    overrides = {"vdec": Pwl(tuple(t), tuple(v)), "vin": Dc(0.3)}
+    exported = parse_netlist(to_spice(c, overrides=overrides), path="<export>")
+    ends = flat_end_times(c, overrides=overrides)
+    ng = ngspice_tran(c, ends, nodes=["out", "vg"], overrides=overrides)
+    res = simulate(exported, probes=["out", "vg"], at=ends)
+    err = max(np.max(np.abs(res.v[n][0] - ng.v[n])) for n in ("out", "vg"))
+    assert err <= TOL, f"max |engine - ngspice| = {err * 1e6:.2f} uV (tolerance {TOL * 1e6:.0f} uV)"
+    # two subtractions of CR/CF * VREF = 1 V from 8 * 0.15 V: about -0.8 V at the end
+    assert ng.v["out"][-1] == pytest.approx(8 * 0.15 - 2.0, abs=0.05)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
-
 from dgcq_sim.netlist import Circuit, load_netlist
 from dgcq_sim.paths import bundled_netlist
 
