@@ -128,3 +128,26 @@ def test_simulate_errors():
                        tran=Tran(1e-9, 1e-8))
     with pytest.raises(SimulationError, match="node 'top' has no DC path to ground"):
         simulate(floating)
+
+
+def test_current_ramp_into_capacitor():
+    """PWL current 0 -> I0 over T into C: v = I0·t²/(2·T·C), then I0·(t − T/2)/C."""
+    from engine_circuits import ISource
+    i0, t_ramp, c = 2e-6, 4e-9, 1e-12
+    # the source pushes current out of 'top' into ground, so drive it from ground to top
+    ckt = circuit(ISource("ir", "0", "top", Pwl((0.0, t_ramp), (0.0, i0))),
+                  Capacitor("c", "top", "0", c), Resistor("rdc", "top", "0", 1e18),
+                  tran=Tran(1e-10, 8e-9))
+    ts = np.array([1e-9, 2.5e-9, 4e-9, 6e-9, 8e-9])
+    res = simulate(ckt, at=ts)
+    exact = np.where(ts <= t_ramp, i0 * ts**2 / (2 * t_ramp * c), i0 * (ts - t_ramp / 2) / c)
+    np.testing.assert_allclose(res.v["top"][0], exact, rtol=1e-9)
+
+
+def test_zero_rise_time_uses_tstep_like_ngspice():
+    """PULSE with tr = 0: ngspice ramps over TSTEP; the source is at mid-swing half a TSTEP
+    after the delay."""
+    ckt = circuit(VSource("v", "in", "0", Pulse(0.0, 1.0, 1e-9, 0.0, 0.0, 5e-9, 0.0)),
+                  Resistor("r", "in", "0", 1e3), tran=Tran(2e-10, 3e-9))
+    res = simulate(ckt, probes=["in"], at=[1e-9, 1.1e-9, 1.2e-9, 2e-9])
+    np.testing.assert_allclose(res.v["in"][0], [0.0, 0.5, 1.0, 1.0], atol=1e-12)
