@@ -1,0 +1,99 @@
+"""CIFAR-10 images for the NN path: the bundled subsets and the full sets in ``../shared/data``.
+
+Images are uint8 NHWC (N, 32, 32, 3), labels uint8/int (N,).  The shared test file is sorted
+by class, so every subset here is taken with a stride, never as the first N images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, ModelFileError
+from ..paths import DATA_DIR, REPO_DIR
+
+SHARED_DATA = REPO_DIR.parent / "shared" / "data"
+BUNDLED_TEST = DATA_DIR / "cifar10_test_1000.npz"     # x[::10] of the full test set
+BUNDLED_CALIB = DATA_DIR / "cifar10_calib_500.npz"    # x[::10] of cifar10_calib.npz
+BUNDLED_REFERENCE = DATA_DIR / "resnet20_reference.npz"  # first 256 test images + torch logits
+
+
+@dataclass
+class Dataset:
+    """Images ``x`` uint8 (N, 32, 32, 3) NHWC and integer labels ``y`` (N,)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    source: str = ""
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def subset(self, limit: int | None) -> "Dataset":
+        """Every k-th image so that ``limit`` images remain (the file is class-sorted)."""
+        if limit is None or limit >= len(self):
+            return self
+        if limit < 1:
+            raise InputError(f"image limit must be >= 1, got {limit}")
+        idx = np.linspace(0, len(self) - 1, limit).round().astype(np.int64)
+        return Dataset(self.x[idx], self.y[idx], f"{self.source}[{limit} strided]")
+
+
+def check_images(x: np.ndarray, what: str = "images") -> np.ndarray:
+    """Refuse anything but uint8 (N, 32, 32, 3) NHWC; return it unchanged."""
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1:] != (32, 32, 3):
+        raise InputError(f"{what} must have shape (N, 32, 32, 3) NHWC, got {x.shape}")
+    if x.dtype != np.uint8:
+        raise InputError(f"{what} must be uint8 pixels, got dtype {x.dtype}")
+    if x.shape[0] == 0:
+        raise InputError(f"{what} is empty (shape {x.shape})")
+    return x
+
+
+def load_npz_dataset(path: str | Path) -> Dataset:
+    """Read an ``.npz`` with ``x`` uint8 (N, 32, 32, 3) and ``y`` (N,)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"data file {str(path)!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            for key in ("x", "y"):
+                if key not in z.files:
+                    raise ModelFileError(f"data file {path} lacks key {key!r}")
+            x, y = z["x"], z["y"]
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise InputError(f"cannot read data file {str(path)!r}: {exc}") from exc
+    x = check_images(x, f"key 'x' of {path}")
+    if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
+        raise InputError(f"key 'y' of {path} must be integer of shape ({x.shape[0]},), "
+                         f"got {y.dtype} {y.shape}")
+    return Dataset(x, y.astype(np.int64), str(path))
+
+
+def load_test_set(data: str | Path = "bundled") -> Dataset:
+    """Test images: ``"bundled"`` (1 000, stride 10), ``"full"`` (``../shared/data``) or a path."""
+    if str(data) == "bundled":
+        return load_npz_dataset(BUNDLED_TEST)
+    if str(data) == "full":
+        return load_npz_dataset(SHARED_DATA / "cifar10_test.npz")
+    return load_npz_dataset(data)
+
+
+def load_calibration_set(data: str | Path = "bundled") -> Dataset:
+    """Calibration images (training split): ``"bundled"`` (500), ``"full"`` (5 000) or a path."""
+    if str(data) == "bundled":
+        return load_npz_dataset(BUNDLED_CALIB)
+    if str(data) == "full":
+        return load_npz_dataset(SHARED_DATA / "cifar10_calib.npz")
+    return load_npz_dataset(data)
+
+
+def load_reference() -> tuple[np.ndarray, np.ndarray]:
+    """The first 256 test images and torch's fp32 ResNet-20 logits for them, (256, 10)."""
+    with np.load(BUNDLED_REFERENCE, allow_pickle=False) as z:
+        return z["x"], z["logits"]

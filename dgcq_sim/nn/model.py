@@ -1,0 +1,210 @@
+"""Load a CIFAR ResNet from a numpy archive and fold its BatchNorms into the convolutions.
+
+The archive layout is the one of ``../shared/models/README.md`` (``conv1.weight``,
+``bn1.gamma/beta/mean/var``, ``layer{i}.{j}.conv1.weight``, ..., ``fc.weight``, ``fc.bias``,
+optionally ``arch`` as a JSON string).  Every conv/fc becomes a :class:`Layer` holding the
+folded weights ``w`` (Cout, Cin, kh, kw) float32 and bias ``b`` (Cout,) float32, so the
+forward pass is ``conv(x, w) + b`` everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelFileError
+from ..paths import DATA_DIR, REPO_DIR
+
+BN_EPS = 1e-5
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2470, 0.2435, 0.2616)
+SHARED_MODELS = REPO_DIR.parent / "shared" / "models"
+BUNDLED_RESNET20 = DATA_DIR / "resnet20_cifar10.npz"
+
+
+@dataclass
+class Layer:
+    """One conv or fc layer with BN folded in.
+
+    name: key prefix in the archive (``layer2.0.conv1``, ``fc``).
+    w: folded weights, float32, (Cout, Cin, kh, kw); an fc layer is a 1x1 conv.
+    b: folded bias, float32, (Cout,).
+    stride, pad: convolution geometry (fc: 1, 0).
+    """
+
+    name: str
+    w: np.ndarray
+    b: np.ndarray
+    stride: int = 1
+    pad: int = 0
+
+    @property
+    def cout(self) -> int:
+        return int(self.w.shape[0])
+
+    @property
+    def k(self) -> int:
+        """Reduction length Cin*kh*kw (rows of the CIM array that hold one output)."""
+        return int(np.prod(self.w.shape[1:]))
+
+    @cached_property
+    def wmat(self) -> np.ndarray:
+        """Weights as a (K, Cout) matrix matching :func:`dgcq_sim.nn.forward.im2col` columns."""
+        return np.ascontiguousarray(self.w.transpose(0, 2, 3, 1).reshape(self.cout, -1).T)
+
+
+@dataclass
+class Block:
+    """Post-activation BasicBlock: ``relu(conv2(relu(conv1(x))) + shortcut(x))``."""
+
+    conv1: Layer
+    conv2: Layer
+    shortcut: Layer | None = None
+
+
+@dataclass
+class ResNet:
+    """A folded CIFAR ResNet: ``stem`` conv, ``blocks``, global average pool, ``fc``."""
+
+    name: str
+    stem: Layer
+    blocks: list[Block]
+    fc: Layer
+    mean: tuple = CIFAR_MEAN
+    std: tuple = CIFAR_STD
+    classes: list = field(default_factory=list)
+
+    def layers(self) -> list[Layer]:
+        """Every conv/fc in execution order (stem first, fc last)."""
+        out = [self.stem]
+        for blk in self.blocks:
+            out += [blk.conv1, blk.conv2] + ([blk.shortcut] if blk.shortcut else [])
+        return out + [self.fc]
+
+    def n_macs(self, hw: int = 32) -> int:
+        """Multiply-accumulates per image of ``hw`` x ``hw`` pixels."""
+        total, size = self.stem.k * self.stem.cout * hw * hw, hw
+        for blk in self.blocks:
+            size //= blk.conv1.stride
+            total += (blk.conv1.k + blk.conv2.k) * blk.conv1.cout * size * size
+            if blk.shortcut:
+                total += blk.shortcut.k * blk.shortcut.cout * size * size
+        return total + self.fc.k * self.fc.cout
+
+
+def resolve_model_path(model: str | Path) -> Path:
+    """``"resnet20"`` -> the bundled copy, ``"resnet18"`` -> ``../shared/models``, else a path."""
+    name = str(model)
+    if name == "resnet20":
+        return BUNDLED_RESNET20
+    if name == "resnet18":
+        path = SHARED_MODELS / "resnet18_cifar10.npz"
+        if not path.is_file():
+            raise ModelFileError(f"resnet18 is not bundled and {path} does not exist; "
+                                 "pass the path of resnet18_cifar10.npz instead")
+        return path
+    path = Path(name)
+    if not path.is_file():
+        raise ModelFileError(f"model file {name!r} does not exist (or use resnet20/resnet18)")
+    return path
+
+
+def _get(arrs: dict, key: str, shape: tuple) -> np.ndarray:
+    if key not in arrs:
+        raise ModelFileError(f"model file lacks key {key!r}")
+    a = arrs[key]
+    if a.shape != shape:
+        raise ModelFileError(f"model key {key!r} has shape {a.shape}, expected {shape}")
+    if not np.issubdtype(a.dtype, np.floating):
+        raise ModelFileError(f"model key {key!r} has dtype {a.dtype}, expected float")
+    a = a.astype(np.float32)
+    if not np.all(np.isfinite(a)):
+        raise ModelFileError(f"model key {key!r} holds NaN or inf")
+    return a
+
+
+def _conv_shape(arrs: dict, key: str) -> tuple:
+    if key not in arrs:
+        raise ModelFileError(f"model file lacks key {key!r}")
+    shp = arrs[key].shape
+    if len(shp) != 4 or shp[2] != shp[3]:
+        raise ModelFileError(f"model key {key!r} has shape {shp}, expected (Cout, Cin, k, k)")
+    return shp
+
+
+def _fold(arrs: dict, conv: str, bn: str, cin: int, stride: int) -> Layer:
+    shp = _conv_shape(arrs, f"{conv}.weight")
+    if shp[1] != cin:
+        raise ModelFileError(f"model key {conv}.weight has shape {shp}, expected Cin = {cin}")
+    w = _get(arrs, f"{conv}.weight", shp)
+    cout, k = shp[0], shp[2]
+    gamma, beta, mean, var = (_get(arrs, f"{bn}.{p}", (cout,)) for p in ("gamma", "beta", "mean", "var"))
+    if np.any(var < 0):
+        raise ModelFileError(f"model key {bn}.var has negative entries")
+    # Fold in float64, store float32: y = (conv(x) - mean) * g/sqrt(var+eps) + beta.
+    scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + BN_EPS)
+    wf = (w.astype(np.float64) * scale[:, None, None, None]).astype(np.float32)
+    bf = (beta.astype(np.float64) - mean.astype(np.float64) * scale).astype(np.float32)
+    return Layer(conv, wf, bf, stride=stride, pad=k // 2)
+
+
+def load_model(model: str | Path = "resnet20") -> ResNet:
+    """Load and fold a CIFAR ResNet.
+
+    model: ``"resnet20"`` (bundled), ``"resnet18"`` (read from ``../shared/models``) or the
+        path of an ``.npz`` in the layout of ``../shared/models/README.md``.
+    Raises ModelFileError naming the missing or mis-shaped key.
+    """
+    path = resolve_model_path(model)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrs = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from exc
+    arch = {}
+    if "arch" in arrs:
+        try:
+            arch = json.loads(str(arrs["arch"]))
+        except json.JSONDecodeError as exc:
+            raise ModelFileError(f"model key 'arch' of {path} is not JSON: {exc}") from exc
+    c0 = _conv_shape(arrs, "conv1.weight")
+    if c0[1] != 3:
+        raise ModelFileError(f"model key 'conv1.weight' has shape {c0}, expected 3 input channels")
+    stem = _fold(arrs, "conv1", "bn1", 3, 1)
+    stage_ids = sorted({int(m.group(1)) for k in arrs
+                        if (m := re.match(r"layer(\d+)\.(\d+)\.conv1\.weight$", k))})
+    if not stage_ids or stage_ids != list(range(1, len(stage_ids) + 1)):
+        raise ModelFileError(f"model file {path} has no layer1..layerS blocks (found stages {stage_ids})")
+    stage_strides = {int(s["name"][5:]): int(s["stride"]) for s in arch.get("stages", [])
+                     if str(s.get("name", "")).startswith("layer")}
+    blocks, cin = [], stem.cout
+    for i in stage_ids:
+        n_blocks = len({k.split(".")[1] for k in arrs if re.match(rf"layer{i}\.\d+\.conv1\.weight$", k)})
+        for j in range(n_blocks):
+            p = f"layer{i}.{j}"
+            stride = stage_strides.get(i, 1 if i == 1 else 2) if j == 0 else 1
+            c1 = _fold(arrs, f"{p}.conv1", f"{p}.bn1", cin, stride)
+            c2 = _fold(arrs, f"{p}.conv2", f"{p}.bn2", c1.cout, 1)
+            sc = None
+            if f"{p}.shortcut.conv.weight" in arrs:
+                sc = _fold(arrs, f"{p}.shortcut.conv", f"{p}.shortcut.bn", cin, stride)
+            elif stride != 1 or cin != c2.cout:
+                raise ModelFileError(f"model file lacks key '{p}.shortcut.conv.weight' "
+                                     f"(block changes shape {cin}->{c2.cout}, stride {stride})")
+            blocks.append(Block(c1, c2, sc))
+            cin = c2.cout
+    if "fc.weight" not in arrs:
+        raise ModelFileError("model file lacks key 'fc.weight'")
+    n_cls = arrs["fc.weight"].shape[0] if arrs["fc.weight"].ndim == 2 else -1
+    fw = _get(arrs, "fc.weight", (n_cls, cin))
+    fb = _get(arrs, "fc.bias", (n_cls,))
+    fc = Layer("fc", fw[:, :, None, None], fb, 1, 0)
+    inp = arch.get("input", {})
+    return ResNet(name=str(arch.get("name", path.stem)), stem=stem, blocks=blocks, fc=fc,
+                  mean=tuple(inp.get("mean", CIFAR_MEAN)), std=tuple(inp.get("std", CIFAR_STD)),
+                  classes=list(arch.get("classes", [])))

@@ -1,0 +1,116 @@
+"""Forward pass: reference logits, im2col against a direct convolution, BN folding, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dgcq_sim.errors import InputError, ModelFileError
+from dgcq_sim.nn.data import SHARED_DATA, load_reference, load_test_set
+from dgcq_sim.nn.forward import float_layer, im2col, predict, top1
+from dgcq_sim.nn.model import SHARED_MODELS, Layer, load_model
+
+
+def test_resnet20_matches_reference_logits(r20):
+    x, ref = load_reference()
+    assert x.shape == (256, 32, 32, 3) and ref.shape == (256, 10)
+    assert np.abs(predict(r20, x) - ref).max() <= 1e-3
+
+
+def test_resnet18_matches_reference_logits():
+    path = SHARED_MODELS / "resnet18_cifar10.npz"
+    if not path.is_file():
+        pytest.skip(f"ResNet-18 is not bundled and {path} is absent")
+    x, _ = load_reference()
+    ref = np.load(SHARED_MODELS / "reference_logits.npz")["resnet18"]
+    assert np.abs(predict(load_model("resnet18"), x, batch=64) - ref).max() <= 1e-2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,acc", [("resnet20", 0.8894), ("resnet18", 0.9215)])
+def test_full_test_set_accuracy_matches_readme(name, acc):
+    data = load_test_set(SHARED_DATA / "cifar10_test.npz")
+    assert len(data) == 10000
+    assert top1(predict(load_model(name), data.x), data.y) == pytest.approx(acc, abs=5e-5)
+
+
+def _direct_conv(x, w, stride, pad):
+    n, h, wd, c = x.shape
+    co, ci, k, _ = w.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    ho, wo = (h + 2 * pad - k) // stride + 1, (wd + 2 * pad - k) // stride + 1
+    out = np.zeros((n, ho, wo, co))
+    for i in range(ho):
+        for j in range(wo):
+            patch = xp[:, i * stride:i * stride + k, j * stride:j * stride + k, :]  # n,k,k,c
+            out[:, i, j, :] = np.einsum("nabc,ocab->no", patch, w.astype(np.float64))
+    return out
+
+
+@pytest.mark.parametrize("k,stride,pad", [(3, 1, 1), (3, 2, 1), (1, 2, 0), (1, 1, 0)])
+def test_im2col_conv_equals_direct_convolution(k, stride, pad):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 8, 8, 5)).astype(np.float32)
+    w = rng.standard_normal((4, 5, k, k)).astype(np.float32)
+    layer = Layer("t", w, np.zeros(4, np.float32), stride, pad)
+    y = float_layer(layer, x)
+    ref = _direct_conv(x, w, stride, pad)
+    assert y.shape == ref.shape
+    np.testing.assert_allclose(y, ref, atol=1e-4)
+    cols, shape = im2col(x, k, stride, pad)
+    assert cols.shape == (np.prod(shape), k * k * 5)
+
+
+def test_bn_folding_equals_conv_then_bn(r20):
+    z = np.load(r20_path := "dgcq_sim/data/resnet20_cifar10.npz")
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 8, 8, 16)).astype(np.float32)
+    conv = _direct_conv(x, z["layer1.1.conv2.weight"], 1, 1)
+    g, b, m, v = (z[f"layer1.1.bn2.{p}"].astype(np.float64) for p in ("gamma", "beta", "mean", "var"))
+    ref = (conv - m) / np.sqrt(v + 1e-5) * g + b
+    layer = next(L for L in r20.layers() if L.name == "layer1.1.conv2")
+    np.testing.assert_allclose(float_layer(layer, x), ref, atol=1e-4)
+    assert r20_path
+
+
+def _write_model(tmp_path, drop=None, reshape=None):
+    z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
+    if drop:
+        del z[drop]
+    if reshape:
+        z[reshape] = z[reshape][..., :1]
+    path = tmp_path / "m.npz"
+    np.savez(path, **z)
+    return path
+
+
+def test_missing_key_is_named(tmp_path):
+    with pytest.raises(ModelFileError, match=r"layer2\.1\.bn1\.var"):
+        load_model(_write_model(tmp_path, drop="layer2.1.bn1.var"))
+
+
+def test_misshaped_key_is_named(tmp_path):
+    with pytest.raises(ModelFileError, match=r"layer3\.0\.bn2\.gamma.*shape"):
+        load_model(_write_model(tmp_path, reshape="layer3.0.bn2.gamma"))
+
+
+def test_bad_model_path_and_bad_images(tmp_path, r20):
+    with pytest.raises(ModelFileError, match="nope.npz"):
+        load_model(tmp_path / "nope.npz")
+    with pytest.raises(InputError, match=r"\(N, 32, 32, 3\)"):
+        predict(r20, np.zeros((2, 3, 32, 32), np.uint8))
+    with pytest.raises(InputError, match="uint8"):
+        predict(r20, np.zeros((2, 32, 32, 3), np.float32))
+    bad = tmp_path / "d.npz"
+    np.savez(bad, x=np.zeros((4, 28, 28), np.uint8), y=np.zeros(4, np.uint8))
+    with pytest.raises(InputError, match=r"\(4, 28, 28\)"):
+        load_test_set(bad)
+
+
+def test_bundled_subset_is_strided_and_balanced(test_set):
+    assert len(test_set) == 1000
+    assert np.all(np.bincount(test_set.y, minlength=10) == 100)
+    full = SHARED_DATA / "cifar10_test.npz"
+    if full.is_file():
+        z = np.load(full)
+        assert np.array_equal(z["x"][::10], test_set.x)
