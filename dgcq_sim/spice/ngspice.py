@@ -25,6 +25,7 @@ so fewer, not more, times were hit exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -148,6 +149,14 @@ def run_netlist(text: str, *, timeout: float = 120.0) -> NgspiceTraces:
 
 # --------------------------------------------------------------------------- waveforms
 
+def _as_run(wave: Waveform, circuit: Circuit) -> Waveform:
+    """The waveform as ngspice runs it: a PULSE rise/fall of 0 becomes the .tran TSTEP."""
+    if isinstance(wave, Pulse) and (wave.tr == 0 or wave.tf == 0) and circuit.tran is not None:
+        step = circuit.tran.tstep
+        return dataclasses.replace(wave, tr=wave.tr or step, tf=wave.tf or step)
+    return wave
+
+
 def waveform_breakpoints(wave: Waveform, tstop: float) -> np.ndarray:
     """Sorted times (s) in [0, tstop] where ``wave`` changes slope (ngspice semantics)."""
     if isinstance(wave, Dc):
@@ -205,7 +214,7 @@ def flat_end_times(circuit: Circuit, *, overrides: Mapping[str, Waveform] | None
     for el in circuit.elements:
         if not isinstance(el, (VSource, ISource)):
             continue
-        wave = ov.get(el.name, el.wave)
+        wave = _as_run(ov.get(el.name, el.wave), circuit)
         bps = waveform_breakpoints(wave, tstop)
         for b in bps:
             span = max(tstop * 1e-9, 1e-18)
@@ -234,7 +243,7 @@ def flat_mid_times(circuit: Circuit, *, overrides: Mapping[str, Waveform] | None
     """
     tstop = _tstop(circuit, tstop)
     ov = {k.lower(): w for k, w in (overrides or {}).items()}
-    waves = [ov.get(el.name, el.wave) for el in circuit.elements
+    waves = [_as_run(ov.get(el.name, el.wave), circuit) for el in circuit.elements
              if isinstance(el, (VSource, ISource))]
     cuts = np.unique(np.concatenate([[0.0, tstop]] + [waveform_breakpoints(w, tstop)
                                                       for w in waves]))
@@ -312,7 +321,9 @@ def ngspice_tran(circuit: Circuit, times: Sequence[float], *, nodes: Sequence[st
     if not (math.isfinite(tmax) and tmax > 0):
         raise InputError(f"tmax must be a positive number of seconds, got {tmax!r}")
     extra = [f".options {options}"]
-    tran = Tran(tstep=min(tmax, tstop / 1000.0), tstop=tstop, tstart=0.0, tmax=tmax)
+    # keep the circuit's TSTEP: ngspice (and the engine) use it for PULSE edges given as 0
+    tstep = circuit.tran.tstep if circuit.tran is not None else min(tmax, tstop / 1000.0)
+    tran = Tran(tstep=tstep, tstop=tstop, tstart=0.0, tmax=tmax)
     text = to_spice(circuit, overrides=overrides, tran=tran, extra_cards=extra)
     traces = run_netlist(text, timeout=timeout)
     want = (list(circuit.nodes) or None) if nodes is None else [n.lower() for n in nodes]

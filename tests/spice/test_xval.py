@@ -94,3 +94,18 @@ def test_overridden_decision_sequence_agrees_with_ngspice():
     assert err <= TOL, f"max |engine - ngspice| = {err * 1e6:.2f} uV (tolerance {TOL * 1e6:.0f} uV)"
     # two subtractions of CR/CF * VREF = 1 V from 8 * 0.15 V: about -0.8 V at the end
     assert ng.v["out"][-1] == pytest.approx(8 * 0.15 - 2.0, abs=0.05)
+
+
+def test_pulse_with_zero_edges_uses_tstep_in_both():
+    """PULSE tr = tf = 0 means TSTEP in ngspice; the engine and the comparison times agree."""
+    from dgcq_sim.netlist import parse_netlist
+
+    c = parse_netlist("zero-edge clock\nvin in 0 DC 0.7\nvclk clk 0 PULSE(0 1 1n 0 0 2n 5n)\n"
+                      "s1 in x clk 0 sw\nc1 x 0 1p\nr1 x 0 1meg\n"
+                      ".model sw SW(RON=1k ROFF=1e13 VT=0.5 VH=0)\n.tran 20p 20n\n.end\n")
+    ends = flat_end_times(c)
+    assert 3.02e-9 == pytest.approx(ends[2], abs=1e-21)     # fall starts after 20 ps rise + 2 ns
+    ng = ngspice_tran(c, ends, nodes=["x"])
+    res = simulate(c, probes=["x"], at=ends)
+    err = np.max(np.abs(res.v["x"][0] - ng.v["x"]))
+    assert err <= TOL, f"max |engine - ngspice| = {err * 1e6:.2f} uV (tolerance {TOL * 1e6:.0f} uV)"
