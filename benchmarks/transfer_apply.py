@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,6 +61,27 @@ def best_rate(fn, n, repeats):
     return n / best, best
 
 
+_COLD_SNIPPET = """
+import json, time, numpy as np
+from dgcq_sim.transfer import TransferFunction
+tf = TransferFunction.ideal(11).with_noise([0.0, 1.0], [1e-4, 2e-4])
+v = np.linspace(0, 1, 1000)
+out = {}
+t0 = time.perf_counter(); tf.apply(v); out["noise_free"] = time.perf_counter() - t0
+t0 = time.perf_counter(); tf.apply(v, np.random.default_rng(0)); out["noisy"] = time.perf_counter() - t0
+print(json.dumps(out))
+"""
+
+
+def cold_first_calls() -> dict:
+    """Compile time of the apply kernels: first calls in a subprocess with an empty cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        res = subprocess.run([sys.executable, "-c", _COLD_SNIPPET], env=env, check=True,
+                             capture_output=True, text=True)
+    return {k: round(v, 3) for k, v in json.loads(res.stdout.strip().splitlines()[-1]).items()}
+
+
 def emit(rows, **rec):
     rows.append(rec)
     print(json.dumps(rec), flush=True)
@@ -81,13 +106,16 @@ def main() -> None:
     emit(rows, figure="characterize_s", value=round(char_s, 3), unit="s",
          note="from_converter incl. noise fit and first-time compile", **common)
 
+    for label, secs in cold_first_calls().items():
+        emit(rows, figure=f"compile_s_{label}", value=secs, unit="s",
+             note="first call in a fresh process with an empty numba cache", **common)
     small = np.random.default_rng(1).uniform(0, 1, 1000)
     for label, call in (("noise_free", lambda: tf.apply(small)),
                         ("noisy", lambda: tf.apply(small, np.random.default_rng(2)))):
         t0 = time.perf_counter()
         call()
         emit(rows, figure=f"first_call_s_{label}", value=round(time.perf_counter() - t0, 4),
-             unit="s", note="numba compile or cache load", **common)
+             unit="s", note="first call in this process (numba cache load)", **common)
 
     v = np.random.default_rng(3).uniform(-0.02, 1.02, args.n)
     values = tf.code_values[tf.codes]

@@ -73,6 +73,18 @@ def _as_float(name: str, x: Any) -> float:
     return v
 
 
+def _check_range(vmin: Any, vmax: Any) -> tuple[float, float]:
+    vmin = _as_float("vmin", vmin)
+    vmax = _as_float("vmax", vmax)
+    if not vmax > vmin:
+        raise ParameterError(f"vmax ({vmax} V) must be greater than vmin ({vmin} V)")
+    fs = vmax - vmin
+    if not (math.isfinite(fs) and math.isfinite(2.0 ** 22 / fs)):
+        raise ParameterError(f"full scale vmax - vmin = {fs} V cannot be indexed "
+                             f"(overflow or far too small)")
+    return vmin, vmax
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
     a.setflags(write=False)
@@ -108,10 +120,7 @@ class TransferFunction:
     def __init__(self, vmin: float, vmax: float, bits: int, edges, codes, *,
                  code_values=None, n_codes: int | None = None, noise_grid=None,
                  noise_sigma=None, meta: dict | None = None):
-        vmin = _as_float("vmin", vmin)
-        vmax = _as_float("vmax", vmax)
-        if not vmax > vmin:
-            raise ParameterError(f"vmax ({vmax} V) must be greater than vmin ({vmin} V)")
+        vmin, vmax = _check_range(vmin, vmax)
         bits = _as_int("bits", bits)
         if not 1 <= bits <= _MAX_BITS:
             raise ParameterError(f"bits = {bits} outside 1..{_MAX_BITS}")
@@ -263,10 +272,12 @@ class TransferFunction:
     @staticmethod
     def _input(v) -> np.ndarray:
         try:
-            x = np.asarray(v, dtype=np.float64)
+            a = np.asarray(v)
         except (TypeError, ValueError) as exc:
-            raise InputError(f"input voltages must be numeric: {exc}") from None
-        return x
+            raise InputError(f"input voltages must be a numeric array: {exc}") from None
+        if a.dtype.kind not in "biuf":
+            raise InputError(f"input voltages must be real numbers, got dtype {a.dtype}")
+        return a.astype(np.float64, copy=False)
 
     def _run(self, v, rng, table: np.ndarray) -> np.ndarray:
         x = self._input(v)
@@ -330,10 +341,7 @@ class TransferFunction:
         bits = _as_int("bits", bits)
         if not 1 <= bits <= 24:
             raise ParameterError(f"ideal bits = {bits} outside 1..24")
-        vmin = _as_float("vmin", vmin)
-        vmax = _as_float("vmax", vmax)
-        if not vmax > vmin:
-            raise ParameterError(f"vmax ({vmax} V) must be greater than vmin ({vmin} V)")
+        vmin, vmax = _check_range(vmin, vmax)
         n = 2 ** bits
         fs = vmax - vmin
         k = np.arange(1, n, dtype=np.float64)

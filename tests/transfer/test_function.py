@@ -128,8 +128,10 @@ def test_bad_inputs_raise_typed_errors():
         tf.to_voltage([-1, 3])
     with pytest.raises(InputError, match="integer"):
         tf.to_voltage(np.array([1.0, 2.0]))
-    with pytest.raises(InputError, match="numeric"):
+    with pytest.raises(InputError, match="real numbers"):
         tf.convert(["a", "b"])
+    with pytest.raises(InputError, match="real numbers"):
+        tf.apply(np.array([0.1 + 0.2j]))
     with pytest.raises(InputError, match="Generator"):
         tf.convert([0.1], rng=3)
 
@@ -137,6 +139,8 @@ def test_bad_inputs_raise_typed_errors():
 def test_bad_construction_raises_parameter_error():
     with pytest.raises(ParameterError, match="vmax"):
         TransferFunction.ideal(4, 1.0, 1.0)
+    with pytest.raises(ParameterError, match="full scale"):
+        TransferFunction.ideal(4, -1e308, 1e308)
     with pytest.raises(ParameterError, match="ascending"):
         TransferFunction(0, 1, 2, [0.5, 0.25], [0, 1, 2])
     with pytest.raises(ParameterError, match=r"codes\[2\] = 4"):
