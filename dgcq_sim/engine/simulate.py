@@ -176,15 +176,111 @@ def _check_sweep(circuit: Circuit, sweep, analog_sources) -> tuple[list[str], np
     return names, np.ascontiguousarray(np.stack(cols, axis=1))
 
 
+class _Controls:
+    """Closed-form switch control voltages and ngspice hysteresis state with memory
+    (on above VT+VH, off below VT−VH, unchanged in between; initially off)."""
+
+    def __init__(self, circuit: Circuit, waves: dict):
+        self.driven = _driven_nodes(circuit)
+        self.switches = [el for el in circuit.elements if isinstance(el, Switch)]
+        self.terms = {sw.name: _control_terms(circuit, sw, self.driven) for sw in self.switches}
+        self.waves = waves
+        self.state = {sw.name: False for sw in self.switches}
+
+    def node_value(self, node: str, t: float) -> float:
+        """Voltage (V) of a source-driven node at time t (s)."""
+        return sum(s * source_value_at(self.waves[src], t) for s, src in self.driven[node])
+
+    def value(self, switch: str, t: float) -> float:
+        """Control voltage v(cp) − v(cn) of ``switch`` at time t."""
+        return sum(s * source_value_at(self.waves[src], t) for s, src in self.terms[switch])
+
+    def crossings(self, t0: float, t1: float, tol: float) -> list[float]:
+        """Threshold crossing times strictly inside (t0, t1) (controls are affine there)."""
+        out = []
+        for sw in self.switches:
+            a = self.value(sw.name, t0 + 0.25 * (t1 - t0))
+            b = self.value(sw.name, t0 + 0.75 * (t1 - t0))
+            slope = (b - a) / (0.5 * (t1 - t0))
+            if slope == 0.0:
+                continue
+            v_start = a - slope * 0.25 * (t1 - t0)
+            for th in {sw.model.vt + sw.model.vh, sw.model.vt - sw.model.vh}:
+                tc = t0 + (th - v_start) / slope
+                if t0 + tol < tc < t1 - tol:
+                    out.append(tc)
+        return sorted(out)
+
+    def update(self, t: float) -> frozenset[str]:
+        """Apply the hysteresis rule at time t; return the names of conducting switches."""
+        for sw in self.switches:
+            v = self.value(sw.name, t)
+            if v > sw.model.vt + sw.model.vh:
+                self.state[sw.name] = True
+            elif v < sw.model.vt - sw.model.vh:
+                self.state[sw.name] = False
+        return frozenset(n for n, on in self.state.items() if on)
+
+
+def _merge(times, tol: float) -> list[float]:
+    out = [times[0]]
+    for t in times[1:]:
+        if t - out[-1] > tol:
+            out.append(t)
+    return out
+
+
+def _output_times(at, tstop: float, tol: float) -> np.ndarray | None:
+    if at is None:
+        return None
+    at_arr = np.asarray(at, dtype=float).reshape(-1)
+    if not np.all(np.isfinite(at_arr)):
+        raise InputError("at: output times must be finite")
+    if at_arr.size == 0 or at_arr.min() < -tol or at_arr.max() > tstop + tol:
+        lo_hi = (at_arr.min(), at_arr.max()) if at_arr.size else None
+        raise InputError(f"at: output times must lie in [0, {tstop}] s, got {lo_hi}")
+    return np.unique(np.clip(at_arr, 0.0, tstop))
+
+
+def _phase_edges(waves: dict, controls: _Controls, tstop: float, at_arr, tol: float) -> list[float]:
+    """Every PULSE/PWL breakpoint, requested time and switch threshold crossing."""
+    cuts = [0.0, tstop] + ([] if at_arr is None else at_arr.tolist())
+    for w in waves.values():
+        cuts += [t for t in _breakpoints(w, tstop) if 0.0 < t < tstop]
+    bounds = _merge(sorted(cuts), tol)
+    bounds[-1] = tstop
+    edges = [0.0]
+    for t0, t1 in zip(bounds[:-1], bounds[1:]):
+        edges += controls.crossings(t0, t1, tol) + [t1]
+    edges = _merge(edges, tol)
+    edges[-1] = tstop
+    return edges
+
+
+def _probe_names(sys, controls: _Controls, probes) -> tuple[str, ...]:
+    names = tuple(sys.nodes) + tuple(nd for nd in controls.driven
+                                     if nd != GROUND and nd not in sys.nodes)
+    if probes is None:
+        return names
+    if isinstance(probes, str):
+        raise ParameterError(f"probes must be a sequence of node names, got the string {probes!r}")
+    wanted = tuple(str(p).lower() for p in probes)
+    unknown = [p for p in wanted if p not in names]
+    if unknown:
+        raise ParameterError(f"unknown probe node(s) {unknown}; nodes: {list(names)}")
+    return wanted
+
+
 def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
              at: Sequence[float] | None = None,
              sweep: Mapping[str, Sequence[float]] | None = None) -> TranResult:
     """Transient analysis per the circuit's ``.tran``.
 
-    probes: node names to return (None = all nodes).  at: output times (s) within
-    [0, tstop]; None = every phase end including t = 0.  sweep: {DC source name: 1-D
-    array of S values (V or A)} overriding that source's value per sample.
-    Returns a :class:`TranResult` with ``v[node]`` of shape (S, T).
+    probes: node names to return (None = all nodes, switch-control nodes included).
+    at: output times (s) within [0, tstop]; None = every phase end including t = 0.
+    sweep: {DC source name: 1-D array of S values (V or A)} overriding that source's
+    value per sample.  Returns a :class:`TranResult` with sorted times ``t`` and
+    ``v[node]`` of shape (S, T).  ngspice semantics: PULSE rise/fall of 0 last TSTEP.
     """
     if not isinstance(circuit, Circuit):
         raise ParameterError(f"expected a dgcq_sim Circuit, got {type(circuit).__name__}")
@@ -196,132 +292,62 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
         raise SimulationError(f".tran stop time must be positive, got {tstop!r}")
     sys, _ = system_for(circuit)
     waves = {el.name: _effective_wave(el.wave, tstep, tstop)
-             for el in circuit.elements if isinstance(el, (VSource,)) or el.name in sys.sources}
-    driven = _driven_nodes(circuit)
-    switches = [el for el in circuit.elements if isinstance(el, Switch)]
-    controls = {sw.name: _control_terms(circuit, sw, driven) for sw in switches}
+             for el in circuit.elements if isinstance(el, VSource) or el.name in sys.sources}
+    controls = _Controls(circuit, waves)
+    wanted = _probe_names(sys, controls, probes)
     sweep_names, sweep_vals = _check_sweep(circuit, sweep, set(sys.sources))
-    for sw_name, terms in controls.items():
+    for sw_name, terms in controls.terms.items():
         bad = [nm for _, nm in terms if nm in sweep_names]
         if bad:
             raise ParameterError(f"sweep: source {bad[0]!r} controls switch {sw_name!r}; sweeping "
                                  f"a switch control is not supported")
-
-    # ---- output times and phase boundaries
     tol = REL_TIME_TOL * tstop
-    if at is not None:
-        at_arr = np.asarray(at, dtype=float).reshape(-1)
-        if not np.all(np.isfinite(at_arr)):
-            raise InputError("at: output times must be finite")
-        if at_arr.size == 0 or at_arr.min() < -tol or at_arr.max() > tstop + tol:
-            raise InputError(f"at: output times must lie in [0, {tstop}] s, got "
-                             f"[{at_arr.min() if at_arr.size else None}, "
-                             f"{at_arr.max() if at_arr.size else None}]")
-        at_arr = np.clip(at_arr, 0.0, tstop)
-    cuts = [0.0, tstop] + ([] if at is None else at_arr.tolist())
-    for w in waves.values():
-        cuts += [t for t in _breakpoints(w, tstop) if 0.0 < t < tstop]
-    cuts = sorted(cuts)
-    bounds = [cuts[0]]
-    for t in cuts[1:]:
-        if t - bounds[-1] > tol:
-            bounds.append(t)
-    bounds[-1] = tstop
+    at_arr = _output_times(at, tstop, tol)
+    edges = _phase_edges(waves, controls, tstop, at_arr, tol)
 
-    # ---- split at switch threshold crossings (control voltages are affine per interval)
-    def ctrl_value(name: str, t: float) -> float:
-        return sum(s * source_value_at(waves[src], t) for s, src in controls[name])
-
-    thresholds = {sw.name: sorted({sw.model.vt + sw.model.vh, sw.model.vt - sw.model.vh})
-                  for sw in switches}
-    edges = [bounds[0]]
-    for t0, t1 in zip(bounds[:-1], bounds[1:]):
-        inner = []
-        for sw in switches:
-            a = ctrl_value(sw.name, t0 + 0.25 * (t1 - t0))
-            b = ctrl_value(sw.name, t0 + 0.75 * (t1 - t0))
-            slope = (b - a) / (0.5 * (t1 - t0))
-            if slope == 0.0:
-                continue
-            v_start = a - slope * 0.25 * (t1 - t0)
-            for th in thresholds[sw.name]:
-                tc = t0 + (th - v_start) / slope
-                if t0 + tol < tc < t1 - tol:
-                    inner.append(tc)
-        for t in sorted(inner) + [t1]:
-            if t - edges[-1] > tol:
-                edges.append(t)
-        edges[-1] = t1
-
-    # ---- switch states with hysteresis memory (ngspice: between thresholds keeps state,
-    # initially off)
-    state = {sw.name: False for sw in switches}
-
-    def update_states(t: float) -> frozenset[str]:
-        for sw in switches:
-            v = ctrl_value(sw.name, t)
-            if v > sw.model.vt + sw.model.vh:
-                state[sw.name] = True
-            elif v < sw.model.vt - sw.model.vh:
-                state[sw.name] = False
-        return frozenset(n for n, on in state.items() if on and n in sys.switches)
-
-    closed0 = update_states(0.0)
+    # ---- initial DC operating point, linear in the swept source values
     ns, n = len(sys.sources), sys.n
     sweep_cols = [sys.sources.index(nm) for nm in sweep_names]
 
     def u_at(t: float) -> np.ndarray:
         return np.array([source_value_at(waves[s], t) for s in sys.sources])
 
+    closed0 = controls.update(0.0)
     x0b = dc_operating_point(sys, closed0, u_at(0.0)) if n else np.zeros(0)
-    if sweep_cols:
-        gdc = np.column_stack([dc_operating_point(sys, closed0, np.eye(ns)[c]) for c in sweep_cols])
-        x0b = x0b - gdc @ u_at(0.0)[sweep_cols]
-    else:
-        gdc = np.zeros((n, 0))
+    gdc = np.zeros((n, len(sweep_cols)))
+    for i, col in enumerate(sweep_cols):
+        gdc[:, i] = dc_operating_point(sys, closed0, np.eye(ns)[col])
+    x0b = x0b - gdc @ u_at(0.0)[sweep_cols]
 
+    # ---- per phase: x <- mxx x + bias + gsw @ sweep_values (sources affine in the phase)
     n_ph = len(edges) - 1
     mxx = np.zeros((n_ph, n, n))
     bias = np.zeros((n_ph, n))
     gsw = np.zeros((n_ph, n, len(sweep_cols)))
-    closed_seq = []
     for p, (t0, t1) in enumerate(zip(edges[:-1], edges[1:])):
         dt = t1 - t0
-        closed = update_states(t0 + 0.5 * dt)
-        closed_seq.append(closed)
+        closed = controls.update(t0 + 0.5 * dt)
         ua, ub = u_at(t0 + 0.25 * dt), u_at(t0 + 0.75 * dt)
         du = (ub - ua) / (0.5 * dt)
-        u0 = ua - du * 0.25 * dt
+        u0 = ua - du * 0.25 * dt          # right limit at t0 (sources step at breakpoints)
         u0[sweep_cols] = 0.0
         du[sweep_cols] = 0.0
         ramp = bool(np.any(du != 0.0))
-        dkey = float(f"{dt:.12g}")
-        mp = phase_map(circuit, closed, dkey, slope=ramp)
+        # round the duration so periodic clocks hit the map cache despite float noise
+        mp = phase_map(circuit, closed, float(f"{dt:.12g}"), slope=ramp)
         mxx[p] = mp.mxx
         bias[p] = mp.mxu @ u0 + (mp.mxd @ du if ramp else 0.0)
-        if sweep_cols:
-            gsw[p] = mp.mxu[:, sweep_cols]
+        gsw[p] = mp.mxu[:, sweep_cols]
 
     # ---- outputs
     ends = np.array(edges)
-    if at is None:
+    if at_arr is None:
         out_times = ends[ends >= float(tran.tstart) - tol] if tran.tstart > 0 else ends
     else:
-        out_times = np.unique(at_arr)
+        out_times = at_arr
     out_slot = np.full(len(edges), -1, dtype=np.int64)
     for i, t in enumerate(out_times):
-        j = int(np.argmin(np.abs(ends - t)))
-        out_slot[j] = i
-    names = tuple(sys.nodes) + tuple(nd for nd in driven if nd != GROUND and nd not in sys.nodes)
-    if probes is None:
-        wanted = names
-    else:
-        if isinstance(probes, str):
-            raise ParameterError(f"probes must be a sequence of node names, got the string {probes!r}")
-        wanted = tuple(p.lower() for p in probes)
-        unknown = [p for p in wanted if p not in names]
-        if unknown:
-            raise ParameterError(f"unknown probe node(s) {unknown}; nodes: {list(names)}")
+        out_slot[int(np.argmin(np.abs(ends - t)))] = i
     analog = [nd for nd in wanted if nd in sys.nodes]
     rows = np.array([sys.nodes.index(nd) for nd in analog], dtype=np.int64)
     n_samples = sweep_vals.shape[0]
@@ -331,8 +357,7 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
     v = {nd: out[:, :, i].copy() for i, nd in enumerate(analog)}
     for nd in wanted:
         if nd not in v:      # control-only node: its voltage is a sum of source values
-            vals = np.array([sum(s * source_value_at(waves[src], t) for s, src in driven[nd])
-                             for t in out_times])
+            vals = np.array([controls.node_value(nd, t) for t in out_times])
             v[nd] = np.tile(vals, (n_samples, 1))
     return TranResult(np.asarray(out_times, dtype=float), {nd: v[nd] for nd in wanted}, wanted,
                       dict(zip(sweep_names, sweep_vals.T)))
