@@ -11,16 +11,22 @@ looks for the executable only once, at import.  Calling ngspice ourselves is a f
 and keeps standard SPICE semantics.
 
 Accuracy (see :data:`DEFAULT_OPTIONS`): ``reltol=1e-6 abstol=1e-15 vntol=1e-9`` and a step
-bound ``tmax`` (default ``tstop/20000``).  ngspice hits every PULSE/PWL breakpoint exactly, so
-the comparison times of :func:`flat_end_times` (the end of each flat part of the sources) are
-ngspice time points; other times are interpolated linearly between points at most ``tmax``
-apart.  A switch flips at the first time point past its threshold, so its flip time is off by
-at most one step (<= ``tmax``); the state at a flat end depends on that only through the
-settling left at the flip, which the netlists keep small except in the settling circuit
-(where 2 ps moves the result by < 10 uV).  Forcing extra breakpoints at the switch
-crossings with a flat PWL source was tried and dropped: ngspice-39 then skips later
-breakpoints of the same PWL (its PWL breakpoint chain breaks when one point is stepped over),
-so fewer, not more, times were hit exactly.
+bound ``tmax`` (default ``tstop/20000``).  ngspice lands on PULSE/PWL breakpoints, so the
+comparison times of :func:`flat_end_times` (the end of each flat part of the sources) are
+normally ngspice time points; other times are interpolated linearly between points at most
+``tmax`` apart.  ngspice-39 does step over some corners (seen on a fast clock interleaved
+with a slow one, points ~1 ps either side): the state nodes are smooth there, so the
+interpolation costs them nothing measurable, but a source node interpolated across its own
+corner is off by up to slope*tmax/4, which is why source-driven nodes are compared at
+:func:`flat_mid_times`.  A switch flips at the first time point past its threshold, so
+its flip time is off by at most one step (<= ``tmax``); the state at a flat end depends on
+that only through the settling left at the flip, which the netlists keep small except in
+the settling circuit (where 2 ps moves the result by < 10 uV).
+
+Forcing extra breakpoints at the switch crossings with a flat PWL source was tried and
+dropped: with it, ngspice-39 hit fewer times exactly, not more (on the settling circuit,
+with the 18 flat-end times and 16 switch crossings forced, 24 of the 34 were missed;
+without the extra source none of the 18 flat-end times was missed).
 """
 
 from __future__ import annotations
@@ -113,7 +119,11 @@ def run_netlist(text: str, *, timeout: float = 120.0) -> NgspiceTraces:
     ngspice's own error lines), times out (``timeout`` in s) or writes no transient data.
     """
     exe = ngspice_executable()
-    from spicelib import RawRead  # a test dependency; imported only when ngspice runs
+    try:
+        from spicelib import RawRead  # only needed when ngspice runs
+    except ImportError as exc:
+        raise SpiceError("reading ngspice's raw files needs spicelib: pip install spicelib "
+                         "(or pip install dgcq_sim[test])") from exc
 
     with tempfile.TemporaryDirectory(prefix="dgcq_ngspice_") as tmp:
         cir, raw, log = (Path(tmp) / n for n in ("circuit.cir", "circuit.raw", "circuit.log"))
