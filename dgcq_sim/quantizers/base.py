@@ -24,11 +24,12 @@ from ..errors import InputError, ParameterError, QuantizerError
 from ..netlist import Capacitor, Circuit, parse_netlist
 from ..paths import bundled_netlist
 from .dac import MAX_DAC_BITS, with_dac_block
-from .kernels import convert_kernel
-from .response import ResponseTables, build_tables
+from .kernels import convert_kernel, step_kernel
+from .response import ResponseTables, build_tables, initial_map
 from .schedule import Schedule, coarse_schedule, dgcq_schedule, sar_schedule
 
 KINDS = ("coarse", "sar", "dgcq")
+METHODS = ("response", "stepping")
 
 #: Overrides of ``ideal=True`` (only those the netlist defines are applied); parasitic
 #: capacitors (element names starting with ``cp``) are removed from the circuit.
@@ -99,7 +100,7 @@ def _check_params(kind: str, p: dict) -> None:
     elif kind == "sar":
         _int_param(p, "nbits", 1, MAX_DAC_BITS)
     else:
-        _int_param(p, "nc", 1, 16)
+        _int_param(p, "nc", 0, 16)
         ovr = _int_param(p, "overrange", 0, 1)
         _int_param(p, "nf", 1 + ovr, MAX_DAC_BITS - ovr)
     if kind in ("coarse", "dgcq"):
@@ -204,7 +205,14 @@ class Quantizer:
         self.program: CompiledProgram = compile_program(
             circuit, self.schedule.phases, self.schedule.inputs, self.schedule.probes,
             noise_temperature=temp if temp > 0 else None)
-        self.tables: ResponseTables = build_tables(self.program, self.schedule)
+        self._tables: ResponseTables | None = None
+        self._z0v, self._z0c = initial_map(self.program, self.schedule)
+        # Both kernels are exact for this linear circuit; pick the cheaper per conversion.
+        K, r, m = self.program.n_steps, self.program.n_state, self.program.n_inputs
+        D = len(self.schedule.decisions)
+        cost_response = D * D + 10 * D
+        cost_stepping = K * (r * r + r * m + m) + 10 * int(self.program.noise_rank.sum())
+        self.method = "response" if cost_response <= cost_stepping else "stepping"
         self.vmin = 0.0
         if kind == "sar":
             self.vmax = p["vref"]
@@ -231,9 +239,17 @@ class Quantizer:
 
     # ------------------------------------------------------------------ conversion
     @property
+    def tables(self) -> ResponseTables:
+        """Decision-response tables of the program (built on first use)."""
+        if self._tables is None:
+            self._tables = build_tables(self.program, self.schedule)
+        return self._tables
+
+    @property
     def has_noise(self) -> bool:
         """True if thermal or comparator noise is on."""
-        return bool(np.any(self.tables.chol != 0.0))
+        return bool(np.any(self.program.noise_rank > 0)) or \
+            any(d.noise_rms > 0 for d in self.schedule.decisions)
 
     def _inputs(self, v) -> tuple[np.ndarray, tuple]:
         try:
@@ -248,29 +264,51 @@ class Quantizer:
                              f"first {arr[bad].flat[0]!r}")
         return np.ascontiguousarray(np.clip(arr.reshape(-1), self.vmin, self.vmax)), arr.shape
 
-    def convert(self, v, noise: bool = True, rng: np.random.Generator | None = None
-                ) -> ConversionResult:
+    def convert(self, v, noise: bool = True, rng: np.random.Generator | None = None,
+                method: str | None = None) -> ConversionResult:
         """Convert input voltages (any-shape float array, V) to codes.
 
         Inputs outside [vmin, vmax] are clipped to the range (so they give the end codes).
         noise: include thermal (kT/C, resistor) and comparator noise; False gives the
         static, noise-free codes (offsets, mismatch and settling errors stay).
         rng: numpy Generator for the noise; None uses the quantizer's own (seeded) one.
+        method: "response" (decision-response superposition, O(D^2) per conversion),
+        "stepping" (state stepped through every phase, O(K r^2)) or None = ``self.method``
+        (the cheaper).  Both are exact; noise-free codes agree, noisy ones in distribution.
         """
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise ParameterError(f"rng must be a numpy.random.Generator or None, "
                                  f"got {type(rng).__name__}")
+        method = self.method if method is None else method
+        if method not in METHODS:
+            raise ParameterError(f"method must be one of {METHODS} or None, got {method!r}")
         x, shape = self._inputs(v)
         use_noise = bool(noise) and self.has_noise
         seed = seed_from_generator(rng if rng is not None else self._rng) if use_noise else 0
         coarse = np.empty(x.size, dtype=np.int64)
         fine = np.empty(x.size, dtype=np.int64)
-        t = self.tables
-        convert_kernel(x, t.a, t.c, t.b, t.chol, t.group, t.weight, use_noise, seed,
-                       coarse, fine)
+        if method == "response":
+            t = self.tables
+            convert_kernel(x, t.a, t.c, t.b, t.chol, t.group, t.weight, use_noise, seed,
+                           coarse, fine)
+        else:
+            self._run_stepping(x, use_noise, seed, coarse, fine)
         codes = self.assemble(coarse, fine)
         return ConversionResult(codes.reshape(shape), coarse.reshape(shape), fine.reshape(shape),
                                 self.code_to_voltage(codes).reshape(shape))
+
+    def _run_stepping(self, x, use_noise, seed, coarse, fine) -> None:
+        pr, sc = self.program, self.schedule
+        decs = sc.decisions
+        step_kernel(x, self._z0v, self._z0c, pr.phi, pr.gam, pr.probe_z, pr.probe_u,
+                    pr.noise, pr.noise_probe, pr.noise_rank, sc.u_const, sc.u_vin,
+                    sc.dec_ptr, sc.dec_input, sc.dec_index, sc.dec_coef, sc.decision_at_step,
+                    np.array([d.probe for d in decs], dtype=np.int64),
+                    np.array([d.offset - d.threshold for d in decs]),
+                    np.array([d.noise_rms for d in decs]),
+                    np.array([d.group for d in decs], dtype=np.int64),
+                    np.array([d.weight for d in decs], dtype=np.int64),
+                    use_noise, seed, coarse, fine)
 
     def assemble(self, coarse, fine) -> np.ndarray:
         """Output codes from coarse counts and SAR codes (digital correction + clipping)."""

@@ -64,6 +64,14 @@ def psd_cholesky(cov: np.ndarray, rel_tol: float = 1e-14) -> np.ndarray:
     return L
 
 
+def initial_map(prog: CompiledProgram, sched: Schedule) -> tuple[np.ndarray, np.ndarray]:
+    """z0 = z0v * vin + z0c: the DC operating point of step 0 (reset) as an affine map."""
+    u0 = sched.u_const[0]
+    z_at0 = prog.initial_state(u0, 0)
+    z_at1 = prog.initial_state(u0 + sched.u_vin[0], 0)
+    return np.ascontiguousarray(z_at1 - z_at0), np.ascontiguousarray(z_at0)
+
+
 def build_tables(prog: CompiledProgram, sched: Schedule) -> ResponseTables:
     """Push the symbolic basis through ``prog`` and read the tables at each decision."""
     K, m, D = sched.n_steps, len(sched.inputs), len(sched.decisions)
@@ -71,12 +79,8 @@ def build_tables(prog: CompiledProgram, sched: Schedule) -> ResponseTables:
     offs = np.concatenate([[0], np.cumsum(ranks)]).astype(int)
     Q = int(offs[-1])
     ncol = 2 + D + Q                       # columns: vin, const, d_0..d_D-1, noise
-    u0 = sched.u_const[0]
-    z_at0 = prog.initial_state(u0, 0)
-    z_at1 = prog.initial_state(u0 + sched.u_vin[0], 0)
     Z = np.zeros((prog.n_state, ncol))
-    Z[:, 0] = z_at1 - z_at0
-    Z[:, 1] = z_at0
+    Z[:, 0], Z[:, 1] = initial_map(prog, sched)
     rows: dict[int, list[tuple[int, np.ndarray]]] = {}
     for j, dec in enumerate(sched.decisions):
         rows.setdefault(dec.step, []).append((j, None))
@@ -85,7 +89,7 @@ def build_tables(prog: CompiledProgram, sched: Schedule) -> ResponseTables:
         U = np.zeros((m, ncol))
         U[:, 0] = sched.u_vin[k]
         U[:, 1] = sched.u_const[k]
-        U[:, 2:2 + D] = sched.u_dec[k]
+        U[:, 2:2 + D] = sched.u_dec_step(k)
         P = prog.probe_z[k] @ Z + prog.probe_u[k] @ U
         Z = prog.phi[k] @ Z + prog.gam[k] @ U
         if ranks[k]:

@@ -53,7 +53,10 @@ class Schedule:
     probes: tuple[str, ...]
     u_const: np.ndarray        # (K, m)
     u_vin: np.ndarray          # (K, m)
-    u_dec: np.ndarray          # (K, m, D)
+    dec_ptr: np.ndarray        # (K+1,) int64: entries of step k are dec_ptr[k]:dec_ptr[k+1]
+    dec_input: np.ndarray      # (E,) int64: which input an entry drives
+    dec_index: np.ndarray      # (E,) int64: which decision it follows
+    dec_coef: np.ndarray       # (E,) V per unit decision
     decisions: tuple[Decision, ...]
     cycles: int
 
@@ -66,10 +69,29 @@ class Schedule:
         """Seconds per conversion (sum of the step durations)."""
         return float(sum(ph.duration for ph in self.phases))
 
+    @property
+    def decision_at_step(self) -> np.ndarray:
+        """(K,) int64: index of the decision taken at the end of each step, -1 if none."""
+        out = np.full(self.n_steps, -1, dtype=np.int64)
+        for j, d in enumerate(self.decisions):
+            out[d.step] = j
+        return out
+
+    def u_dec_step(self, k: int) -> np.ndarray:
+        """Dense (m, D) decision coefficients of step k."""
+        out = np.zeros((len(self.inputs), len(self.decisions)))
+        for e in range(self.dec_ptr[k], self.dec_ptr[k + 1]):
+            out[self.dec_input[e], self.dec_index[e]] += self.dec_coef[e]
+        return out
+
     def source_values(self, vin: float, decisions) -> np.ndarray:
-        """(K, m) source values for one input and its decision sequence (0/1 array)."""
+        """(K, m) source values (V) for one input and its decision sequence (0/1 array)."""
         d = np.asarray(decisions, dtype=float).reshape(-1)
-        return self.u_const + self.u_vin * vin + self.u_dec @ d
+        u = self.u_const + self.u_vin * vin
+        for k in range(self.n_steps):
+            for e in range(self.dec_ptr[k], self.dec_ptr[k + 1]):
+                u[k, self.dec_input[e]] += self.dec_coef[e] * d[self.dec_index[e]]
+        return u
 
 
 class _Builder:
@@ -98,10 +120,10 @@ class _Builder:
         return len(self.decisions) - 1
 
     def build(self, cycles: int) -> Schedule:
-        K, m, D = len(self.steps), len(self.inputs), len(self.decisions)
+        K, m = len(self.steps), len(self.inputs)
         u_const = np.zeros((K, m))
         u_vin = np.zeros((K, m))
-        u_dec = np.zeros((K, m, D))
+        ptr, e_in, e_idx, e_coef = [0], [], [], []
         for k, (_, _, values) in enumerate(self.steps):
             for i, s in enumerate(self.inputs):
                 c, v, dec = values[s]
@@ -109,11 +131,18 @@ class _Builder:
                 for j, coef in dec.items():
                     # causality: a decision drives sources only after the step it ends
                     assert self.decisions[j].step < k, (s, k, j)
-                    u_dec[k, i, j] = coef
+                    e_in.append(i)
+                    e_idx.append(j)
+                    e_coef.append(coef)
+            ptr.append(len(e_in))
         return Schedule(phases=tuple(p for p, _, _ in self.steps),
                         labels=tuple(lbl for _, lbl, _ in self.steps),
                         inputs=tuple(self.inputs), probes=tuple(self.probes),
-                        u_const=u_const, u_vin=u_vin, u_dec=u_dec,
+                        u_const=u_const, u_vin=u_vin,
+                        dec_ptr=np.array(ptr, dtype=np.int64),
+                        dec_input=np.array(e_in, dtype=np.int64),
+                        dec_index=np.array(e_idx, dtype=np.int64),
+                        dec_coef=np.array(e_coef, dtype=float),
                         decisions=tuple(self.decisions), cycles=int(cycles))
 
 
