@@ -3,8 +3,9 @@
 Program: the two-phase SC integrator (E gain 1e4, Cs/Cf = 1/2, parasitic Cp) reset once
 and run for 8 iterations (17 steps), 100 000 samples with random inputs.  Prints one JSON
 line per figure: compile_program time, numba first-call (compile) time, steady-state
-phase-steps/s of the kernel and of numpy (vectorized over samples:
-z = z @ phi.T + u @ gam.T), their ratio, and the numba thread count.
+phase-steps/s of numpy (vectorized over samples: z = z @ phi.T + u @ gam.T, single
+thread) and of the kernel with 1 and 2 numba threads, the ratios (same run), and the
+1-minute load average (the machine is shared: a loaded machine favours 1 thread).
 
 Usage: python benchmarks/engine_kernel_vs_numpy.py [--samples N] [--repeats R]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import numba
@@ -70,21 +72,26 @@ def main() -> None:
     t0 = time.perf_counter()
     apply_program(prog, z0, u[:10])
     t_numba_compile = time.perf_counter() - t0
-    t_kernel = best_time(lambda: apply_program(prog, z0, u), args.repeats)
-    t_numpy = best_time(lambda: numpy_apply(prog, z0, u), args.repeats)
-    zk, pk = apply_program(prog, z0, u)
-    zn, pn = numpy_apply(prog, z0, u)
-    max_diff = float(max(np.abs(zk - zn).max(), np.abs(pk - pn).max()))
-
     common = {"program": "sc_integrator_8_iterations", "samples": args.samples,
               "steps_per_sample": prog.n_steps, "n_state": prog.n_state,
-              "threads": numba.get_num_threads()}
+              "load_avg_1min": round(os.getloadavg()[0], 2)}
     print(json.dumps({"figure": "compile_program_s", "value": round(t_compile_prog, 4), **common}))
     print(json.dumps({"figure": "numba_first_call_s", "value": round(t_numba_compile, 4), **common}))
-    print(json.dumps({"figure": "kernel_phase_steps_per_s", "value": steps / t_kernel, **common}))
+
+    t_numpy = best_time(lambda: numpy_apply(prog, z0, u), args.repeats)
+    zn, pn = numpy_apply(prog, z0, u)
     print(json.dumps({"figure": "numpy_phase_steps_per_s", "value": steps / t_numpy, **common}))
-    print(json.dumps({"figure": "kernel_over_numpy", "value": round(t_numpy / t_kernel, 2),
-                      "target": 5.0, "max_abs_diff_V": max_diff, **common}))
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    for threads in sorted({1, min(2, max_threads)}):
+        numba.set_num_threads(threads)
+        t_kernel = best_time(lambda: apply_program(prog, z0, u), args.repeats)
+        zk, pk = apply_program(prog, z0, u)
+        max_diff = float(max(np.abs(zk - zn).max(), np.abs(pk - pn).max()))
+        print(json.dumps({"figure": "kernel_phase_steps_per_s", "value": steps / t_kernel,
+                          "threads": threads, **common}))
+        print(json.dumps({"figure": "kernel_over_numpy", "value": round(t_numpy / t_kernel, 2),
+                          "threads": threads, "target": 5.0, "max_abs_diff_V": max_diff,
+                          **common}))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ def _as_batch(name: str, a, tail: tuple[int, ...]) -> np.ndarray:
     if arr.ndim != len(tail) + 1 or arr.shape[1:] != tail or arr.shape[0] < 1:
         raise InputError(f"{name} must have shape {tail} or (S, {', '.join(map(str, tail))}), "
                          f"got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    # a sum is NaN/inf whenever an entry is (cheap test first; exact test only then)
+    if not np.isfinite(arr.sum()) and not np.all(np.isfinite(arr)):
         raise InputError(f"{name} contains non-finite values")
     return np.ascontiguousarray(arr)
 
