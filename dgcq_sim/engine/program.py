@@ -257,7 +257,8 @@ def compile_program(circuit: Circuit, phases: Sequence[Phase], inputs: Sequence[
         if unknown:
             raise ParameterError(f"unknown switch(es) {unknown} in a phase; switches of circuit "
                                  f"{circuit.title!r}: {list(sys.switches)}")
-    if noise_temperature is not None and not (math.isfinite(noise_temperature)
+    if noise_temperature is not None and not (isinstance(noise_temperature, (int, float))
+                                              and math.isfinite(noise_temperature)
                                               and noise_temperature > 0):
         raise ParameterError(f"noise_temperature must be a positive number of kelvin or None, "
                              f"got {noise_temperature!r}")
@@ -272,9 +273,11 @@ def compile_program(circuit: Circuit, phases: Sequence[Phase], inputs: Sequence[
     n, n_nodes = sys.n, len(sys.nodes)
     distinct = {id(m): m for m in maps}
     stacked = np.vstack([m.mxx for m in distinct.values()] + [np.zeros((1, n))])
-    _, s, vt = np.linalg.svd(stacked, full_matrices=False)
-    keep = s > REDUCE_RTOL * max(s[0], 1e-300) if s[0] > 0 else np.zeros(len(s), bool)
-    basis = vt[keep].T.copy()                        # (n, r_cap)
+    if n:
+        _, s, vt = np.linalg.svd(stacked, full_matrices=False)
+        basis = vt[s > REDUCE_RTOL * s[0]].T.copy() if s[0] > 0 else np.zeros((n, 0))
+    else:
+        basis = np.zeros((0, 0))                     # (n, r_cap): z_cap = basisᵀ x
     r_cap = basis.shape[1]
     has_const = bool(np.any(fixed != 0.0))
     r = r_cap + (1 if has_const else 0)

@@ -183,6 +183,8 @@ def test_errors_name_the_problem():
         compile_program(ckt, [Phase(1e-9, frozenset({"s9"}))], ["va"], ["a"])
     with pytest.raises(ParameterError, match="duration"):
         Phase(-1e-9, frozenset())
+    with pytest.raises(ParameterError, match="noise_temperature"):
+        compile_program(ckt, [SAMPLE], ["va"], ["a"], noise_temperature=-3.0)
     prog = compile_program(ckt, [SAMPLE], ["va", "vb"], ["a"])
     with pytest.raises(InputError, match="non-finite"):
         apply_program(prog, prog.initial_state([0, 0]), [[np.nan, 0.0]])
