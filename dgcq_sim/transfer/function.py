@@ -85,6 +85,14 @@ def _check_range(vmin: Any, vmax: Any) -> tuple[float, float]:
     return vmin, vmax
 
 
+def _max_mismatch(observed: np.ndarray, predicted: np.ndarray) -> float:
+    """Largest relative gap between observed and modelled mean squared code step."""
+    live = observed > 0
+    if not live.any():
+        return 0.0
+    return float(np.max(np.abs(predicted[live] / observed[live] - 1.0)))
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
     a.setflags(write=False)
@@ -440,6 +448,8 @@ class TransferFunction:
                                tf.edges, tf.codes, (vmax - vmin) / 2 ** bits, vmax - vmin)
         info["noise"] = {"n_noise": int(n_noise), "noise_points": int(noise_points),
                          "saturated_points": int(fit.saturated.sum()),
+                         "correction_iterations": fit.iterations,
+                         "max_region_mismatch": _max_mismatch(fit.observed, fit.predicted),
                          "sigma_raw": fit.sigma_raw.tolist()}
         return tf.with_noise(fit.grid, fit.sigma, meta=dict(meta or {}, characterization=info))
 

@@ -13,8 +13,16 @@ bisection per grid point (bracketed around the large-sigma guess
 sqrt(D)·LSB, then halved to a relative width of 1e-5).  Spreading the inputs over
 many codes (instead of repeating one input M times) keeps the fit well conditioned when
 sigma is well below an LSB, where the code variance at a single input is almost always 0.
-The fitted sigma is smoothed once with a [1, 2, 1]/4 kernel (linear extrapolation at the
-ends, so a linear sigma(v) is unchanged).
+The raw per-region values assume sigma constant over the region, but the transfer function
+interpolates sigma linearly between grid points, and noise that is concentrated near a few
+inputs (e.g. comparator noise at the coarse decisions) varies faster than the grid.  So
+the raw values are smoothed once with a [1, 2, 1]/4 kernel (linear extrapolation at the
+ends, so a linear sigma(v) is unchanged) and then corrected, by a damped fixed-point
+iteration, until the mean squared code step that the *interpolated* sigma(v) predicts on
+each region's inputs equals the observed one (to ``rel_tol`` or twice the sampling
+standard error of the observation, whichever is larger; the residual is reported).
+The noisy-vs-noise-free code error of the transfer function then has the converter's mean
+square region by region, which is what the fidelity bar (code-error std within 5 %) needs.
 """
 
 from __future__ import annotations
@@ -44,41 +52,70 @@ def _count_le(edges, v):
     return lo
 
 
-@nb.njit(cache=True)
-def _mean_sq_step(vs, i0s, s, edges, codes):
-    """D(s): mean over inputs of E[(code(v + s·n) - code(v))^2], n ~ N(0, 1)."""
+@nb.njit(cache=True, inline="always")
+def _sq_step_one(v, i0, s, edges, codes):
+    """E[(code(v + s·n) - code(v))^2], n ~ N(0, 1); i0 = interval of v, s > 0."""
     n_edges = edges.shape[0]
     inv = 1.0 / (s * _SQRT2)
+    c0 = codes[i0]
+    acc = 0.0
+    # Right of v: interval k = [edges[k-1], edges[k]); q = P(v + s·n >= edge).
+    q_prev = 0.5 * math.erfc((edges[i0] - v) * inv) if i0 < n_edges else 0.0
+    k = i0 + 1
+    while k <= n_edges and q_prev > _TAIL:
+        q_next = 0.5 * math.erfc((edges[k] - v) * inv) if k < n_edges else 0.0
+        d = codes[k] - c0
+        acc += (q_prev - q_next) * d * d
+        q_prev = q_next
+        k += 1
+    # Left of v: p = P(v + s·n < edge).
+    p_prev = 0.5 * math.erfc((v - edges[i0 - 1]) * inv) if i0 > 0 else 0.0
+    k = i0 - 1
+    while k >= 0 and p_prev > _TAIL:
+        p_next = 0.5 * math.erfc((v - edges[k - 1]) * inv) if k > 0 else 0.0
+        d = codes[k] - c0
+        acc += (p_prev - p_next) * d * d
+        p_prev = p_next
+        k -= 1
+    return acc
+
+
+@nb.njit(cache=True)
+def _mean_sq_step(vs, i0s, s, edges, codes):
+    """D(s): mean over inputs of E[(code(v + s·n) - code(v))^2] for a constant s."""
     total = 0.0
     for j in range(vs.shape[0]):
-        v = vs[j]
-        i0 = i0s[j]
-        c0 = codes[i0]
-        acc = 0.0
-        # Right of v: interval k = [edges[k-1], edges[k]); q = P(v + s·n >= edge).
-        q_prev = 0.5 * math.erfc((edges[i0] - v) * inv) if i0 < n_edges else 0.0
-        k = i0 + 1
-        while k <= n_edges and q_prev > _TAIL:
-            q_next = 0.5 * math.erfc((edges[k] - v) * inv) if k < n_edges else 0.0
-            d = codes[k] - c0
-            acc += (q_prev - q_next) * d * d
-            q_prev = q_next
-            k += 1
-        # Left of v: p = P(v + s·n < edge).
-        p_prev = 0.5 * math.erfc((v - edges[i0 - 1]) * inv) if i0 > 0 else 0.0
-        k = i0 - 1
-        while k >= 0 and p_prev > _TAIL:
-            p_next = 0.5 * math.erfc((v - edges[k - 1]) * inv) if k > 0 else 0.0
-            d = codes[k] - c0
-            acc += (p_prev - p_next) * d * d
-            p_prev = p_next
-            k -= 1
-        total += acc
+        total += _sq_step_one(vs[j], i0s[j], s, edges, codes)
     return total / vs.shape[0]
 
 
+@nb.njit(cache=True)
+def _intervals(vs, edges):
+    i0s = np.empty(vs.shape, dtype=np.int64)
+    for g in range(vs.shape[0]):
+        for j in range(vs.shape[1]):
+            i0s[g, j] = _count_le(edges, vs[g, j])
+    return i0s
+
+
 @nb.njit(cache=True, parallel=True)
-def _fit_sigma(vs, target, edges, codes, s_start, s_max):
+def _predict_profile(vs, i0s, grid, sigma, edges, codes):
+    """Per region g: mean squared code step with sigma(v) interpolated linearly on the grid."""
+    n_rows = vs.shape[0]
+    pred = np.zeros(n_rows)
+    for g in nb.prange(n_rows):
+        total = 0.0
+        for j in range(vs.shape[1]):
+            v = vs[g, j]
+            s = np.interp(v, grid, sigma)
+            if s > 0.0:
+                total += _sq_step_one(v, i0s[g, j], s, edges, codes)
+        pred[g] = total / vs.shape[1]
+    return pred
+
+
+@nb.njit(cache=True, parallel=True)
+def _fit_sigma(vs, all_i0s, target, edges, codes, s_start, s_max):
     """Per grid row g: sigma with D(sigma) = target[g] (0 if target is 0; s_max if beyond)."""
     n_rows = vs.shape[0]
     sigma = np.zeros(n_rows)
@@ -87,9 +124,7 @@ def _fit_sigma(vs, target, edges, codes, s_start, s_max):
         if target[g] <= 0.0:
             continue
         row = vs[g]
-        i0s = np.empty(row.shape[0], dtype=np.int64)
-        for j in range(row.shape[0]):
-            i0s[j] = _count_le(edges, row[j])
+        i0s = all_i0s[g]
         t = target[g]
         # Bracket [lo, hi] with D(lo) < t <= D(hi), starting from the large-sigma guess
         # D ~ (sigma / LSB)^2, then bisect to a relative width of _REL_TOL.
@@ -141,9 +176,11 @@ class NoiseFit:
 
     grid: np.ndarray
     sigma: np.ndarray
-    sigma_raw: np.ndarray       # before smoothing
-    observed: np.ndarray        # mean squared code step per grid point, LSB^2
-    saturated: np.ndarray       # grid points whose noise exceeded the fit's upper bound
+    sigma_raw: np.ndarray       # per region, sigma assumed constant over the region
+    observed: np.ndarray        # mean squared code step per region, codes^2
+    predicted: np.ndarray       # the same predicted by the final interpolated sigma(v)
+    saturated: np.ndarray       # regions whose noise exceeded the fit's upper bound
+    iterations: int             # correction iterations used
 
 
 def fit_points(vmin: float, vmax: float, noise_points: int, n_noise: int) -> tuple[np.ndarray, np.ndarray]:
@@ -158,13 +195,39 @@ def fit_points(vmin: float, vmax: float, noise_points: int, n_noise: int) -> tup
 
 def fit_noise(vs: np.ndarray, noisy_codes: np.ndarray, staircase_codes: np.ndarray,
               grid: np.ndarray, edges: np.ndarray, codes: np.ndarray, lsb: float,
-              full_scale: float) -> NoiseFit:
-    """Fit sigma per grid row from noisy and staircase codes of the inputs ``vs`` (G, M)."""
+              full_scale: float, rel_tol: float = 0.02, max_iter: int = 10) -> NoiseFit:
+    """Fit sigma per grid row from noisy and staircase codes of the inputs ``vs`` (G, M).
+
+    ``lsb`` (V) scales the initial bracket, ``full_scale`` (V) bounds sigma at 4x it.
+    """
+    vs = np.ascontiguousarray(vs, dtype=np.float64)
+    edges = np.ascontiguousarray(edges, dtype=np.float64)
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
     diff = (noisy_codes - staircase_codes).astype(np.float64)
     observed = np.mean(diff * diff, axis=1)
-    sigma_raw, saturated = _fit_sigma(np.ascontiguousarray(vs), observed,
-                                      np.ascontiguousarray(edges, dtype=np.float64),
-                                      np.ascontiguousarray(codes, dtype=np.int64),
-                                      float(lsb), float(4.0 * full_scale))
-    return NoiseFit(grid=grid, sigma=smooth_121(sigma_raw), sigma_raw=sigma_raw,
-                    observed=observed, saturated=saturated)
+    # Standard error of each region's observed mean square: mismatches inside twice it are
+    # sampling noise, and correcting them would only undo the smoothing.
+    std_err = np.std(diff * diff, axis=1) / np.sqrt(diff.shape[1])
+    i0s = _intervals(vs, edges)
+    sigma_raw, saturated = _fit_sigma(vs, i0s, observed, edges, codes, float(lsb),
+                                      float(4.0 * full_scale))
+    sigma = smooth_121(sigma_raw)
+    live = observed > 0
+    it = 0
+    pred = _predict_profile(vs, i0s, grid, sigma, edges, codes)
+    for it in range(1, max_iter + 1):
+        ok = live & (pred > 0)
+        off = ok & (np.abs(pred - observed) > np.maximum(rel_tol * observed, 2.0 * std_err))
+        if not off.any() and not np.any(live & (pred <= 0)):
+            break
+        ratio = np.ones_like(observed)
+        ratio[off] = observed[off] / pred[off]
+        # D grows like sigma below an LSB and like sigma^2 above: scale sigma by the
+        # ratio, or by its square root (which also damps the coupling between regions).
+        sigma = sigma * ratio ** np.where(sigma < lsb, 1.0, 0.5)
+        restart = live & (pred <= 0)            # no noise reaches a noisy region: reseed
+        sigma[restart] = sigma_raw[restart]
+        sigma = np.minimum(sigma, 4.0 * full_scale)
+        pred = _predict_profile(vs, i0s, grid, sigma, edges, codes)
+    return NoiseFit(grid=grid, sigma=sigma, sigma_raw=sigma_raw, observed=observed,
+                    predicted=pred, saturated=saturated, iterations=it)

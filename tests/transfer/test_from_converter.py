@@ -162,6 +162,28 @@ def test_noise_fidelity_leaky_dgcq_with_input_noise():
     _check_noise_fidelity(leaky_dgcq, noisy, "leaky dgcq")
 
 
+def test_noise_fidelity_localized_comparator_noise():
+    # 3+8-bit DGCQ without fine-stage redundancy: comparator noise in the coarse loop only
+    # matters for inputs near a coarse decision, so the noise is concentrated in spots
+    # narrower than the noise grid (the case the region-wise correction exists for).
+    def dgcq(v, rng=None):
+        if rng is not None:
+            v = v + 0.3 * LSB * rng.standard_normal(v.shape)
+        acc = np.zeros_like(v)
+        count = np.zeros(v.shape, dtype=np.int64)
+        for _ in range(8):
+            acc = acc + v
+            th = 1.0 if rng is None else 1.0 + 0.02 * rng.standard_normal(v.shape)
+            d = acc >= th
+            acc = np.where(d, acc - 1.0, acc)
+            count += d
+        fine = np.clip(np.floor(acc * 256), 0, 255).astype(np.int64)
+        return np.clip(count * 256 + fine, 0, 2 ** BITS - 1)
+
+    tf = _check_noise_fidelity(dgcq, dgcq, "comparator noise")
+    assert tf.noise_sigma.max() > 5 * np.median(tf.noise_sigma)    # spiky profile
+
+
 def test_from_converter_reproducible_and_meta():
     def nf(v):
         return np.clip(np.floor(v * 256), 0, 255).astype(np.int64)
