@@ -104,8 +104,9 @@ def _check_params(kind: str, p: dict) -> None:
         ovr = _int_param(p, "overrange", 0, 1)
         _int_param(p, "nf", 1 + ovr, MAX_DAC_BITS - ovr)
     if kind in ("coarse", "dgcq"):
-        if not p["gain"] > 0:
-            raise QuantizerError(f"GAIN must be > 0, got {p['gain']:g}")
+        if not 0 < p["gain"] <= 1:
+            raise QuantizerError(f"GAIN must be in (0, 1] (one VREF subtraction per iteration "
+                                 f"cannot absorb more), got {p['gain']:g}")
         levels = _iterations(kind, p) * p["gain"]
         if abs(levels - round(levels)) > 1e-9 or round(levels) < 1:
             raise QuantizerError(f"N*GAIN = {levels:g} coarse levels must be a positive integer "
@@ -139,7 +140,8 @@ def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | N
     netlist: path of a .cir file or a bundled name ("coarse", "sar", "dgcq").
     params: ``.param`` overrides, name -> SI value (unknown name -> ParameterError).
     ideal: turn every non-ideality off (op-amp gain 1e9, no parasitic caps, no leakage,
-    offset, noise or mismatch, RON 10 ohm so everything settles); explicit ``params`` win.
+    offset, noise or mismatch, RON 10 ohm so everything settles); explicit ``params`` win
+    (a parasitic cap ``cpxxx`` is kept when its parameter ``CPXXX`` is given).
     seed: seeds the quantizer's own Generator (noise when ``convert`` gets no rng) and the
     mismatch draws of :meth:`Quantizer.instance`.
     """
@@ -161,16 +163,18 @@ def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | N
         text = with_dac_block(text, _sar_bits(kind, p), str(path))
         circuit = _parse(text, path, overrides)
     if ideal:
-        circuit = _without_parasitics(circuit)
+        # parasitic caps go, unless the caller set their parameter (named like the element)
+        circuit = _without_parasitics(circuit, keep=set(user))
         for el in first.of_type(Capacitor):
-            if el.name.startswith(PARASITIC_PREFIX):
+            if el.name.startswith(PARASITIC_PREFIX) and el.name not in user:
                 p[el.name] = 0.0
     return Quantizer(kind, circuit, p, text, path, overrides, int(seed), bool(ideal), None)
 
 
-def _without_parasitics(circuit: Circuit) -> Circuit:
+def _without_parasitics(circuit: Circuit, keep: set[str]) -> Circuit:
     kept = tuple(el for el in circuit.elements
-                 if not (isinstance(el, Capacitor) and el.name.startswith(PARASITIC_PREFIX)))
+                 if not (isinstance(el, Capacitor) and el.name.startswith(PARASITIC_PREFIX)
+                         and el.name not in keep))
     return dataclasses.replace(circuit, elements=kept)
 
 
@@ -213,13 +217,12 @@ class Quantizer:
         cost_response = D * D + 10 * D
         cost_stepping = K * (r * r + r * m + m) + 10 * int(self.program.noise_rank.sum())
         self.method = "response" if cost_response <= cost_stepping else "stepping"
-        self.vmin = 0.0
+        # Full scale [0, VREF) for every kind: N*GAIN*2^NF levels (DESIGN section 1).
+        self.vmin, self.vmax = 0.0, float(p["vref"])
         if kind == "sar":
-            self.vmax = p["vref"]
             self.n_codes = 2 ** self.sar_bits
             self.fine_bits, self.fine_offset = self.sar_bits, 0
         else:
-            self.vmax = p["vref"] / p["gain"]
             levels = int(round(self.n_iterations * p["gain"]))
             if kind == "coarse":
                 self.n_codes, self.fine_bits, self.fine_offset = levels, 0, 0
