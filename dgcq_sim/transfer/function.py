@@ -450,6 +450,8 @@ class TransferFunction:
                          "saturated_points": int(fit.saturated.sum()),
                          "correction_iterations": fit.iterations,
                          "max_region_mismatch": _max_mismatch(fit.observed, fit.predicted),
+                         "total_mismatch": _max_mismatch(np.array([fit.observed.sum()]),
+                                                         np.array([fit.predicted.sum()])),
                          "sigma_raw": fit.sigma_raw.tolist()}
         return tf.with_noise(fit.grid, fit.sigma, meta=dict(meta or {}, characterization=info))
 

@@ -182,6 +182,7 @@ def test_noise_fidelity_localized_comparator_noise():
 
     tf = _check_noise_fidelity(dgcq, dgcq, "comparator noise")
     assert tf.noise_sigma.max() > 5 * np.median(tf.noise_sigma)    # spiky profile
+    assert tf.meta["characterization"]["noise"]["total_mismatch"] < 0.05
 
 
 def test_from_converter_reproducible_and_meta():
