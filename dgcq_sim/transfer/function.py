@@ -19,6 +19,7 @@ Conventions
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 from pathlib import Path
@@ -408,7 +409,10 @@ class TransferFunction:
         n_codes : int, optional
             Number of codes (default ``len(code_values)`` or ``2**bits``).
         meta : dict, optional
-            Provenance merged into the result's ``meta`` (JSON-serializable).
+            Provenance merged into the result's ``meta`` (JSON-serializable).  The result's
+            ``meta["characterization"]`` adds how it was made: sweep size, converter calls,
+            number of edges, ``monotonic``, ``missing_codes``, refinement counts, the UTC
+            date, and for the noise fit its settings and residual mismatch.
         """
         from . import noise as _noise
         from .staircase import call_converter, characterize
@@ -431,6 +435,8 @@ class TransferFunction:
         stairs = characterize(convert_noise_free, vmin, vmax, bits, n_codes, points_per_lsb)
         info = {
             "kind": "characterized", "bits": bits, "vmin": vmin, "vmax": vmax,
+            "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"),
             "points_per_lsb": int(points_per_lsb), "sweep_points": stairs.n_sweep,
             "converter_calls": stairs.n_calls, "n_edges": int(stairs.edges.size),
             "monotonic": stairs.monotonic, "refine_windows": stairs.n_refine_windows,

@@ -197,6 +197,9 @@ def test_from_converter_reproducible_and_meta():
     b = TransferFunction.from_converter(nf, 0.0, 1.0, 8, convert_noisy=noisy,
                                         rng=np.random.default_rng(4), meta={"netlist": "x.cir"})
     assert a.noise_sigma.tobytes() == b.noise_sigma.tobytes()
+    assert a.edges.tobytes() == b.edges.tobytes()
+    for m in (a.meta, b.meta):
+        assert m["characterization"].pop("created_utc").endswith("+00:00")
     assert a.meta == b.meta and a.meta["netlist"] == "x.cir"
     assert a.meta["characterization"]["noise"]["n_noise"] == 2048
 
