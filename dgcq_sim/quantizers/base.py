@@ -21,7 +21,7 @@ from ..blocks.rng import seed_from_generator
 from ..cost.spec import HardwareSpec
 from ..engine import CompiledProgram, compile_program
 from ..errors import InputError, ParameterError, QuantizerError
-from ..netlist import Capacitor, Circuit, parse_netlist
+from ..netlist import Capacitor, Circuit, Pwl, Switch, Tran, VSource, parse_netlist
 from ..paths import bundled_netlist
 from .dac import MAX_DAC_BITS, with_dac_block
 from .kernels import convert_kernel, step_kernel
@@ -352,6 +352,70 @@ class Quantizer:
         circuit = dataclasses.replace(self.circuit, elements=tuple(elements))
         return Quantizer(self.kind, circuit, self.params, self._text, self.path,
                          self._overrides, self.seed, self.ideal, int(k))
+
+    # ------------------------------------------------------------------ ngspice export
+    def decisions(self, vin: float) -> np.ndarray:
+        """Noise-free comparator decisions (D,) of one input (V), in schedule order."""
+        from .stepping import step_numpy
+
+        x, _ = self._inputs(np.array([vin], dtype=float))
+        return step_numpy(self, x)[2][0]
+
+    def step_times(self) -> np.ndarray:
+        """(K+1,) start times of the schedule's steps and the end of the last, s."""
+        return np.concatenate([[0.0], np.cumsum([ph.duration for ph in self.schedule.phases])])
+
+    def spice_overrides(self, vin: float, decisions=None) -> tuple[dict, Tran]:
+        """PWL waveforms of every controller-driven source and switch control for one
+        input (V) and decision sequence (default: its noise-free decisions), and the
+        ``.tran`` card covering the conversion.  At each step start the switch controls
+        move first (over ``edge`` = min(TEDGE, shortest step / 100)), the data sources
+        during the following ``edge`` (break before the reference moves, as a real
+        controller sequences them; the engine steps both at once)."""
+        sc = self.schedule
+        d = self.decisions(vin) if decisions is None else np.asarray(decisions).reshape(-1)
+        if d.shape != (len(sc.decisions),) or not np.all((d == 0) | (d == 1)):
+            raise InputError(f"decisions must be {len(sc.decisions)} values of 0 or 1, "
+                             f"got shape {d.shape}")
+        x = float(self._inputs(np.array([vin], dtype=float))[0][0])
+        t = self.step_times()
+        edge = min(self.params.get("tedge", 1e-12),
+                   min(ph.duration for ph in sc.phases) / 100)
+        vdd = float(self.params.get("vdd", 1.0))
+
+        def pwl(levels, delay=0.0) -> Pwl:
+            times, values = [0.0], [float(levels[0])]
+            for k in range(1, len(levels)):
+                if levels[k] != levels[k - 1]:
+                    times += [t[k] + delay, t[k] + delay + edge]
+                    values += [float(levels[k - 1]), float(levels[k])]
+            if len(times) == 1:
+                times.append(t[-1])
+                values.append(values[0])
+            return Pwl(tuple(times), tuple(values))
+
+        u = sc.source_values(x, d)
+        out = {name: pwl(u[:, i], edge) for i, name in enumerate(sc.inputs)}
+        drivers = {el.pos: el.name for el in self.circuit.of_type(VSource) if el.neg == "0"}
+        for sw in self.circuit.of_type(Switch):
+            src = drivers.get(sw.cp)
+            if src is None or sw.cn != "0":
+                raise QuantizerError(f"switch {sw.name} is not driven by a grounded V source "
+                                     f"at its control node {sw.cp!r}; cannot export it")
+            out[src] = pwl([vdd if sw.name in ph.closed else 0.0 for ph in sc.phases])
+        tran = Tran(tstep=min(ph.duration for ph in sc.phases) / 50, tstop=float(t[-1]),
+                    tmax=min(ph.duration for ph in sc.phases) / 50)
+        return out, tran
+
+    def export_spice(self, vin: float, decisions=None) -> str:
+        """The analog netlist with the controller-driven sources and switch controls as PWL
+        for this input (V) and decision sequence (default: its noise-free decisions),
+        ready for ngspice (``dgcq_sim.spice.run_netlist``)."""
+        from ..spice import to_spice
+
+        overrides, tran = self.spice_overrides(vin, decisions)
+        title = f"{self.circuit.title} (exported for vin={vin!r} V)"
+        return to_spice(self.circuit, overrides=overrides, tran=tran, title=title)
 
     # ------------------------------------------------------------------ derived views
     def characterize(self, rng: np.random.Generator | None = None):

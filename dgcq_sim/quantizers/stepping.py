@@ -1,0 +1,52 @@
+"""Plain numpy implementation of the quantizer model: step all samples through the program.
+
+Vectorized over samples, it uses the same compiled matrices as the numba kernels and is
+their reference (tests compare noise-free codes; ``benchmarks/throughput.py`` times it).
+It also returns the decision sequence of every sample, which ``export_spice`` needs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .schedule import COARSE
+
+
+def step_numpy(q, v, noise: bool = False, rng: np.random.Generator | None = None):
+    """Convert ``v`` (1-D, V, already inside [vmin, vmax]) by stepping the state.
+
+    Returns (coarse (S,), fine (S,), decisions (S, D) as 0/1 int8).
+    """
+    prog, sc = q.program, q.schedule
+    x = np.asarray(v, dtype=np.float64).reshape(-1)
+    S, D = x.size, len(sc.decisions)
+    use_noise = bool(noise) and q.has_noise
+    if use_noise and rng is None:
+        rng = np.random.default_rng()
+    z = x[:, None] * q._z0v[None, :] + q._z0c[None, :]
+    d = np.zeros((S, max(D, 1)))
+    at = sc.decision_at_step
+    for k in range(sc.n_steps):
+        u = sc.u_const[k][None, :] + x[:, None] * sc.u_vin[k][None, :]
+        for e in range(sc.dec_ptr[k], sc.dec_ptr[k + 1]):
+            u[:, sc.dec_input[e]] += sc.dec_coef[e] * d[:, sc.dec_index[e]]
+        rank = int(prog.noise_rank[k]) if use_noise else 0
+        xi = rng.standard_normal((S, rank)) if rank else None
+        j = at[k]
+        if j >= 0:
+            dec = sc.decisions[j]
+            p = z @ prog.probe_z[k, dec.probe] + u @ prog.probe_u[k, dec.probe]
+            if rank:
+                p = p + xi @ prog.noise_probe[k, dec.probe, :rank]
+            n = dec.noise_rms * rng.standard_normal(S) if use_noise else 0.0
+            d[:, j] = (p + dec.offset + n >= dec.threshold)
+        z = z @ prog.phi[k].T + u @ prog.gam[k].T
+        if rank:
+            z = z + xi @ prog.noise[k, :, :rank].T
+    d = d[:, :D]
+    w = np.array([dd.weight for dd in sc.decisions], dtype=np.int64)
+    is_c = np.array([dd.group == COARSE for dd in sc.decisions], dtype=bool)
+    di = d.astype(np.int64)
+    coarse = di[:, is_c] @ w[is_c] if is_c.any() else np.zeros(S, np.int64)
+    fine = di[:, ~is_c] @ w[~is_c] if (~is_c).any() else np.zeros(S, np.int64)
+    return coarse, fine, d.astype(np.int8)

@@ -1,0 +1,63 @@
+"""Bad configurations and inputs raise typed errors that name the problem."""
+
+import numpy as np
+import pytest
+
+from dgcq_sim.errors import InputError, NetlistError, ParameterError, QuantizerError
+from dgcq_sim.quantizers import load_quantizer
+
+
+@pytest.mark.parametrize("name,params,word", [
+    ("sar", {"NBITS": 0}, "NBITS"), ("sar", {"NBITS": -3}, "NBITS"), ("sar", {"NBITS": 2.5}, "NBITS"),
+    ("sar", {"NBITS": 15}, "NBITS"), ("coarse", {"NITER": 0}, "NITER"), ("dgcq", {"NF": 0}, "NF"),
+    ("dgcq", {"NC": -1}, "NC"), ("dgcq", {"GAIN": 1.5}, "GAIN"), ("dgcq", {"GAIN": 0.3}, "N*GAIN"),
+    ("dgcq", {"OVERRANGE": 2}, "OVERRANGE"), ("coarse", {"VNOISE": -1e-3}, "VNOISE"),
+])
+def test_bad_design_parameters(name, params, word):
+    with pytest.raises(QuantizerError, match=word.replace("*", r"\*")):
+        load_quantizer(name, params)
+
+
+@pytest.mark.parametrize("cap", [0.0, -1e-15])
+def test_zero_or_negative_cap_names_the_element(cap):
+    with pytest.raises(NetlistError, match="cdac0|cdum"):
+        load_quantizer("sar", {"CU": cap})
+
+
+def test_unknown_parameter_and_netlist():
+    with pytest.raises(ParameterError, match="(?i)bogus"):
+        load_quantizer("dgcq", {"BOGUS": 1})
+    with pytest.raises(InputError, match="nosuch"):
+        load_quantizer("nosuch")
+
+
+def test_netlist_without_kind(tmp_path):
+    p = tmp_path / "mystery.cir"
+    p.write_text("* some circuit\nv1 a 0 DC 1\nr1 a 0 1k\n.end\n")
+    with pytest.raises(QuantizerError, match="kind"):
+        load_quantizer(str(p))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs(bad):
+    q = load_quantizer("sar", {"NBITS": 4}, ideal=True)
+    with pytest.raises(InputError, match="non-finite"):
+        q.convert(np.array([0.1, bad]))
+    with pytest.raises(InputError, match="empty"):
+        q.convert(np.array([]))
+
+
+def test_bad_codes_rng_and_method():
+    q = load_quantizer("sar", {"NBITS": 4}, ideal=True)
+    with pytest.raises(InputError, match="0..15"):
+        q.code_to_voltage(np.array([3, 16]))
+    with pytest.raises(InputError, match="integers"):
+        q.code_to_voltage(np.array([1.5]))
+    with pytest.raises(ParameterError, match="Generator"):
+        q.convert([0.1], rng=5)
+    with pytest.raises(ParameterError, match="method"):
+        q.convert([0.1], method="magic")
+    with pytest.raises(ParameterError, match="instance"):
+        q.instance(-1)
+    with pytest.raises(InputError, match="decisions"):
+        q.spice_overrides(0.3, decisions=[0, 1])

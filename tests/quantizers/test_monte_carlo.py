@@ -1,0 +1,97 @@
+"""Mismatch instances, reproducibility, thread-count independence, hardware spec."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dgcq_sim.cost.spec import HardwareSpec
+from dgcq_sim.netlist import Capacitor
+from dgcq_sim.quantizers import load_quantizer
+
+V = np.linspace(0.0003, 0.9997, 6000)
+
+
+def test_instances_differ_and_are_reproducible():
+    q = load_quantizer("dgcq", {"NC": 3, "NF": 8, "KC": 0.02}, seed=11)
+    a1, a2, b = q.instance(1), q.instance(1), q.instance(2)
+    caps = lambda x: np.array([e.c for e in x.circuit.of_type(Capacitor)])
+    np.testing.assert_array_equal(caps(a1), caps(a2))
+    assert np.any(caps(a1) != caps(b)) and np.any(caps(a1) != caps(q))
+    # parasitics are not mismatched
+    par = [e.name for e in q.circuit.of_type(Capacitor) if e.name.startswith("cp")]
+    assert par and all(a1.circuit.element(n).c == q.circuit.element(n).c for n in par)
+    ca, cb = a1.convert(V, noise=False).codes, b.convert(V, noise=False).codes
+    np.testing.assert_array_equal(ca, a2.convert(V, noise=False).codes)
+    assert np.any(ca != cb)
+    # same seed in a fresh load -> same instance; another seed -> another instance
+    again = load_quantizer("dgcq", {"NC": 3, "NF": 8, "KC": 0.02}, seed=11).instance(1)
+    np.testing.assert_array_equal(caps(again), caps(a1))
+    other = load_quantizer("dgcq", {"NC": 3, "NF": 8, "KC": 0.02}, seed=12).instance(1)
+    assert np.any(caps(other) != caps(a1))
+
+
+def test_mismatch_spread_follows_pelgrom():
+    q = load_quantizer("sar", {"NBITS": 6, "KC": 0.01, "CU": 4e-15})
+    rel = []
+    for k in range(200):
+        c = q.instance(k).circuit.element("cdac5").c
+        rel.append(c / (32 * 4e-15) - 1)
+    expect = 0.01 * np.sqrt(1e-15 / (32 * 4e-15))
+    assert np.std(rel) == pytest.approx(expect, rel=0.15)
+
+
+def test_noise_reproducible_with_seed_and_generator():
+    q = load_quantizer("dgcq", {})
+    a = q.convert(V, rng=np.random.default_rng(4)).codes
+    b = q.convert(V, rng=np.random.default_rng(4)).codes
+    np.testing.assert_array_equal(a, b)
+    c1 = load_quantizer("dgcq", {}, seed=3).convert(V).codes
+    c2 = load_quantizer("dgcq", {}, seed=3).convert(V).codes
+    np.testing.assert_array_equal(c1, c2)
+    assert np.any(c1 != q.convert(V, noise=False).codes)
+
+
+SCRIPT = """
+import numba, numpy as np
+from dgcq_sim.quantizers import load_quantizer
+numba.set_num_threads({threads})
+q = load_quantizer("dgcq", {{"NC": 3, "NF": 8}})
+v = np.linspace(0, 1, 20011)
+a = q.convert(v, rng=np.random.default_rng(5), method="response").codes
+b = q.convert(v, rng=np.random.default_rng(5), method="stepping").codes
+np.save("{out}", np.stack([a, b]))
+"""
+
+
+def test_same_seed_same_codes_with_one_and_two_threads(tmp_path):
+    out = {}
+    for threads in (1, 2):
+        path = tmp_path / f"t{threads}.npy"
+        subprocess.run([sys.executable, "-c", SCRIPT.format(threads=threads, out=path)],
+                       check=True)
+        out[threads] = np.load(path)
+    np.testing.assert_array_equal(out[1], out[2])
+
+
+@pytest.mark.parametrize("name,params", [("dgcq", {}), ("sar", {"NBITS": 9}), ("coarse", {})])
+def test_hardware_spec_is_filled_from_params_and_schedule(name, params):
+    q = load_quantizer(name, params)
+    hw = q.hardware()
+    assert isinstance(hw, HardwareSpec) and hw.kind == name
+    assert 2 ** hw.bits == q.n_codes
+    assert hw.latency == pytest.approx(sum(ph.duration for ph in q.schedule.phases))
+    assert hw.comparator_decisions == len(q.schedule.decisions)
+    if name == "dgcq":
+        assert (hw.coarse_iterations, hw.sar_bits, hw.counter_bits) == (8, 8, 4)
+        assert hw.sar_cap_units == 256 and hw.n_comparators == 2 and hw.n_opamps == 1
+        # 8 coarse periods + final subtract + SAR sample + 8 trials
+        assert hw.cycles == 18
+        assert hw.latency == pytest.approx(9 * 2e-9 + 2e-9 + 8 * 1e-9)
+    elif name == "sar":
+        assert (hw.coarse_iterations, hw.sar_bits, hw.n_opamps) == (0, 9, 0)
+        assert hw.unit_cap == 1e-15 and hw.sar_cap_units == 512
+    else:
+        assert (hw.coarse_iterations, hw.sar_bits, hw.unit_cap) == (8, 0, 0.0)
+        assert hw.coarse_caps == (1e-13, 1e-13, 1e-13)
