@@ -104,7 +104,7 @@ def main() -> None:
     common = {"bits": BITS, "n": args.n, "edges": int(tf.edges.size),
               "threads": numba.get_num_threads()}
     emit(rows, figure="characterize_s", value=round(char_s, 3), unit="s",
-         note="from_converter incl. noise fit and first-time compile", **common)
+         note="from_converter on the behavioural DGCQ incl. noise fit (numba cache as found)", **common)
 
     for label, secs in cold_first_calls().items():
         emit(rows, figure=f"compile_s_{label}", value=secs, unit="s",

@@ -98,8 +98,9 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
                  grid, sigma, slope, g_inv_w, g_buckets, g_lo, seed):
     """Like :func:`lookup_noise_free` with input-referred Gaussian noise sigma(v) added.
 
-    One standard normal is drawn per sample (also where sigma is 0), from a stream seeded
-    per block with ``block_seed(seed, block)``.
+    One standard normal is drawn per sample where sigma(v) > 0 (none where it is 0), from a
+    stream seeded per block with ``block_seed(seed, block)``; which samples draw depends on
+    the inputs only, so results stay independent of the thread count.
     """
     n = x.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
@@ -110,7 +111,6 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
         stop = min(start + BLOCK, n)
         nbad = 0
         for k in range(start, stop):
-            z = np.random.standard_normal()
             v = x[k]
             if not np.isfinite(v):
                 nbad += 1
@@ -119,11 +119,13 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
                 v = vmin
             elif v > vmax:
                 v = vmax
-            v = v + _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo) * z
-            if v < vmin:
-                v = vmin
-            elif v > vmax:
-                v = vmax
+            s = _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo)
+            if s > 0.0:
+                v = v + s * np.random.standard_normal()
+                if v < vmin:
+                    v = vmin
+                elif v > vmax:
+                    v = vmax
             out[k] = table[_interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges)]
         bad[b] = nbad
     return bad.sum()

@@ -110,6 +110,22 @@ def test_reproducible_and_thread_count_independent():
     assert (a != tf.convert(v)).mean() > 0.3   # the noise really acts
 
 
+def test_zero_sigma_region_stays_noise_free_and_reproducible():
+    # sigma = 0 below 0.5 V, > 0 above: the lower half must be exactly noise-free.
+    tf = TransferFunction.ideal(10).with_noise([0.0, 0.5, 0.5 + 1e-9, 1.0], [0, 0, 2e-3, 2e-3])
+    v = np.random.default_rng(3).uniform(0, 1, 100_003)
+    a = tf.convert(v, np.random.default_rng(8))
+    low = v < 0.5
+    np.testing.assert_array_equal(a[low], tf.convert(v[low]))
+    assert (a[~low] != tf.convert(v[~low])).mean() > 0.5
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        np.testing.assert_array_equal(a, tf.convert(v, np.random.default_rng(8)))
+    finally:
+        numba.set_num_threads(old)
+
+
 def test_noise_free_with_rng_equals_noise_free():
     tf = TransferFunction.ideal(8)
     v = np.random.default_rng(1).uniform(0, 1, 10_000)
