@@ -68,7 +68,8 @@ tf = TransferFunction.ideal(11).with_noise([0.0, 1.0], [1e-4, 2e-4])
 v = np.linspace(0, 1, 1000)
 out = {}
 t0 = time.perf_counter(); tf.apply(v); out["noise_free"] = time.perf_counter() - t0
-t0 = time.perf_counter(); tf.apply(v, np.random.default_rng(0)); out["noisy"] = time.perf_counter() - t0
+t0 = time.perf_counter(); tf.apply(v, np.random.default_rng(0))
+out["noisy"] = time.perf_counter() - t0
 print(json.dumps(out))
 """
 
@@ -104,7 +105,8 @@ def main() -> None:
     common = {"bits": BITS, "n": args.n, "edges": int(tf.edges.size),
               "threads": numba.get_num_threads()}
     emit(rows, figure="characterize_s", value=round(char_s, 3), unit="s",
-         note="from_converter on the behavioural DGCQ incl. noise fit (numba cache as found)", **common)
+         note="from_converter on the behavioural DGCQ incl. noise fit (numba cache as found)",
+         **common)
 
     for label, secs in cold_first_calls().items():
         emit(rows, figure=f"compile_s_{label}", value=secs, unit="s",

@@ -183,7 +183,8 @@ class NoiseFit:
     iterations: int             # correction iterations used
 
 
-def fit_points(vmin: float, vmax: float, noise_points: int, n_noise: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_points(vmin: float, vmax: float, noise_points: int,
+               n_noise: int) -> tuple[np.ndarray, np.ndarray]:
     """Grid (G,) and the stratified inputs (G, n_noise) each grid point is fitted on."""
     grid = np.linspace(vmin, vmax, noise_points)
     half = 0.5 * (vmax - vmin) / (noise_points - 1)

@@ -60,7 +60,8 @@ def call_converter(convert: Callable[[np.ndarray], np.ndarray], v: np.ndarray,
     return out
 
 
-def _resolve(convert, v: np.ndarray, c: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray, int]:
+def _resolve(convert, v: np.ndarray, c: np.ndarray,
+             n_codes: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Transitions between consecutive sorted samples (v, c), each to adjacent floats."""
     k = np.flatnonzero(c[:-1] != c[1:])
     lo, hi = v[k], v[k + 1]

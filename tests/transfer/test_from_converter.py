@@ -73,6 +73,21 @@ def test_ideal_converter_gives_ideal_edges():
     assert tf.is_noise_free and tf.meta["characterization"]["monotonic"] is True
 
 
+def test_range_across_zero_matches_ideal_bit_for_bit():
+    # Bisection on the ordered-integer image of float64 crosses 0 V and tiny magnitudes.
+    vmin, vmax = -0.5, 0.7
+
+    def conv(v):
+        code = np.floor((v - vmin) / (vmax - vmin) * 2 ** 10)
+        return np.clip(code, 0, 2 ** 10 - 1).astype(np.int64)
+
+    tf = TransferFunction.from_converter(conv, vmin, vmax, 10, points_per_lsb=3)
+    ideal = TransferFunction.ideal(10, vmin, vmax)
+    np.testing.assert_array_equal(tf.edges, ideal.edges)
+    np.testing.assert_array_equal(conv(tf.edges), tf.codes[1:])
+    np.testing.assert_array_equal(conv(np.nextafter(tf.edges, -np.inf)), tf.codes[:-1])
+
+
 def test_excursion_beside_skipping_jump_found_by_refinement():
     # Staircase 5 | 7 | 6 (narrow) | 7 | 8: the sweep sees 5, 7, 7, 8 and skips code 6.
     step = LSB / 4                              # points_per_lsb = 4
@@ -143,7 +158,8 @@ def test_noise_fidelity_ideal_quantizer_with_input_noise(sigma_lsb):
 
 def test_noise_fidelity_input_dependent_noise_and_gain_offset():
     def nf(v):
-        return np.clip(np.floor((1.01 * v + 0.7 * LSB) * 2 ** BITS), 0, 2 ** BITS - 1).astype(np.int64)
+        code = np.floor((1.01 * v + 0.7 * LSB) * 2 ** BITS)
+        return np.clip(code, 0, 2 ** BITS - 1).astype(np.int64)
 
     def sig(v):                       # 0.2 LSB at the bottom, 2.6 LSB at the top, curved
         return LSB * (0.2 + 2.4 * v ** 2)

@@ -12,7 +12,8 @@ from dgcq_sim.transfer import TransferFunction
 
 def floor_formula(v, bits, vmin, vmax):
     v = np.clip(v, vmin, vmax)
-    return np.clip(np.floor((v - vmin) / (vmax - vmin) * 2 ** bits), 0, 2 ** bits - 1).astype(np.int64)
+    code = np.floor((v - vmin) / (vmax - vmin) * 2 ** bits)
+    return np.clip(code, 0, 2 ** bits - 1).astype(np.int64)
 
 
 @pytest.mark.parametrize("bits,vmin,vmax", [(1, 0.0, 1.0), (8, 0.0, 1.0), (11, -0.3, 0.9),
@@ -34,7 +35,8 @@ def test_ideal_matches_floor_formula_dense_and_random(bits, vmin, vmax):
 def test_ideal_code_values_are_bin_centres_and_apply_is_fused_to_voltage():
     tf = TransferFunction.ideal(6, -1.0, 3.0)
     lsb = 4.0 / 64
-    np.testing.assert_allclose(tf.code_values, -1.0 + (np.arange(64) + 0.5) * lsb, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(tf.code_values, -1.0 + (np.arange(64) + 0.5) * lsb,
+                               rtol=0, atol=1e-15)
     v = np.random.default_rng(3).uniform(-1.5, 3.5, (37, 11))
     est = tf.apply(v)
     assert est.shape == v.shape and est.dtype == np.float64
