@@ -220,6 +220,20 @@ def test_from_converter_reproducible_and_meta():
     assert a.meta["characterization"]["noise"]["n_noise"] == 2048
 
 
+def test_from_converter_with_code_values_and_fewer_codes():
+    # 1.5-bit-style converter: 3 codes of a 2-bit word, estimates given by the designer.
+    def conv(v):
+        return (v >= 0.3).astype(np.int64) + (v >= 0.6)
+    values = np.array([0.1, 0.45, 0.8])
+    tf = TransferFunction.from_converter(conv, 0.0, 1.0, 2, code_values=values)
+    assert tf.n_codes == 3 and tf.bits == 2
+    np.testing.assert_allclose(tf.edges, [0.3, 0.6], rtol=0, atol=1e-15)
+    v = np.random.default_rng(0).uniform(0, 1, 10_000)
+    np.testing.assert_array_equal(tf.apply(v), values[conv(v)])
+    with pytest.raises(ParameterError, match="n_codes"):
+        TransferFunction.from_converter(conv, 0.0, 1.0, 1, code_values=values)
+
+
 def test_from_converter_rejects_bad_converters():
     def ok(v):
         return np.clip(np.floor(v * 16), 0, 15).astype(np.int64)
