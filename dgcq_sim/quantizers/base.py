@@ -292,7 +292,7 @@ class Quantizer:
         fine = np.empty(x.size, dtype=np.int64)
         if method == "response":
             t = self.tables
-            convert_kernel(x, t.a, t.c, t.b, t.chol, t.group, t.weight, use_noise, seed,
+            convert_kernel(x, t.a, t.c, t.bt, t.chol_t, t.group, t.weight, use_noise, seed,
                            coarse, fine)
         else:
             self._run_stepping(x, use_noise, seed, coarse, fine)

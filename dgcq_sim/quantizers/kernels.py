@@ -11,12 +11,14 @@ from ..blocks.rng import BLOCK, block_seed
 
 
 @nb.njit(cache=True, parallel=True)
-def convert_kernel(v, a, c, b, chol, group, weight, use_noise, seed, coarse_out, fine_out):
+def convert_kernel(v, a, c, bt, chol_t, group, weight, use_noise, seed, coarse_out, fine_out):
     """Convert every v[s] (V): comparator decisions in order, counter and SAR register.
 
-    Decision j sees a[j]*v + c[j] + sum_{i<j} b[j,i] d_i (+ (chol @ xi)[j] with noise) and
-    compares it with 0 (offset and threshold are folded into c).  Writes the coarse count
-    (sum of group-0 weights) and the SAR code (group-1 bits, weight = 2^bit).
+    Decision j sees s_j = a[j]*v + c[j] + sum_{i<j} b[j,i] d_i (+ (L @ xi)[j] with noise)
+    and compares it with 0 (offset and threshold are folded into c).  ``bt`` = b.T and
+    ``chol_t`` = L.T (row i: what decision i / noise draw i adds to the later s_j), so a
+    decision of 1 adds one contiguous row to the pending comparator inputs.  Writes the
+    coarse count (group 0) and the SAR code (group 1, weight = 2^bit).
     """
     n = v.shape[0]
     D = a.shape[0]
@@ -24,27 +26,25 @@ def convert_kernel(v, a, c, b, chol, group, weight, use_noise, seed, coarse_out,
     for blk in nb.prange(n_blocks):
         if use_noise:
             np.random.seed(block_seed(seed, blk))
-        d = np.zeros(D)
-        xi = np.zeros(D)
+        acc = np.zeros(D)
         start = blk * BLOCK
         stop = min(start + BLOCK, n)
         for s in range(start, stop):
-            if use_noise:
-                for j in range(D):
-                    xi[j] = np.random.standard_normal()
             x = v[s]
+            for j in range(D):
+                acc[j] = a[j] * x + c[j]
+            if use_noise:
+                for i in range(D):
+                    xi = np.random.standard_normal()
+                    for j in range(i, D):
+                        acc[j] += chol_t[i, j] * xi
             count = 0
             code = 0
             for j in range(D):
-                acc = a[j] * x + c[j]
-                for i in range(j):
-                    acc += b[j, i] * d[i]
-                noise = 0.0
-                if use_noise:
-                    for i in range(j + 1):
-                        noise += chol[j, i] * xi[i]
-                dj = decide(acc, 0.0, 0.0, noise)
-                d[j] = dj
+                dj = decide(acc[j], 0.0, 0.0, 0.0)
+                if dj:
+                    for l in range(j + 1, D):
+                        acc[l] += bt[j, l]
                 if group[j] == 0:
                     count = count_up(count, dj * weight[j])
                 else:

@@ -44,6 +44,16 @@ class ResponseTables:
     weight: np.ndarray
     noise_by_step: np.ndarray    # (D, K): thermal variance at decision j from step k's noise
 
+    @property
+    def bt(self) -> np.ndarray:
+        """b transposed, contiguous (row i: effect of decision i on later decisions)."""
+        return np.ascontiguousarray(self.b.T)
+
+    @property
+    def chol_t(self) -> np.ndarray:
+        """chol transposed, contiguous (row i: effect of noise draw i)."""
+        return np.ascontiguousarray(self.chol.T)
+
 
 def psd_cholesky(cov: np.ndarray, rel_tol: float = 1e-14) -> np.ndarray:
     """Lower-triangular L with L @ L.T = cov for a positive SEMI-definite cov.
