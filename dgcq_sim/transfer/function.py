@@ -403,7 +403,9 @@ class TransferFunction:
             for a non-monotonic converter) can be missed; skipping jumps are re-swept 16x
             finer to catch such excursions (see :mod:`dgcq_sim.transfer.staircase`).
         n_noise : int
-            Noisy conversions per noise grid point.
+            Inputs per noise grid point, each converted once with noise; regions where
+            the code rarely changes are converted again, up to 16 times (see
+            :func:`dgcq_sim.transfer.noise.observe_code_steps`).
         noise_points : int
             Number of noise grid points over [vmin, vmax] (>= 2).
         n_codes : int, optional
@@ -415,7 +417,7 @@ class TransferFunction:
             date, and for the noise fit its settings and residual mismatch.
         """
         from . import noise as _noise
-        from .staircase import call_converter, characterize
+        from .staircase import characterize
 
         if not callable(convert_noise_free):
             raise ParameterError("convert_noise_free must be callable")
@@ -448,11 +450,13 @@ class TransferFunction:
         if convert_noisy is None:
             return tf
         grid, vs = _noise.fit_points(vmin, vmax, int(noise_points), int(n_noise))
-        flat = vs.reshape(-1)
-        noisy = call_converter(convert_noisy, flat, n_codes, "convert_noisy", rng)
-        fit = _noise.fit_noise(vs, noisy.reshape(vs.shape), tf.convert(vs), grid,
-                               tf.edges, tf.codes, (vmax - vmin) / 2 ** bits, vmax - vmin)
+        steps = _noise.observe_code_steps(convert_noisy, vs, tf.convert(vs), tf.edges, rng,
+                                          n_codes)
+        fit = _noise.fit_noise(vs, steps, grid, tf.edges, tf.codes,
+                               (vmax - vmin) / 2 ** bits, vmax - vmin)
         info["noise"] = {"n_noise": int(n_noise), "noise_points": int(noise_points),
+                         "noisy_conversions": int(steps.passes.sum()) * int(n_noise),
+                         "max_passes": int(steps.passes.max()),
                          "saturated_points": int(fit.saturated.sum()),
                          "correction_iterations": fit.iterations,
                          "max_region_mismatch": _max_mismatch(fit.observed, fit.predicted),

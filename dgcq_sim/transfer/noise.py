@@ -2,7 +2,8 @@
 
 On a grid of ``noise_points`` input voltages over [vmin, vmax], grid point g owns the
 region of half a grid spacing around it.  ``n_noise`` inputs spread evenly (stratified)
-over that region are converted once each by the noisy converter, and the observed mean
+over that region are converted by the noisy converter (once, or several times where code
+changes are rare, see :func:`observe_code_steps`), and the observed mean
 squared code step ``mean((c_noisy - c_staircase)^2)`` is matched to the value the
 transfer function's own staircase predicts for input noise of sigma::
 
@@ -20,7 +21,9 @@ the raw values are smoothed once with a [1, 2, 1]/4 kernel (linear extrapolation
 ends, so a linear sigma(v) is unchanged) and then corrected, by a damped fixed-point
 iteration, until the mean squared code step that the *interpolated* sigma(v) predicts on
 each region's inputs equals the observed one (to ``rel_tol`` or twice the sampling
-standard error of the observation, whichever is larger; the residual is reported).
+standard error of the observation, whichever is larger; the residual is reported), and
+finally scaled by one common factor so that the width-weighted total matches to 0.1 %.
+Smoothing only mixes regions where code changes were observed at all.
 The noisy-vs-noise-free code error of the transfer function then has the converter's mean
 square region by region, which is what the fidelity bar (code-error std within 5 %) needs.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numba as nb
 import numpy as np
@@ -161,12 +165,24 @@ def _fit_sigma(vs, all_i0s, target, edges, codes, s_start, s_max):
     return sigma, saturated
 
 
-def smooth_121(s: np.ndarray) -> np.ndarray:
-    """[1, 2, 1]/4 smoothing with linear extrapolation at both ends (keeps linear profiles)."""
-    if s.size < 3:
-        return s.copy()
-    padded = np.concatenate([[2 * s[0] - s[1]], s, [2 * s[-1] - s[-2]]])
-    out = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
+def smooth_121(s: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
+    """[1, 2, 1]/4 smoothing over ``live`` points only (default: all).
+
+    Missing neighbours (ends, or not live) drop out of the weights, except at the two ends
+    of an all-live run, which use the linear extrapolation ``2·s[0] - s[1]`` so a linear
+    profile is unchanged.  Points that are not live keep their value.
+    """
+    n = s.size
+    live = np.ones(n, dtype=bool) if live is None else np.asarray(live, dtype=bool)
+    out = s.astype(np.float64).copy()
+    for g in np.flatnonzero(live):
+        acc, w = 2.0 * s[g], 2.0
+        for nb_, far in ((g - 1, g + 1), (g + 1, g - 1)):
+            if 0 <= nb_ < n and live[nb_]:
+                acc, w = acc + s[nb_], w + 1.0
+            elif not 0 <= nb_ < n and 0 <= far < n and live[far]:
+                acc, w = acc + 2.0 * s[g] - s[far], w + 1.0
+        out[g] = acc / w
     return np.maximum(out, 0.0)
 
 
@@ -194,26 +210,75 @@ def fit_points(vmin: float, vmax: float, noise_points: int,
     return grid, lo[:, None] + frac[None, :] * (hi - lo)[:, None]
 
 
-def fit_noise(vs: np.ndarray, noisy_codes: np.ndarray, staircase_codes: np.ndarray,
-              grid: np.ndarray, edges: np.ndarray, codes: np.ndarray, lsb: float,
-              full_scale: float, rel_tol: float = 0.02, max_iter: int = 10) -> NoiseFit:
-    """Fit sigma per grid row from noisy and staircase codes of the inputs ``vs`` (G, M).
+@dataclass(frozen=True)
+class CodeSteps:
+    """Observed mean squared code step per region and its sampling standard error."""
+
+    observed: np.ndarray        # (G,) mean of (c_noisy - c_staircase)^2, codes^2
+    std_err: np.ndarray         # (G,) standard error of ``observed``
+    passes: np.ndarray          # (G,) conversions per input made in each region
+    events: np.ndarray          # (G,) conversions whose code differed from the staircase
+
+
+def observe_code_steps(convert_noisy: Callable, vs: np.ndarray, clean: np.ndarray,
+                       edges: np.ndarray, rng: np.random.Generator, n_codes: int,
+                       min_events: int = 400, max_passes: int = 16) -> CodeSteps:
+    """Convert each region's inputs ``vs`` (G, M) with noise, repeating sparse regions.
+
+    A region where few conversions leave the staircase code (a converter whose edges are
+    far apart compared with its noise, e.g. a 3-bit coarse quantizer) gives a poor
+    estimate; such regions (fewer than ``min_events`` code changes, but some, or an edge
+    inside) are converted again on the same inputs, up to ``max_passes`` times.  The
+    prediction does not change with the number of passes, since the inputs are the same.
+    """
+    from .staircase import call_converter
+
+    n_rows, m = vs.shape
+    s1 = np.zeros(n_rows)
+    s2 = np.zeros(n_rows)
+    events = np.zeros(n_rows, dtype=np.int64)
+    passes = np.zeros(n_rows, dtype=np.int64)
+    span_lo = np.searchsorted(edges, vs[:, 0], side="left")
+    span_hi = np.searchsorted(edges, vs[:, -1], side="right")
+    has_edge = span_hi > span_lo
+    rows = np.arange(n_rows)
+    while rows.size:
+        sub = vs[rows]
+        got = call_converter(convert_noisy, sub.reshape(-1), n_codes, "convert_noisy", rng)
+        d = (got.reshape(sub.shape) - clean[rows]).astype(np.float64)
+        d2 = d * d
+        s1[rows] += d2.sum(axis=1)
+        s2[rows] += (d2 * d2).sum(axis=1)
+        events[rows] += np.count_nonzero(d, axis=1)
+        passes[rows] += 1
+        sparse = (events < min_events) & ((events > 0) | has_edge) & (passes < max_passes)
+        rows = np.flatnonzero(sparse)
+    n = passes * m
+    observed = s1 / n
+    var = np.maximum(s2 / n - observed ** 2, 0.0)
+    return CodeSteps(observed=observed, std_err=np.sqrt(var / n), passes=passes,
+                     events=events)
+
+
+def fit_noise(vs: np.ndarray, steps: CodeSteps, grid: np.ndarray, edges: np.ndarray,
+              codes: np.ndarray, lsb: float, full_scale: float, rel_tol: float = 0.02,
+              max_iter: int = 10) -> NoiseFit:
+    """Fit sigma per grid row to the observed code steps of the inputs ``vs`` (G, M).
 
     ``lsb`` (V) scales the initial bracket, ``full_scale`` (V) bounds sigma at 4x it.
     """
     vs = np.ascontiguousarray(vs, dtype=np.float64)
     edges = np.ascontiguousarray(edges, dtype=np.float64)
     codes = np.ascontiguousarray(codes, dtype=np.int64)
-    diff = (noisy_codes - staircase_codes).astype(np.float64)
-    observed = np.mean(diff * diff, axis=1)
-    # Standard error of each region's observed mean square: mismatches inside twice it are
-    # sampling noise, and correcting them would only undo the smoothing.
-    std_err = np.std(diff * diff, axis=1) / np.sqrt(diff.shape[1])
+    observed = steps.observed
+    # Mismatches within twice the standard error of the observation are sampling noise,
+    # and correcting them would only undo the smoothing.
+    std_err = steps.std_err
     i0s = _intervals(vs, edges)
     sigma_raw, saturated = _fit_sigma(vs, i0s, observed, edges, codes, float(lsb),
                                       float(4.0 * full_scale))
-    sigma = smooth_121(sigma_raw)
     live = observed > 0
+    sigma = smooth_121(sigma_raw, live)
     it = 0
     pred = _predict_profile(vs, i0s, grid, sigma, edges, codes)
     for it in range(1, max_iter + 1):
@@ -229,6 +294,16 @@ def fit_noise(vs: np.ndarray, noisy_codes: np.ndarray, staircase_codes: np.ndarr
         restart = live & (pred <= 0)            # no noise reaches a noisy region: reseed
         sigma[restart] = sigma_raw[restart]
         sigma = np.minimum(sigma, 4.0 * full_scale)
+        pred = _predict_profile(vs, i0s, grid, sigma, edges, codes)
+    # Regions stop within their sampling error, which can leave a common bias; one scale
+    # factor on sigma then matches the width-weighted total (what uniform inputs see).
+    width = vs[:, -1] - vs[:, 0]
+    for _ in range(6):
+        total_obs = np.sum(width * observed)
+        total_pred = np.sum(width * pred)
+        if total_obs <= 0 or total_pred <= 0 or abs(total_obs / total_pred - 1) <= 1e-3:
+            break
+        sigma = sigma * (total_obs / total_pred) ** np.where(sigma < lsb, 1.0, 0.5)
         pred = _predict_profile(vs, i0s, grid, sigma, edges, codes)
     return NoiseFit(grid=grid, sigma=sigma, sigma_raw=sigma_raw, observed=observed,
                     predicted=pred, saturated=saturated, iterations=it)
