@@ -1,0 +1,342 @@
+"""Compute-in-memory mapping: every conv/fc as R-row arrays whose partial sums go through a
+TransferFunction (ideal ADC, SAR, DGCQ ... anything with ``vmin``, ``vmax`` and ``apply``).
+
+Mapping of one layer with integer input codes ``a`` (M, K) and weight codes ``w`` (K, Cout):
+
+* rows: the K reduction rows are cut into arrays of ``rows`` rows (the last one shorter);
+* inputs: unsigned codes are applied ``input_bits_per_cycle`` bits per cycle (bit-serial
+  slices ``(a >> i*b_in) & (2**b_in - 1)``); a signed input (the network's first layer, if it
+  is mapped) runs as a positive and a negative pass;
+* weights: ``weight_bits_per_cell`` bits per cell, slices of the code magnitude, with the sign
+  handled by ``signed``:
+    - ``differential`` (default): each weight is a positive and a negative cell on a
+      differential bit-line pair; the ADC converts the difference, one conversion per array,
+      partial sum signed, full scale +-range;
+    - ``pos-neg``: separate positive and negative arrays, two unsigned conversions, digital
+      subtraction;
+    - ``offset``: cells hold ``w + 2**(b-1)`` (unsigned), one conversion; the offset term
+      ``2**(b-1) * sum(a)`` is removed digitally (exact);
+* ADC: partial sum p (integer) -> voltage at the per-layer range ``[-P, P]`` (differential) or
+  ``[0, P]`` -> ``tf.apply`` -> estimate of p; p outside the range saturates (the TF clips);
+* digital: estimates are shifted by their input/weight slice positions and added up
+  (shift-and-add), then rescaled like the int8 layer.  With ``zero_offset_cal`` the ADC's
+  estimate of a zero partial sum, measured once noise-free per layer, is subtracted (digital
+  offset calibration; a mid-rise ADC otherwise adds +LSB/2 to every sum).
+
+Partial-sum range per layer: ``bound`` (the worst case R*max|a|*max|w|: never clips),
+``max`` (largest |p| on the calibration images), ``percentile``
+(of |p|) or ``search``: the exhaustive data-driven search of extreme partial-sum
+quantization (seed 002) — try ``P_max * 2**(-k/3)``, k = 0..search_points-1, and keep the one
+with the smallest mean squared error of the layer's recombined output against the exact
+integer output, layer by layer in network order with the earlier layers already mapped.
+Partial sums are computed exactly (float32 when the bound < 2**24, else float64).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import InputError, ParameterError
+from .forward import layer_input_matrix, predict
+from .model import Layer
+from .quant import EXACT_F32, QLayer, QuantizedModel, quantize_input
+
+SIGNED_SCHEMES = ("differential", "pos-neg", "offset")
+RANGE_METHODS = ("max", "percentile", "search", "bound")
+
+
+class IdentityTransfer:
+    """A perfect 'quantizer' (``apply`` returns its input clipped to the range).
+
+    Used to measure the cost of the CIM mapping without conversion and to check that the
+    mapping alone reproduces the digital integer network.
+    """
+
+    def __init__(self, vmin: float = 0.0, vmax: float = 1.0):
+        self.vmin, self.vmax, self.bits, self.n_codes = float(vmin), float(vmax), 53, 2 ** 53
+
+    def apply(self, v, rng=None) -> np.ndarray:
+        return np.clip(np.asarray(v, np.float64), self.vmin, self.vmax)
+
+
+@dataclass(frozen=True)
+class CimConfig:
+    """CIM array mapping (see the module docstring).
+
+    rows: rows per array R (16..1024). input_bits_per_cycle: b_in (1..8).
+    weight_bits_per_cell: b_w (1..8). signed: ``differential`` | ``pos-neg`` | ``offset``.
+    digital_first_last: keep the first conv and the fc digital (int8).
+    range_method: ``max`` | ``percentile`` | ``search`` | ``bound``; percentile: of |p| for ``percentile``.
+    search_points: candidates of the range search. calib_images: calibration images used for
+    the partial-sum ranges. zero_offset_cal: subtract the ADC's zero-sum estimate.
+    """
+
+    rows: int = 128
+    input_bits_per_cycle: int = 8
+    weight_bits_per_cell: int = 8
+    signed: str = "differential"
+    digital_first_last: bool = True
+    range_method: str = "max"
+    percentile: float = 99.99
+    search_points: int = 16
+    calib_images: int = 64
+    zero_offset_cal: bool = True
+
+    def __post_init__(self):
+        if not 16 <= int(self.rows) <= 1024:
+            raise ParameterError(f"rows must be in 16..1024, got {self.rows!r}")
+        for name in ("input_bits_per_cycle", "weight_bits_per_cell"):
+            if not 1 <= int(getattr(self, name)) <= 8:
+                raise ParameterError(f"{name} must be in 1..8, got {getattr(self, name)!r}")
+        if self.signed not in SIGNED_SCHEMES:
+            raise ParameterError(f"signed must be one of {SIGNED_SCHEMES}, got {self.signed!r}")
+        if self.range_method not in RANGE_METHODS:
+            raise ParameterError(f"range_method must be one of {RANGE_METHODS}, got {self.range_method!r}")
+        if not 50.0 <= float(self.percentile) <= 100.0:
+            raise ParameterError(f"percentile must be in [50, 100], got {self.percentile!r}")
+        if not 1 <= int(self.search_points) <= 200:
+            raise ParameterError(f"search_points must be in 1..200, got {self.search_points!r}")
+        if int(self.calib_images) < 1:
+            raise ParameterError(f"calib_images must be >= 1, got {self.calib_images!r}")
+
+
+def _nbits(qmax: int) -> int:
+    return int(qmax).bit_length()
+
+
+@dataclass
+class MappedLayer:
+    """One layer laid out on arrays: weight slices and bookkeeping for recombination."""
+
+    q: QLayer
+    w_slices: list            # [(W (K, Cout) array of cell values, factor)]
+    in_bits: int
+    offset: float             # offset scheme: added per weight code (0 otherwise)
+    unsigned_psum: bool
+    psum_bound: float         # largest possible |partial sum|
+    dtype: type
+    n_arrays: int
+
+    def conversions_per_output(self) -> int:
+        """ADC conversions for one output value (arrays x input slices x weight slices)."""
+        passes = 2 if self.q.a_signed else 1
+        return self.n_arrays * passes * self.in_bits * len(self.w_slices)
+
+
+def map_layer(q: QLayer, cfg: CimConfig) -> MappedLayer:
+    """Cut a quantized layer's weights into cell slices for the configured scheme."""
+    if q.w_vs is not None:
+        raise ParameterError(f"layer {q.layer.name}: VS-Quant layers are not mapped to CIM "
+                             "arrays (use plain per-channel weights)")
+    b_w, b_in = int(cfg.weight_bits_per_cell), int(cfg.input_bits_per_cycle)
+    w = q.w_int.astype(np.int64)
+    if cfg.signed == "offset":
+        off = q.w_qmax + 1
+        planes = [(w + off, 1.0)]
+        mag_bits = _nbits(2 * q.w_qmax + 1)
+    elif cfg.signed == "differential":
+        planes, off, mag_bits = [(w, 1.0)], 0, _nbits(q.w_qmax)
+    else:
+        planes, off, mag_bits = [(np.maximum(w, 0), 1.0), (np.maximum(-w, 0), -1.0)], 0, _nbits(q.w_qmax)
+    n_w = -(-mag_bits // b_w)
+    mask = 2 ** b_w - 1
+    in_mag = _nbits(q.a_qmax)
+    n_in = -(-in_mag // b_in)
+    rows = min(int(cfg.rows), q.layer.k)
+    bound = rows * min(q.a_qmax, 2 ** b_in - 1) * min(2 ** mag_bits - 1, mask)
+    dtype = np.float32 if bound < EXACT_F32 else np.float64
+    slices = []
+    for plane, sign in planes:
+        mag, sgn = np.abs(plane), np.sign(plane)
+        for j in range(n_w):
+            cell = sgn * ((mag >> (j * b_w)) & mask)
+            if np.any(cell):
+                slices.append((cell.astype(dtype), sign * 2.0 ** (j * b_w)))
+    return MappedLayer(q, slices, n_in, float(off), cfg.signed != "differential", float(bound),
+                       dtype, -(-q.layer.k // rows))
+
+
+def _input_slices(a: np.ndarray, m: MappedLayer, cfg: CimConfig) -> Iterator[tuple[np.ndarray, float]]:
+    """Bit slices of the input codes with their digital weight (sign and shift)."""
+    b_in = int(cfg.input_bits_per_cycle)
+    passes = [(np.maximum(a, 0), 1.0), (np.maximum(-a, 0), -1.0)] if m.q.a_signed else [(a, 1.0)]
+    for plane, sign in passes:
+        if m.in_bits == 1:
+            yield plane, sign
+            continue
+        for i in range(m.in_bits):
+            sl = np.floor(plane * (2.0 ** (-i * b_in))) % (2 ** b_in)
+            if np.any(sl):
+                yield sl.astype(m.dtype), sign * 2.0 ** (i * b_in)
+
+
+def iter_psums(a: np.ndarray, m: MappedLayer, cfg: CimConfig) -> Iterator[tuple[np.ndarray, float]]:
+    """Every array's exact partial sums (M, Cout) with the shift-and-add factor."""
+    rows, k = int(cfg.rows), a.shape[1]
+    for r0 in range(0, k, rows):
+        r1 = min(k, r0 + rows)
+        for a_sl, fa in _input_slices(a[:, r0:r1], m, cfg):
+            a_sl = np.ascontiguousarray(a_sl, dtype=m.dtype)
+            for w_sl, fw in m.w_slices:
+                yield a_sl @ w_sl[r0:r1], fa * fw
+
+
+class Adc:
+    """Partial sum <-> voltage mapping at one layer's range, through a TransferFunction."""
+
+    def __init__(self, tf, p_range: float, unsigned: bool, zero_cal: bool):
+        if not p_range > 0:
+            raise ParameterError(f"partial-sum range must be > 0, got {p_range!r}")
+        self.tf, self.p_range = tf, float(p_range)
+        span = tf.vmax - tf.vmin
+        self.v0 = tf.vmin if unsigned else tf.vmin + span / 2
+        self.volts_per_unit = span / p_range if unsigned else span / (2 * p_range)
+        self.e0 = 0.0
+        if zero_cal:
+            self.e0 = float(self.estimate(np.zeros(1), None)[0])
+
+    def estimate(self, p: np.ndarray, rng) -> np.ndarray:
+        """Estimated partial sums (float64) for exact ones ``p``."""
+        v = p.astype(np.float64)
+        v *= self.volts_per_unit
+        v += self.v0
+        vh = self.tf.apply(v, rng)
+        vh -= self.v0
+        vh *= 1.0 / self.volts_per_unit
+        if self.e0:
+            vh -= self.e0
+        return vh
+
+
+def cim_accumulate(a: np.ndarray, m: MappedLayer, cfg: CimConfig, adc: Adc, rng) -> np.ndarray:
+    """Recombined accumulator (M, Cout) float64 of the mapped layer for input codes ``a``."""
+    acc = np.zeros((a.shape[0], m.q.layer.cout), np.float64)
+    for p, f in iter_psums(a, m, cfg):
+        est = adc.estimate(p, rng)
+        est *= f
+        acc += est
+    if m.offset:
+        acc -= m.offset * a.sum(axis=1, dtype=np.float64)[:, None]
+    return acc
+
+
+@dataclass
+class CimModel:
+    """A quantized network on CIM arrays with ``tf`` converting every partial sum.
+
+    qmodel: digital quantized network (plain per-channel weights). tf: TransferFunction-like
+    object. cfg: mapping. ranges: partial-sum full scale per analog layer (integer units),
+    filled by :meth:`calibrate`.
+    """
+
+    qmodel: QuantizedModel
+    tf: object
+    cfg: CimConfig = field(default_factory=CimConfig)
+    ranges: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for attr in ("vmin", "vmax", "apply"):
+            if not hasattr(self.tf, attr):
+                raise InputError(f"quantizer object lacks {attr!r}: pass a TransferFunction")
+        layers = self.qmodel.model.layers()
+        digital = {layers[0].name, layers[-1].name} if self.cfg.digital_first_last else set()
+        self.mapped = {L.name: map_layer(self.qmodel.layers[L.name], self.cfg)
+                       for L in layers if L.name not in digital}
+        self._adcs: dict[str, Adc] = {}
+        self._rng = None
+        self._calib_mode = False
+
+    # ---------------------------------------------------------------- bookkeeping
+    def conversions_per_image(self, hw: int = 32) -> int:
+        """ADC conversions to classify one image of ``hw`` x ``hw`` pixels."""
+        model = self.qmodel.model
+        outs = {model.stem.name: model.stem.cout * hw * hw, model.fc.name: model.fc.cout}
+        size = hw
+        for blk in model.blocks:
+            size //= blk.conv1.stride
+            for L in (blk.conv1, blk.conv2, blk.shortcut):
+                if L is not None:
+                    outs[L.name] = L.cout * size * size
+        return int(sum(outs[n] * m.conversions_per_output() for n, m in self.mapped.items()))
+
+    def _adc(self, name: str) -> Adc:
+        if name not in self._adcs:
+            self._adcs[name] = Adc(self.tf, self.ranges[name], self.mapped[name].unsigned_psum,
+                                   self.cfg.zero_offset_cal)
+        return self._adcs[name]
+
+    # ---------------------------------------------------------------- executor
+    def run_layer(self, layer: Layer, x: np.ndarray) -> np.ndarray:
+        """Layer executor: digital int for unmapped layers, CIM arrays + ADC otherwise."""
+        if layer.name not in self.mapped:
+            return self.qmodel.run_layer(layer, x)
+        m = self.mapped[layer.name]
+        a, shape = layer_input_matrix(layer, quantize_input(m.q, x))
+        if layer.name not in self.ranges:
+            if not self._calib_mode:
+                raise InputError(f"no partial-sum range for layer {layer.name}: call calibrate()")
+            self.ranges[layer.name] = self._choose_range(a, m)
+        acc = cim_accumulate(a, m, self.cfg, self._adc(layer.name), self._rng)
+        return self.qmodel.finish(layer, acc, shape)
+
+    def _choose_range(self, a: np.ndarray, m: MappedLayer) -> float:
+        if self.cfg.range_method == "bound":
+            return m.psum_bound
+        absmax, samples = 0.0, []
+        rng = np.random.default_rng(0)
+        for p, _ in iter_psums(a, m, self.cfg):
+            ap = np.abs(p).reshape(-1)
+            absmax = max(absmax, float(ap.max()))
+            samples.append(ap[rng.integers(0, ap.size, min(ap.size, 50000))])
+        if absmax == 0:
+            return 1.0
+        if self.cfg.range_method == "max":
+            return absmax
+        if self.cfg.range_method == "percentile":
+            return max(float(np.percentile(np.concatenate(samples), self.cfg.percentile)), 1.0)
+        exact = cim_accumulate(a, m, self.cfg, Adc(IdentityTransfer(), m.psum_bound * 2,
+                                                   m.unsigned_psum, False), None)
+        best, best_p = np.inf, absmax
+        for k in range(int(self.cfg.search_points)):
+            cand = absmax * 2.0 ** (-k / 3)
+            if cand < 1.0:
+                break
+            est = cim_accumulate(a, m, self.cfg, Adc(self.tf, cand, m.unsigned_psum,
+                                                     self.cfg.zero_offset_cal), None)
+            err = float(np.mean((est - exact) ** 2))
+            if err < best:
+                best, best_p = err, cand
+        return best_p
+
+    def calibrate(self, x_calib: np.ndarray, batch: int | None = None) -> dict:
+        """Set every analog layer's partial-sum range from calibration images (noise-free).
+
+        x_calib: uint8 images; ``cfg.calib_images`` of them (strided) are used in one batch.
+        Returns {layer: range in partial-sum units}.
+        """
+        n = min(len(x_calib), int(self.cfg.calib_images))
+        idx = np.linspace(0, len(x_calib) - 1, n).round().astype(np.int64)
+        self.ranges, self._adcs = {}, {}
+        self._calib_mode, self._rng = True, None
+        try:
+            predict(self.qmodel.model, x_calib[idx], run=self.run_layer, batch=batch or n)
+        finally:
+            self._calib_mode = False
+        return dict(self.ranges)
+
+    def predict(self, x_uint8: np.ndarray, rng: np.random.Generator | None = None,
+                batch: int = 50, progress: bool = False) -> np.ndarray:
+        """Logits with every analog partial sum through ``tf`` (noise drawn from ``rng``;
+        None = noise-free)."""
+        missing = [n for n in self.mapped if n not in self.ranges]
+        if missing:
+            raise InputError(f"no partial-sum range for layers {missing[:3]}...: call calibrate()")
+        self._rng = rng
+        try:
+            return predict(self.qmodel.model, x_uint8, run=self.run_layer, batch=batch,
+                           progress=progress, desc="CIM")
+        finally:
+            self._rng = None

@@ -1,0 +1,109 @@
+"""CIM mapping: exact reproduction with a perfect converter, ADC closed forms, ranges, noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dgcq_sim.errors import InputError, ParameterError
+from dgcq_sim.nn.cim import Adc, CimConfig, CimModel, IdentityTransfer
+from dgcq_sim.nn.forward import top1
+from dgcq_sim.transfer import TransferFunction
+
+
+@pytest.mark.parametrize("cfg", [
+    CimConfig(),
+    CimConfig(signed="pos-neg", input_bits_per_cycle=2, weight_bits_per_cell=4, rows=64),
+    CimConfig(signed="offset", input_bits_per_cycle=1, weight_bits_per_cell=3, rows=256),
+    CimConfig(signed="differential", input_bits_per_cycle=4, weight_bits_per_cell=2, rows=16,
+              digital_first_last=False),
+], ids=["default", "posneg-2-4-64", "offset-1-3-256", "diff-4-2-16-all-analog"])
+def test_perfect_converter_reproduces_digital_int8(qm, test_set, calib, cfg):
+    cfg = CimConfig(**{**cfg.__dict__, "range_method": "bound"})
+    cm = CimModel(qm, IdentityTransfer(), cfg)
+    cm.calibrate(calib.x, )
+    x = test_set.x[::250]
+    ref = qm.predict(x)
+    got = cm.predict(x)
+    # shift-and-add of exact partial sums through a volts round trip: float64 round-off only
+    np.testing.assert_allclose(got, ref, atol=2e-4, rtol=0)
+
+
+def test_conversion_count_closed_form(qm):
+    # ResNet-20, R=128, one conversion per array (8-bit inputs, 8-bit cells, differential),
+    # stem and fc digital: layer1 6 convs K=144 -> 2 arrays x 16*32*32 outputs; layer2
+    # conv1 of block 0 K=144 -> 2 x 32*16*16, shortcut K=16 -> 1, five convs K=288 -> 3;
+    # layer3: K=288 -> 3, shortcut K=32 -> 1, five convs K=576 -> 5, with 64*8*8 outputs.
+    want = 6 * 2 * 16384 + (2 + 1 + 5 * 3) * 8192 + (3 + 1 + 5 * 5) * 4096
+    assert CimModel(qm, IdentityTransfer()).conversions_per_image() == want
+    bit_serial = CimModel(qm, IdentityTransfer(), CimConfig(input_bits_per_cycle=1,
+                                                             weight_bits_per_cell=1,
+                                                             signed="pos-neg"))
+    assert bit_serial.conversions_per_image() == want * 8 * 7 * 2
+
+
+@pytest.mark.parametrize("unsigned", [False, True])
+def test_ideal_adc_error_is_half_an_lsb(unsigned):
+    bits, prange = 10, 5000.0
+    adc = Adc(TransferFunction.ideal(bits, -0.3, 0.9), prange, unsigned, zero_cal=False)
+    lo = 0 if unsigned else -prange
+    p = np.arange(lo, prange + 1, 7.0)
+    lsb = (prange - lo) / 2 ** bits
+    err = adc.estimate(p, None) - p
+    assert np.abs(err).max() <= lsb / 2 * (1 + 1e-9)
+    assert np.abs(err).max() >= 0.45 * lsb  # it really quantizes
+    over = adc.estimate(np.array([prange * 3]), None)[0]
+    assert over == pytest.approx(prange - lsb / 2, rel=1e-12)  # saturates at the top code
+
+
+def test_zero_offset_calibration_maps_zero_to_zero():
+    adc = Adc(TransferFunction.ideal(6, 0.0, 1.0), 1000.0, False, zero_cal=True)
+    assert adc.estimate(np.zeros(3), None) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_high_resolution_adc_is_lossless_and_low_resolution_is_not(qm, test_set, calib):
+    x, y = test_set.x[::8], test_set.y[::8]
+    ref = top1(qm.predict(x), y)
+    hi = CimModel(qm, TransferFunction.ideal(14, 0.0, 1.0), CimConfig(calib_images=16))
+    hi.calibrate(calib.x)
+    assert abs(top1(hi.predict(x), y) - ref) <= 0.01
+    lo = CimModel(qm, TransferFunction.ideal(3, 0.0, 1.0), CimConfig(calib_images=16))
+    lo.calibrate(calib.x)
+    assert top1(lo.predict(x), y) < ref - 0.2
+
+
+def test_range_search_never_worse_than_max_on_its_objective(qm, calib):
+    tf = TransferFunction.ideal(5, 0.0, 1.0)
+    mx = CimModel(qm, tf, CimConfig(range_method="max", calib_images=16))
+    se = CimModel(qm, tf, CimConfig(range_method="search", calib_images=16))
+    pc = CimModel(qm, tf, CimConfig(range_method="percentile", percentile=99.0, calib_images=16))
+    r_max, r_se, r_pc = mx.calibrate(calib.x), se.calibrate(calib.x), pc.calibrate(calib.x)
+    name = "layer1.0.conv1"
+    assert r_pc[name] < r_max[name]
+    assert r_se[name] <= r_max[name]
+    assert any(r_se[n] < 0.9 * r_max[n] for n in r_se)  # at 5 bits clipping pays somewhere
+
+
+def test_noise_is_reproducible_from_the_generator(qm, test_set, calib):
+    tf = TransferFunction.ideal(8, 0.0, 1.0)
+    tf = tf.with_noise(np.array([0.0, 1.0]), np.array([2e-3, 2e-3]))
+    cm = CimModel(qm, tf, CimConfig(calib_images=16))
+    cm.calibrate(calib.x)
+    x = test_set.x[:4]
+    a = cm.predict(x, rng=np.random.default_rng(5))
+    b = cm.predict(x, rng=np.random.default_rng(5))
+    c = cm.predict(x, rng=np.random.default_rng(6))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_bad_configuration_and_use(qm, test_set):
+    with pytest.raises(ParameterError, match="rows.*8"):
+        CimConfig(rows=8)
+    with pytest.raises(ParameterError, match="signed.*'twos'"):
+        CimConfig(signed="twos")
+    with pytest.raises(InputError, match="calibrate"):
+        CimModel(qm, IdentityTransfer()).predict(test_set.x[:2])
+    with pytest.raises(InputError, match="lacks"):
+        CimModel(qm, object())
+    with pytest.raises(ParameterError, match="VS-Quant"):
+        CimModel(qm.with_config(vs_vector=16), IdentityTransfer())
