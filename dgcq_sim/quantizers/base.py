@@ -25,6 +25,7 @@ from ..netlist import Capacitor, Circuit, Pwl, Switch, Tran, VSource, parse_netl
 from ..paths import bundled_netlist
 from .dac import MAX_DAC_BITS, with_dac_block
 from .kernels import convert_kernel, step_kernel
+from .macro import MacroProgram, build_macro
 from .response import ResponseTables, build_tables, initial_map
 from .schedule import Schedule, coarse_schedule, dgcq_schedule, sar_schedule
 
@@ -210,12 +211,13 @@ class Quantizer:
             circuit, self.schedule.phases, self.schedule.inputs, self.schedule.probes,
             noise_temperature=temp if temp > 0 else None)
         self._tables: ResponseTables | None = None
+        self._macro: MacroProgram | None = None
         self._z0v, self._z0c = initial_map(self.program, self.schedule)
         # Both kernels are exact for this linear circuit; pick the cheaper per conversion.
         K, r, m = self.program.n_steps, self.program.n_state, self.program.n_inputs
         D = len(self.schedule.decisions)
         cost_response = D * D + 10 * D
-        cost_stepping = K * (r * r + r * m + m) + 10 * int(self.program.noise_rank.sum())
+        cost_stepping = D * (r * r + 2 * r) + 10 * D * (r + 2)
         self.method = "response" if cost_response <= cost_stepping else "stepping"
         # Full scale [0, VREF) for every kind: N*GAIN*2^NF levels (DESIGN section 1).
         self.vmin, self.vmax = 0.0, float(p["vref"])
@@ -276,7 +278,8 @@ class Quantizer:
         static, noise-free codes (offsets, mismatch and settling errors stay).
         rng: numpy Generator for the noise; None uses the quantizer's own (seeded) one.
         method: "response" (decision-response superposition, O(D^2) per conversion),
-        "stepping" (state stepped through every phase, O(K r^2)) or None = ``self.method``
+        "stepping" (state stepped from decision to decision through the phases merged in
+        between, O(D r^2)) or None = ``self.method``
         (the cheaper).  Both are exact; noise-free codes agree, noisy ones in distribution.
         """
         if rng is not None and not isinstance(rng, np.random.Generator):
@@ -300,13 +303,18 @@ class Quantizer:
         return ConversionResult(codes.reshape(shape), coarse.reshape(shape), fine.reshape(shape),
                                 self.code_to_voltage(codes).reshape(shape))
 
+    @property
+    def macro(self) -> MacroProgram:
+        """The program's steps merged between decisions (built on first use)."""
+        if self._macro is None:
+            self._macro = build_macro(self.program, self.schedule)
+        return self._macro
+
     def _run_stepping(self, x, use_noise, seed, coarse, fine) -> None:
-        pr, sc = self.program, self.schedule
-        decs = sc.decisions
-        step_kernel(x, self._z0v, self._z0c, pr.phi, pr.gam, pr.probe_z, pr.probe_u,
-                    pr.noise, pr.noise_probe, pr.noise_rank, sc.u_const, sc.u_vin,
-                    sc.dec_ptr, sc.dec_input, sc.dec_index, sc.dec_coef, sc.decision_at_step,
-                    np.array([d.probe for d in decs], dtype=np.int64),
+        mp, decs = self.macro, self.schedule.decisions
+        step_kernel(x, self._z0v, self._z0c, mp.phi, mp.gv, mp.gc, mp.pz, mp.pv, mp.pc,
+                    mp.dec_at, mp.st_ptr, mp.st_idx, mp.st_vec, mp.pr_ptr, mp.pr_idx,
+                    mp.pr_coef, mp.fz, mp.fp, mp.rank,
                     np.array([d.offset - d.threshold for d in decs]),
                     np.array([d.noise_rms for d in decs]),
                     np.array([d.group for d in decs], dtype=np.int64),

@@ -9,6 +9,11 @@ from ..blocks.comparator import decide
 from ..blocks.counter import count_up
 from ..blocks.rng import BLOCK, block_seed
 
+# The stepping kernel serves long schedules (thousands of phases per conversion), so it
+# reseeds per smaller block to keep both threads busy on a few thousand samples; any fixed
+# block size keeps results independent of the thread count.
+STEP_BLOCK = 256
+
 
 @nb.njit(cache=True, parallel=True)
 def convert_kernel(v, a, c, bt, chol_t, group, weight, use_noise, seed, coarse_out, fine_out):
@@ -54,73 +59,68 @@ def convert_kernel(v, a, c, bt, chol_t, group, weight, use_noise, seed, coarse_o
 
 
 @nb.njit(cache=True, parallel=True)
-def step_kernel(v, z0v, z0c, phi, gam, probe_z, probe_u, noise, noise_probe, noise_rank,
-                u_const, u_vin, dec_ptr, dec_input, dec_index, dec_coef, dec_at_step,
-                dec_probe, dec_c, dec_rms, group, weight, use_noise, seed,
-                coarse_out, fine_out):
-    """Step every v[s] (V) through the compiled program, the controller setting sources.
+def step_kernel(v, z0v, z0c, phi, gv, gc, pz, pv, pc, dec_at, st_ptr, st_idx, st_vec,
+                pr_ptr, pr_idx, pr_coef, fz, fp, rank, dec_c, dec_rms, group, weight,
+                use_noise, seed, coarse_out, fine_out):
+    """Step every v[s] (V) through the macro steps of the program (see macro.py).
 
-    Step k: u = u_const[k] + u_vin[k]*v + (decision-driven entries); a decision j taken
-    at the end of step k compares probe + c[j] (offset - threshold) + comparator noise
-    with 0; then z <- phi[k] z + gam[k] u (+ noise[k] xi).  Cost O(K r^2): the choice for
-    long schedules (many coarse iterations), where the O(D^2) response form is slower.
+    Macro m: the decision it ends with sees pz.z + pv*v + pc + (earlier decisions) +
+    fp.xi, compared with 0 after adding c[j] (offset - threshold) and comparator noise;
+    then z <- phi z + gv*v + gc + (earlier decisions) + fz xi.  Cost O(D r^2): the choice
+    for long schedules (many coarse iterations), where the O(D^2) response form is slower.
     """
     n = v.shape[0]
-    K, r = phi.shape[0], phi.shape[1]
-    m = gam.shape[2]
-    q = noise.shape[2]
-    D = dec_probe.shape[0]
-    n_blocks = (n + BLOCK - 1) // BLOCK
+    M, r = phi.shape[0], phi.shape[1]
+    q = fz.shape[2]
+    D = dec_c.shape[0]
+    n_blocks = (n + STEP_BLOCK - 1) // STEP_BLOCK
     for blk in nb.prange(n_blocks):
         if use_noise:
             np.random.seed(block_seed(seed, blk))
         z = np.zeros(r)
         zn = np.zeros(r)
-        u = np.zeros(m)
-        xi = np.zeros(max(q, 1))
+        xi = np.zeros(q)
         d = np.zeros(max(D, 1))
-        start = blk * BLOCK
-        stop = min(start + BLOCK, n)
+        start = blk * STEP_BLOCK
+        stop = min(start + STEP_BLOCK, n)
         for s in range(start, stop):
             x = v[s]
             for i in range(r):
                 z[i] = z0v[i] * x + z0c[i]
             count = 0
             code = 0
-            for k in range(K):
-                for i in range(m):
-                    u[i] = u_const[k, i] + u_vin[k, i] * x
-                for e in range(dec_ptr[k], dec_ptr[k + 1]):
-                    u[dec_input[e]] += dec_coef[e] * d[dec_index[e]]
-                rank = noise_rank[k] if use_noise else 0
-                for i in range(rank):
+            for m in range(M):
+                nr = rank[m] if use_noise else 0
+                for i in range(nr):
                     xi[i] = np.random.standard_normal()
-                j = dec_at_step[k]
+                j = dec_at[m]
                 if j >= 0:
-                    pi = dec_probe[j]
-                    acc = 0.0
+                    acc = pv[m] * x + pc[m] + dec_c[j]
                     for i in range(r):
-                        acc += probe_z[k, pi, i] * z[i]
-                    for i in range(m):
-                        acc += probe_u[k, pi, i] * u[i]
-                    for i in range(rank):
-                        acc += noise_probe[k, pi, i] * xi[i]
+                        acc += pz[m, i] * z[i]
+                    for e in range(pr_ptr[m], pr_ptr[m + 1]):
+                        acc += pr_coef[e] * d[pr_idx[e]]
+                    for i in range(nr):
+                        acc += fp[m, i] * xi[i]
                     cmp_noise = dec_rms[j] * np.random.standard_normal() if use_noise else 0.0
-                    dj = decide(acc, 0.0, dec_c[j], cmp_noise)
+                    dj = decide(acc, 0.0, 0.0, cmp_noise)
                     d[j] = dj
                     if group[j] == 0:
                         count = count_up(count, dj * weight[j])
                     else:
                         code += dj * weight[j]
                 for i in range(r):
-                    acc = 0.0
+                    acc = gv[m, i] * x + gc[m, i]
                     for l in range(r):
-                        acc += phi[k, i, l] * z[l]
-                    for l in range(m):
-                        acc += gam[k, i, l] * u[l]
-                    for l in range(rank):
-                        acc += noise[k, i, l] * xi[l]
+                        acc += phi[m, i, l] * z[l]
+                    for l in range(nr):
+                        acc += fz[m, i, l] * xi[l]
                     zn[i] = acc
+                for e in range(st_ptr[m], st_ptr[m + 1]):
+                    dd = d[st_idx[e]]
+                    if dd != 0.0:
+                        for i in range(r):
+                            zn[i] += st_vec[e, i] * dd
                 for i in range(r):
                     z[i] = zn[i]
             coarse_out[s] = count

@@ -146,3 +146,17 @@ def test_response_and_stepping_kernels_agree():
     assert np.mean(na != 0) > 0.2                 # noise really acts
     assert np.std(na) == pytest.approx(np.std(nb), rel=0.05)
     assert abs(np.mean(na) - np.mean(nb)) < 0.03
+
+
+@pytest.mark.parametrize("name,params", [("coarse", {"NITER": 64}), ("dgcq", {"NC": 2, "NF": 5}),
+                                         ("sar", {"NBITS": 7})])
+def test_kernels_match_plain_numpy_per_phase_stepping(name, params):
+    """Both numba kernels (response form; macro steps merging phases between decisions)
+    give the codes of the plain numpy reference that steps every phase (noise-free)."""
+    from dgcq_sim.quantizers.stepping import step_numpy
+
+    q = load_quantizer(name, params)
+    v = np.random.default_rng(4).uniform(0, 1, 3000)
+    ref = q.assemble(*step_numpy(q, v)[:2])
+    for method in ("response", "stepping"):
+        np.testing.assert_array_equal(q.convert(v, noise=False, method=method).codes, ref)
