@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dgcq_sim.cost import schreier_fom, sndr_from_enob, thermal_limit_energy, walden_fom
+from dgcq_sim.cost import (BOLTZMANN, schreier_fom, sndr_from_enob, thermal_limit_energy,
+                           walden_fom)
 from dgcq_sim.errors import DgcqError
 from dgcq_sim.evaluate import evaluate_quantizer
 from dgcq_sim.quantizers import load_quantizer
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer designs, shorter records")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    n_sine = 2048 if args.quick else 8192
+    n_sine = 2048 if args.quick else 4096
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
     t_all = time.perf_counter()
@@ -107,7 +108,7 @@ def plot(rows: list[dict]) -> Path:
 
     fig, ax = plt.subplots(figsize=(7.5, 5))
     sndr = np.linspace(20, 100, 200)
-    ax.semilogy(sndr, 8 * 1.380649e-23 * 300 * 10 ** (sndr / 10), "k--", label="8kT·SNR bound")
+    ax.semilogy(sndr, 8 * BOLTZMANN * 300 * 10 ** (sndr / 10), "k--", label="8kT·SNR bound, 300 K")
     ax.semilogy(sndr, 10 ** ((sndr - FOMS_ASYMP_DB) / 10) / 2, "k-",
                 label=f"survey FoMS envelope, low fs ({FOMS_ASYMP_DB:.1f} dB)")
     for r in rows:

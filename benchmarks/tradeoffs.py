@@ -1,7 +1,7 @@
 """Precision vs area vs latency vs energy of coarse-only, SAR and DGCQ designs; Pareto fronts.
 
 Designs (bundled netlists, default parasitics, nominal instance, noise on):
-  coarse-only  NITER = 2^b, b = 4 .. 11 (quick: .. 8)
+  coarse-only  NITER = 2^b, b = 4 .. 10 (quick: .. 8; a coarse conversion costs N iterations)
   SAR          NBITS = 4 .. 12 (quick: .. 10)
   DGCQ         NC = 1 .. 4, NF = 4 .. 9 (quick: NC 1 .. 3, NF 4, 6, 8)
 Each is evaluated with dgcq_sim.evaluate.evaluate_quantizer (sine-fit ENOB, cost from the
@@ -36,7 +36,7 @@ def emit(**fields) -> None:
 
 
 def designs(quick: bool):
-    for b in range(4, (8 if quick else 11) + 1):
+    for b in range(4, (8 if quick else 10) + 1):
         yield f"coarse N={2 ** b}", "coarse", {"NITER": 2 ** b}
     for n in range(4, (10 if quick else 12) + 1):
         yield f"SAR {n}b", "sar", {"NBITS": n}
