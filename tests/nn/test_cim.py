@@ -19,9 +19,9 @@ from dgcq_sim.transfer import TransferFunction
               digital_first_last=False),
 ], ids=["default", "posneg-2-4-64", "offset-1-3-256", "diff-4-2-16-all-analog"])
 def test_perfect_converter_reproduces_digital_int8(qm, test_set, calib, cfg):
-    cfg = CimConfig(**{**cfg.__dict__, "range_method": "bound"})
+    cfg = CimConfig(**{**cfg.__dict__, "range_method": "bound", "calib_images": 1})
     cm = CimModel(qm, IdentityTransfer(), cfg)
-    cm.calibrate(calib.x, )
+    cm.calibrate(calib.x)
     x = test_set.x[::250]
     ref = qm.predict(x)
     got = cm.predict(x)
@@ -74,9 +74,9 @@ def test_high_resolution_adc_is_lossless_and_low_resolution_is_not(qm, test_set,
 
 def test_range_search_never_worse_than_max_on_its_objective(qm, calib):
     tf = TransferFunction.ideal(5, 0.0, 1.0)
-    mx = CimModel(qm, tf, CimConfig(range_method="max", calib_images=16))
-    se = CimModel(qm, tf, CimConfig(range_method="search", calib_images=16))
-    pc = CimModel(qm, tf, CimConfig(range_method="percentile", percentile=99.0, calib_images=16))
+    mx = CimModel(qm, tf, CimConfig(range_method="max", calib_images=4))
+    se = CimModel(qm, tf, CimConfig(range_method="search", calib_images=4))
+    pc = CimModel(qm, tf, CimConfig(range_method="percentile", percentile=99.0, calib_images=4))
     r_max, r_se, r_pc = mx.calibrate(calib.x), se.calibrate(calib.x), pc.calibrate(calib.x)
     name = "layer1.0.conv1"
     assert r_pc[name] < r_max[name]

@@ -1,0 +1,62 @@
+"""One-call accuracy evaluation: float, digital int8 and CIM with a TransferFunction."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from ..errors import ParameterError
+from .cim import CimConfig, CimModel
+from .data import Dataset, load_calibration_set, load_test_set
+from .forward import predict, top1
+from .model import ResNet, load_model
+from .quant import QuantConfig, collect_act_stats, quantize_model
+
+
+def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", tf=None,
+             quant: QuantConfig | None = None, cim: CimConfig | None = None,
+             limit: int | None = None, seed: int = 0, calib: str | Dataset = "bundled",
+             batch: int = 50, progress: bool = False) -> dict:
+    """Top-1 of a CIFAR ResNet: float, digital int8, and the configured variant.
+
+    model: ``"resnet20"`` | ``"resnet18"`` | path | loaded :class:`ResNet`.
+    data: ``"bundled"`` (1 000 strided test images) | ``"full"`` | path | :class:`Dataset`.
+    tf: TransferFunction on every CIM partial sum; None = digital (``quant`` config).
+    quant: quantization of the evaluated variant (default int8); the ``int8_top1`` baseline
+        always uses the default :class:`QuantConfig` on the same calibration statistics.
+    cim: array mapping (default :class:`CimConfig`). limit: strided subset of the images.
+    seed: seeds the converter noise Generator. calib: calibration images.
+    Returns ``{"top1", "float_top1", "int8_top1", "images", "seconds", ...}`` (fractions).
+    """
+    t0 = time.perf_counter()
+    net = model if isinstance(model, ResNet) else load_model(model)
+    ds = (data if isinstance(data, Dataset) else load_test_set(data)).subset(limit)
+    cal = calib if isinstance(calib, Dataset) else load_calibration_set(calib)
+    quant = quant or QuantConfig()
+    stats = collect_act_stats(net, cal.x, batch=batch)
+    float_top1 = top1(predict(net, ds.x, batch=batch, progress=progress, desc="float"), ds.y)
+    q8 = quantize_model(net, None, QuantConfig(), stats=stats)
+    int8_top1 = top1(q8.predict(ds.x, batch=batch, progress=progress), ds.y)
+    qm = q8 if quant == QuantConfig() else quantize_model(net, None, quant, stats=stats)
+    out = {"float_top1": float_top1, "int8_top1": int8_top1, "images": len(ds)}
+    if tf is None:
+        out["top1"] = int8_top1 if qm is q8 else top1(qm.predict(ds.x, batch=batch,
+                                                              progress=progress), ds.y)
+    else:
+        if quant.vs_vector is not None or quant.acc_bits is not None:
+            raise ParameterError("VS-Quant and accumulator truncation are digital options; "
+                                 "they cannot be combined with a CIM quantizer")
+        cm = CimModel(qm, tf, cim or CimConfig())
+        out["ranges"] = cm.calibrate(cal.x)
+        out["conversions_per_image"] = cm.conversions_per_image()
+        logits = cm.predict(ds.x, rng=np.random.default_rng(seed), batch=batch, progress=progress)
+        out["top1"] = top1(logits, ds.y)
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def with_cim(cfg: CimConfig | None = None, **changes) -> CimConfig:
+    """A :class:`CimConfig` with some fields changed (convenience for sweeps)."""
+    return replace(cfg or CimConfig(), **changes)
