@@ -44,6 +44,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=2_000_000, help="conversions per timed run")
     ap.add_argument("--n-numpy", type=int, default=200_000, help="conversions for numpy")
+    ap.add_argument("--n-coarse", type=int, default=4000, help="coarse-only 2048 conversions")
     ap.add_argument("--n-tf", type=int, default=10_000_000, help="values for TransferFunction")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--warm-cache", action="store_true", help="use numba's normal cache")
@@ -83,6 +84,16 @@ def main(argv=None) -> int:
                           n_step, args.repeat)
     emit(figure="dgcq_3p8_throughput", method="stepping", noise=True, conversions=n_step,
          threads=threads, conversions_per_s=rate_step)
+
+    qc = load_quantizer("coarse", {"NITER": 2048}, ideal=False, seed=0)
+    vc = v[:args.n_coarse]
+    qc.convert(vc[:10])
+    qc.convert(vc[:10], noise=False)
+    for noisy in (True, False):
+        rate = best_rate(lambda: qc.convert(vc, noise=noisy), vc.size, args.repeat)
+        emit(figure="coarse_2048_throughput", method=qc.method, noise=noisy,
+             conversions=int(vc.size), threads=threads, conversions_per_s=rate,
+             decisions_per_s=rate * 2048)
 
     vn = v[:args.n_numpy]
     x = np.clip(vn, q.vmin, q.vmax)

@@ -427,7 +427,12 @@ class Quantizer:
 
     # ------------------------------------------------------------------ derived views
     def characterize(self, rng: np.random.Generator | None = None):
-        """TransferFunction of this quantizer (static transitions + input-referred noise)."""
+        """TransferFunction of this quantizer (static transitions + input-referred noise).
+
+        Cost: about 16 noise-free conversions per code plus the transfer layer's noise fit
+        (of the order of 10^6 noisy conversions); for coarse-only designs with thousands
+        of iterations each conversion steps through every iteration, so this takes minutes.
+        """
         from ..transfer import TransferFunction
 
         noisy = None
@@ -435,7 +440,9 @@ class Quantizer:
             def noisy(v, g):
                 return self.convert(v, noise=True, rng=g).codes
         return TransferFunction.from_converter(
-            lambda v: self.convert(v, noise=False).codes, self.vmin, self.vmax, self.bits,
+            lambda v: self.convert(v, noise=False).codes, self.vmin, self.vmax,
+            int(math.ceil(math.log2(self.n_codes))), n_codes=self.n_codes,
+            code_values=self.code_to_voltage(np.arange(self.n_codes)),
             convert_noisy=noisy, rng=rng if rng is not None else self._rng)
 
     def hardware(self) -> HardwareSpec:
