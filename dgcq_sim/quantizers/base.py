@@ -103,7 +103,7 @@ def _check_params(kind: str, p: dict) -> None:
     else:
         _int_param(p, "nc", 0, 16)
         ovr = _int_param(p, "overrange", 0, 1)
-        _int_param(p, "nf", 1 + ovr, MAX_DAC_BITS - ovr)
+        _int_param(p, "nf", 1, MAX_DAC_BITS - ovr)
     if kind in ("coarse", "dgcq"):
         if not 0 < p["gain"] <= 1:
             raise QuantizerError(f"GAIN must be in (0, 1] (one VREF subtraction per iteration "

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..engine import CompiledProgram
 from ..errors import SimulationError
-from .schedule import COARSE, Schedule
+from .schedule import Schedule
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,3 @@ def build_tables(prog: CompiledProgram, sched: Schedule) -> ResponseTables:
         group=np.array([d.group for d in sched.decisions], dtype=np.int64),
         weight=np.array([d.weight for d in sched.decisions], dtype=np.int64),
         noise_by_step=noise_by_step)
-
-
-def is_coarse(group: np.ndarray) -> np.ndarray:
-    """Mask of the coarse-counter decisions."""
-    return group == COARSE
