@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 HELP = "characterize DGCQ 3+8, SAR 11b and coarse-only quantizers and write a report"
@@ -19,9 +20,15 @@ Run the main job on the embedded defaults (bundled netlists, bundled ResNet-20 a
     (transfer curve and code error per quantizer, ENOB vs iterations, precision/area/latency
     trade-off, accuracy bars) into --out.
 
-The full run takes a few minutes on two cores; --quick takes well under a minute (4x fewer
-sine samples, 100 instead of 1000 images, shorter ENOB-vs-iterations sweeps). The same --seed
-gives the same results.json.
+The full run takes a few minutes on two cores (ResNet-20 on 200 of the 1000 bundled images;
+--images 1000 for all of them, about 4x longer). --quick is the smoke run, about a minute:
+4096 instead of 16384 sine samples, a coarser DNL ramp and noise fit, 30 images, 3-point
+sweeps; the quantizers are the same. The same --seed gives the same results.json.
+
+examples:
+  dgcq-sim demo
+  dgcq-sim demo --quick --out /tmp/report --seed 1
+  dgcq-sim demo --images 1000
 """
 
 
@@ -33,21 +40,29 @@ def register(subparsers) -> None:
                    help="directory for report.md, results.json and the PNGs "
                         "(created if missing; default: ./dgcq_report)")
     p.add_argument("--quick", action="store_true",
-                   help="reduced run (fewer sine samples and images, shorter sweeps), < 60 s")
+                   help="smoke run: fewer sine samples and images, shorter sweeps (about a minute)")
     p.add_argument("--seed", type=int, default=0, metavar="S",
                    help="master seed of every random stream (default 0)")
+    p.add_argument("--images", type=int, default=None, metavar="N",
+                   help="ResNet-20 test images (1..1000, strided over the bundled subset; "
+                        "default 200, 30 with --quick); 1000 takes ~4x longer than 200")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo; print the table and findings; return 0 (errors propagate as DgcqError)."""
+    from ..errors import InputError
     from ..report.demo import DemoConfig, run_demo
     from ..report.findings import format_findings
     from ..report.writer import check_out_dir, format_table
 
     check_out_dir(args.out)  # refuse a bad --out before minutes of work
     cfg = DemoConfig.preset(quick=args.quick, seed=args.seed)
+    if args.images is not None:
+        if not 1 <= args.images <= 1000:
+            raise InputError(f"--images must be in 1..1000, got {args.images}")
+        cfg = dataclasses.replace(cfg, n_images=args.images)
     res = run_demo(args.out, cfg, progress=not args.no_progress)
     print(format_table(res.results))
     print()

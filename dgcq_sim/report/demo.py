@@ -65,29 +65,40 @@ class DemoConfig:
     n_noise, noise_points: noisy conversions per grid input, and grid inputs, of the
         transfer-function noise fit.
     calib_images: calibration images for the per-layer partial-sum ranges.
+    stats_images: calibration images for the int8 activation ranges (of the bundled 500).
+    designs: the quantizers compared (default :data:`DESIGNS`; one per kind).
     """
 
     seed: int = 0
     quick: bool = False
     n_sine: int = 2 ** 14
     n_ramp: int = 2 ** 15
-    n_images: int = 250
-    coarse_sweep: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024, 2048)
+    n_images: int = 200
+    coarse_sweep: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024)
     dgcq_sweep: tuple[int, ...] = (1, 2, 3, 4, 5)
     sweep_n_sine: int = 2 ** 13
     ramp_per_code: int = 16
     n_noise: int = 512
     noise_points: int = 32
-    calib_images: int = 64
+    calib_images: int = 32
+    stats_images: int = 500
+    designs: tuple[Design, ...] = DESIGNS
 
     @classmethod
     def preset(cls, quick: bool = False, seed: int = 0) -> "DemoConfig":
-        """The full run, or the quick one (4x fewer sine samples, 100 images, 4-point sweeps)."""
+        """The full run, or the quick one.
+
+        quick reduces: sine samples 16384 -> 4096, DNL ramp 16 -> 4 samples per code,
+        transfer-function noise fit 512 x 32 -> 128 x 16 noisy conversions, ResNet-20 images
+        200 -> 30, range-calibration images 32 -> 8 and 500 -> 100, sweeps 7 + 5 -> 3 + 3
+        points.  The quantizers themselves (DGCQ 3+8, SAR 11b, coarse 2048) are the same.
+        """
         if not quick:
             return cls(seed=seed)
-        return cls(seed=seed, quick=True, n_sine=2 ** 12, n_ramp=2 ** 13, n_images=50,
+        return cls(seed=seed, quick=True, n_sine=2 ** 12, n_ramp=2 ** 13, n_images=30,
                    coarse_sweep=(16, 64, 256), dgcq_sweep=(1, 3, 5), sweep_n_sine=2 ** 11,
-                   ramp_per_code=4, n_noise=128, noise_points=16, calib_images=16)
+                   ramp_per_code=4, n_noise=128, noise_points=16, calib_images=8,
+                   stats_images=100)
 
     def describe(self) -> str:
         """One sentence saying what this run computes (goes into report.md)."""
@@ -172,12 +183,13 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
 
-    n_steps = len(DESIGNS) * len(VARIANTS) * 2 + 2 * (len(cfg.coarse_sweep) + len(cfg.dgcq_sweep))
+    n_steps = (len(cfg.designs) * len(VARIANTS) * 2
+               + len(VARIANTS) * (len(cfg.coarse_sweep) + len(cfg.dgcq_sweep)))
     bar = tqdm(total=n_steps, desc="dgcq-sim demo", unit="step", disable=not progress)
     rows, tfs, curves = [], {}, {}
     # 1-2. evaluate and characterize each design, ideal and with parasitics.
     t0 = time.perf_counter()
-    for design in DESIGNS:
+    for design in cfg.designs:
         for variant in VARIANTS:
             tag = f"{design.key}/{variant}"
             bar.set_postfix_str(f"evaluate {tag}")
@@ -200,7 +212,7 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
     nn = nn_eval.evaluate_resnet20(
         {(k, v): tf for (k, v), tf in tfs.items()}, n_images=cfg.n_images,
         rng_for=lambda tag: step_rng(cfg.seed, f"nn {tag}"), progress=progress,
-        calib_images=cfg.calib_images)
+        calib_images=cfg.calib_images, stats_images=cfg.stats_images)
     for row in rows:
         row["top1"] = nn["top1"][(row["key"], row["variant"])]
     nn_summary = {k: v for k, v in nn.items() if k != "top1"}
@@ -266,14 +278,15 @@ def draw_plots(out: Path, results: dict, curves: dict[str, list[plots.TransferCu
         lsb = (row["vmax"] - row["vmin"]) / 2 ** row["bits"]
         written[f"{row['name']}: transfer curve and code error"] = plots.plot_transfer(
             out / f"transfer_{key}.png", row["name"], cs, lsb)
-    sar = {r["variant"]: r["enob_sine"] for r in results["quantizers"] if r["kind"] == "sar"}
+    sar = {f"{r['name']}, {r['variant']}": r["enob_sine"] for r in results["quantizers"]
+           if r["kind"] == "sar"}
     sweep = results.get("sweep") or {}
     if sweep:
         all_n = sorted({n for s in sweep.values() for n in s["iterations"]})
         written["ENOB vs coarse iterations"] = plots.plot_enob_vs_iterations(
             out / "enob_vs_iterations.png",
             {k: (s["iterations"], s["enob"]) for k, s in sweep.items()},
-            references={f"SAR 11b, {v}": e for v, e in sar.items() if e is not None},
+            references={k: e for k, e in sar.items() if e is not None},
             ideal_bits=[("coarse-only level bound log2(N)", all_n, list(np.log2(all_n)))])
     pts = [dict(name=r["name"], kind=r["kind"], variant=r["variant"], enob=r["enob_sine"],
                 area_um2=r["area_um2"], latency_s=r["latency_s"], energy_j=r["energy_j"])

@@ -16,7 +16,8 @@ from ..errors import InputError
 
 def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
                       rng_for: Callable[[str], np.random.Generator], progress: bool = False,
-                      batch: int = 50, calib_images: int = 64) -> dict:
+                      batch: int = 50, calib_images: int = 64,
+                      stats_images: int = 500) -> dict:
     """Top-1 of the bundled ResNet-20 with each transfer function on every CIM partial sum.
 
     tfs: key -> TransferFunction (anything with ``vmin``, ``vmax``, ``apply``).
@@ -24,6 +25,7 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
     rng_for: key text -> Generator for that quantizer's conversion noise.
     progress: tqdm bars on stderr.  batch: images per forward batch.
     calib_images: calibration images for each layer's partial-sum range (``CimConfig``).
+    stats_images: calibration images (strided) for the int8 activation statistics.
     Returns ``{"model", "n_images", "float_top1", "int8_top1", "top1": {key: fraction},
     "conversions_per_image"}``; accuracies are fractions in [0, 1].
     """
@@ -37,7 +39,7 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
         raise InputError(f"n_images must be an integer in 1..1000, got {n_images!r}")
     net = load_model("resnet20")
     ds = load_test_set("bundled").subset(int(n_images))
-    cal = load_calibration_set("bundled")
+    cal = load_calibration_set("bundled").subset(int(stats_images))
     stats = collect_act_stats(net, cal.x, batch=batch)
     float_top1 = top1(predict(net, ds.x, batch=batch, progress=progress, desc="float"), ds.y)
     q8 = quantize_model(net, None, QuantConfig(), stats=stats)
