@@ -91,12 +91,12 @@ class DemoConfig:
         quick reduces: sine samples 16384 -> 4096, DNL ramp 16 -> 4 samples per code,
         transfer-function noise fit 512 x 32 -> 128 x 16 noisy conversions, ResNet-20 images
         200 -> 30, range-calibration images 32 -> 8 and 500 -> 100, sweeps 7 + 5 -> 3 + 3
-        points.  The quantizers themselves (DGCQ 3+8, SAR 11b, coarse 2048) are the same.
+        points (DGCQ NC = 2, 3, 4).  The quantizers themselves (DGCQ 3+8, SAR 11b, coarse 2048) are the same.
         """
         if not quick:
             return cls(seed=seed)
         return cls(seed=seed, quick=True, n_sine=2 ** 12, n_ramp=2 ** 13, n_images=30,
-                   coarse_sweep=(16, 64, 256), dgcq_sweep=(1, 3, 5), sweep_n_sine=2 ** 11,
+                   coarse_sweep=(16, 64, 256), dgcq_sweep=(2, 3, 4), sweep_n_sine=2 ** 11,
                    ramp_per_code=4, n_noise=128, noise_points=16, calib_images=8,
                    stats_images=100)
 
@@ -226,7 +226,7 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
                 ("coarse-only", "coarse", cfg.coarse_sweep, lambda n: {"NITER": n}, lambda n: n),
                 ("DGCQ c+8", "dgcq", cfg.dgcq_sweep, lambda c: {"NC": c, "NF": 8},
                  lambda c: 2 ** c)):
-            xs, ys = [], []
+            xs, ys, lossless = [], [], []
             for val in values:
                 bar.set_postfix_str(f"sweep {key} {val} {variant}")
                 q = load_quantizer(key, params=params_of(val), ideal=(variant == "ideal"),
@@ -236,8 +236,10 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
                                        progress=False)
                 xs.append(int(iters_of(val)))
                 ys.append(float(m["enob_sine"]))
+                lossless.append(int(m["lossless_bits"]))
                 bar.update()
-            sweep[f"{label}, {variant}"] = {"iterations": xs, "enob": ys,
+            sweep[f"{label}, {variant}"] = {"kind": key, "variant": variant, "iterations": xs,
+                                           "enob": ys, "lossless_bits": lossless,
                                            "parameter": list(values)}
     timings["sweep"] = time.perf_counter() - t0
     bar.close()
@@ -289,7 +291,8 @@ def draw_plots(out: Path, results: dict, curves: dict[str, list[plots.TransferCu
             references={k: e for k, e in sar.items() if e is not None},
             ideal_bits=[("coarse-only level bound log2(N)", all_n, list(np.log2(all_n)))])
     pts = [dict(name=r["name"], kind=r["kind"], variant=r["variant"], enob=r["enob_sine"],
-                area_um2=r["area_um2"], latency_s=r["latency_s"], energy_j=r["energy_j"])
+                enob_static=r["enob_static"], area_um2=r["area_um2"], latency_s=r["latency_s"],
+                energy_j=r["energy_j"])
            for r in results["quantizers"]]
     written["precision / area / latency trade-off"] = plots.plot_tradeoff(
         out / "tradeoff.png", pts)

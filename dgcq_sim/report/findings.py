@@ -127,7 +127,19 @@ def _lossless_claim(results: Mapping, claimed_bits: int = 12) -> list[str]:
     if lb_p is not None:
         text += (f"; with default parasitics it recovers {lb_p:g} bits "
                  f"({'claim holds' if lb_p >= claimed_bits else 'claim fails'})")
-    return [text + "."]
+    text += "."
+    # The sweep tells whether more coarse levels (N*g*2^f >= 2^12) reach the claim.
+    for label, s in (results.get("sweep") or {}).items():
+        if s.get("kind") != "dgcq" or not s.get("lossless_bits"):
+            continue
+        hit = [(n, lb) for n, lb in zip(s["iterations"], s["lossless_bits"]) if lb >= claimed_bits]
+        if hit:
+            text += (f" {label}: {claimed_bits} lossless bits are reached with N = {hit[0][0]:g} "
+                     f"coarse iterations ({hit[0][1]} bits).")
+        else:
+            text += (f" {label}: no swept N (up to {max(s['iterations']):g}) reaches "
+                     f"{claimed_bits} lossless bits (best {max(s['lossless_bits'])}).")
+    return [text]
 
 
 def _accuracy(results: Mapping) -> list[str]:

@@ -160,7 +160,8 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
 
     points: mappings with keys ``name`` (str), ``kind`` ("dgcq"|"sar"|"coarse"),
         ``variant`` ("ideal"|"parasitic"), ``enob`` (bits), ``area_um2`` (µm²),
-        ``latency_s`` (s) and optionally ``energy_j`` (J, written next to the marker).
+        ``latency_s`` (s) and optionally ``energy_j`` (J, written next to the marker) and
+        ``enob_static`` (bits, drawn as a cross joined to the sine-fit point).
     Filled markers are ideal circuits, open markers the same circuit with parasitics.
     Returns the path written.
     """
@@ -181,6 +182,13 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
                   label=f"{p['name']} ({p.get('variant', 'ideal')})")
         ax_a.scatter(p["area_um2"], p["enob"], **kw)
         ax_l.scatter(p["latency_s"] * 1e9, p["enob"], **kw)
+        st = p.get("enob_static")
+        if st is not None and np.isfinite(st):
+            # static ENOB keeps gain/offset errors that the sine fit removes
+            for ax, x in ((ax_a, p["area_um2"]), (ax_l, p["latency_s"] * 1e9)):
+                ax.plot([x, x], [p["enob"], st], color=color, lw=0.8, alpha=0.6,
+                        ls="-" if ideal else "--")
+                ax.scatter(x, st, marker="x", s=40, color=color, linewidths=1.2)
         note = p["name"] if ideal else ""
         if "energy_j" in p and ideal:
             note += f"\n{p['energy_j'] * 1e12:.3g} pJ/conv"
@@ -196,7 +204,7 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
         ax.grid(alpha=0.3, which="both")
         ax.margins(x=0.25, y=0.15)
     ax_a.set_xlabel("area (µm²)")
-    ax_a.set_ylabel("ENOB, sine fit (bits)")
+    ax_a.set_ylabel("ENOB (bits): ● sine fit, × static")
     ax_a.set_title("precision vs area")
     ax_l.set_xlabel("latency per conversion (ns)")
     ax_l.set_title("precision vs latency")

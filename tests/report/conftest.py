@@ -36,6 +36,10 @@ def make_results() -> dict:
         "sweep": {
             "coarse, ideal": {"iterations": [16, 64, 256, 1024], "enob": [4.0, 6.0, 8.0, 10.0]},
             "coarse, parasitic": {"iterations": [16, 64, 256, 1024], "enob": [4.0, 5.8, 6.3, 5.1]},
+            "DGCQ c+8, ideal": {"kind": "dgcq", "iterations": [4, 8, 16], "enob": [10, 11, 12],
+                                "lossless_bits": [10, 11, 12]},
+            "DGCQ c+8, parasitic": {"kind": "dgcq", "iterations": [4, 8, 16],
+                                    "enob": [9, 9.7, 10.1], "lossless_bits": [8, 8, 9]},
         },
     }
 

@@ -26,12 +26,15 @@ def test_headline_ratios_follow_the_numbers(results):
 
 def test_parasitic_loss_is_the_enob_difference(results):
     text = " ".join(compute_findings(results))
-    assert "DGCQ 3+8 loses 1.20 bits of ENOB (10.90 → 9.70)" in text
-    assert "Largest parasitic loss: coarse 2048" in text
+    assert "DGCQ 3+8 loses 1.20 bits of sine-fit ENOB (10.90 → 9.70)" in text
+    assert "Largest sine-fit ENOB loss: coarse 2048" in text
+    assert "DGCQ 3+8 10.95 → 9.90" in text and "largest static loss: coarse 2048" in text
     find_row(results, "dgcq", "parasitic")["enob_sine"] = 5.0
+    find_row(results, "sar", "parasitic")["enob_static"] = 2.0
     text = " ".join(compute_findings(results))
     assert "DGCQ 3+8 loses 5.90 bits" in text
-    assert "Largest parasitic loss: DGCQ 3+8" in text
+    assert "Largest sine-fit ENOB loss: DGCQ 3+8" in text
+    assert "largest static loss: SAR 11b" in text
 
 
 def test_lossless_claim_verdict_follows_lossless_bits(results):
@@ -45,9 +48,20 @@ def test_lossless_claim_verdict_follows_lossless_bits(results):
     assert "12 lossless bits for DGCQ 3+8 holds" in text
 
 
+def test_lossless_claim_reads_the_dgcq_sweep(results):
+    text = " ".join(compute_findings(results))
+    assert "DGCQ c+8, ideal: 12 lossless bits are reached with N = 16 coarse iterations" in text
+    assert "DGCQ c+8, parasitic: no swept N (up to 16) reaches 12 lossless bits (best 9)" in text
+    results["sweep"]["DGCQ c+8, parasitic"]["lossless_bits"] = [8, 12, 12]
+    text = " ".join(compute_findings(results))
+    assert "DGCQ c+8, parasitic: 12 lossless bits are reached with N = 8" in text
+
+
 def test_accuracy_and_sweep_findings(results):
     text = " ".join(compute_findings(results))
-    assert "furthest: coarse 2048 (parasitic) at 61.0 % (-27.6 points)" in text
+    assert "lowest: coarse 2048 (parasitic) at 61.0 % (-27.6 points)" in text
+    assert "Highest with a quantizer: SAR 11b (ideal) at 88.6 % (+0.0 points vs int8)" in text
+    assert "One image = 0.5 points" in text
     assert "coarse, parasitic: ENOB peaks at 6.30 bits at N = 256" in text
     assert "coarse, ideal: ENOB still rises at the largest N = 1024" in text
     find_row(results, "coarse", "parasitic")["top1"] = 0.30
