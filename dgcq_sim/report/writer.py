@@ -122,10 +122,13 @@ def render_report(results: Mapping, plots: Mapping[str, str], timings: Mapping[s
         f"{cfg.get('description', '')}".rstrip(), "",
         "## Results", "",
         format_table(results), "",
-        "ENOB sine: IEEE 1241 sine fit with noise on; ENOB static: from the noise-free staircase "
-        "on uniform inputs; lossless: bits of integer inputs recovered exactly; DNL/INL: code "
-        "density; area, latency, energy: `dgcq_sim.cost` default model; top-1: every CIM partial "
-        "sum of ResNet-20 passes through the quantizer's transfer function.", "",
+        "ENOB sine: IEEE 1241 four-parameter sine fit of a coherent near-full-scale sine, noise "
+        "on (gain and offset errors are fitted away); ENOB static: rms of estimate − input on "
+        "a slow full-scale ramp, noise on (gain and offset errors included); lossless: largest "
+        "b for which ≥ 99.9 % of the 2^b integer input levels come back exactly; DNL/INL: "
+        "code density on the ramp (endpoint INL), LSB; cycles, latency, area, energy: "
+        "`dgcq_sim.cost` default model per conversion; top-1: ResNet-20 with every CIM partial "
+        "sum through the quantizer's characterized transfer function (noise on).", "",
         "## Findings", "",
         format_findings(findings), "",
         "## Plots", "",
