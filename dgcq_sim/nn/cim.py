@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
+from numba import njit, prange
 
 from ..errors import InputError, ParameterError
 from .forward import layer_input_matrix, predict
@@ -200,24 +201,54 @@ class Adc:
 
     def estimate(self, p: np.ndarray, rng) -> np.ndarray:
         """Estimated partial sums (float64) for exact ones ``p``."""
-        v = p.astype(np.float64)
-        v *= self.volts_per_unit
-        v += self.v0
-        vh = self.tf.apply(v, rng)
-        vh -= self.v0
-        vh *= 1.0 / self.volts_per_unit
-        if self.e0:
-            vh -= self.e0
-        return vh
+        out = np.zeros(p.shape, np.float64)
+        self.accumulate(out, p, 1.0, rng)
+        return out
+
+    def accumulate(self, acc: np.ndarray, p: np.ndarray, factor: float, rng) -> None:
+        """``acc += factor * estimate(p)`` with two fused passes around ``tf.apply``."""
+        v = np.empty(p.shape, np.float64)
+        par = p.size >= PARALLEL_MIN  # thread start-up costs more than small arrays take
+        (_to_volts_par if par else _to_volts)(p.reshape(-1), self.volts_per_unit, self.v0,
+                                              v.reshape(-1))
+        vh = np.ascontiguousarray(self.tf.apply(v, rng), dtype=np.float64)
+        (_add_estimate_par if par else _add_estimate)(
+            acc.reshape(-1), vh.reshape(-1), self.v0, factor / self.volts_per_unit,
+            factor * self.e0)
+
+
+PARALLEL_MIN = 1 << 16
+
+
+@njit(cache=True)
+def _to_volts(p, k, v0, out):
+    for i in range(p.shape[0]):
+        out[i] = p[i] * k + v0
+
+
+@njit(cache=True, parallel=True)
+def _to_volts_par(p, k, v0, out):
+    for i in prange(p.shape[0]):
+        out[i] = p[i] * k + v0
+
+
+@njit(cache=True)
+def _add_estimate(acc, vh, v0, g, off):
+    for i in range(acc.shape[0]):
+        acc[i] += (vh[i] - v0) * g - off
+
+
+@njit(cache=True, parallel=True)
+def _add_estimate_par(acc, vh, v0, g, off):
+    for i in prange(acc.shape[0]):
+        acc[i] += (vh[i] - v0) * g - off
 
 
 def cim_accumulate(a: np.ndarray, m: MappedLayer, cfg: CimConfig, adc: Adc, rng) -> np.ndarray:
     """Recombined accumulator (M, Cout) float64 of the mapped layer for input codes ``a``."""
     acc = np.zeros((a.shape[0], m.q.layer.cout), np.float64)
     for p, f in iter_psums(a, m, cfg):
-        est = adc.estimate(p, rng)
-        est *= f
-        acc += est
+        adc.accumulate(acc, p, f, rng)
     if m.offset:
         acc -= m.offset * a.sum(axis=1, dtype=np.float64)[:, None]
     return acc

@@ -22,7 +22,7 @@ def test_perfect_converter_reproduces_digital_int8(qm, test_set, calib, cfg):
     cfg = CimConfig(**{**cfg.__dict__, "range_method": "bound", "calib_images": 1})
     cm = CimModel(qm, IdentityTransfer(), cfg)
     cm.calibrate(calib.x)
-    x = test_set.x[::250]
+    x = test_set.x[::500]
     ref = qm.predict(x)
     got = cm.predict(x)
     # shift-and-add of exact partial sums through a volts round trip: float64 round-off only
@@ -62,7 +62,7 @@ def test_zero_offset_calibration_maps_zero_to_zero():
 
 
 def test_high_resolution_adc_is_lossless_and_low_resolution_is_not(qm, test_set, calib):
-    x, y = test_set.x[::8], test_set.y[::8]
+    x, y = test_set.x[::20], test_set.y[::20]
     ref = top1(qm.predict(x), y)
     hi = CimModel(qm, TransferFunction.ideal(14, 0.0, 1.0), CimConfig(calib_images=16))
     hi.calibrate(calib.x)
@@ -75,7 +75,8 @@ def test_high_resolution_adc_is_lossless_and_low_resolution_is_not(qm, test_set,
 def test_range_search_never_worse_than_max_on_its_objective(qm, calib):
     tf = TransferFunction.ideal(5, 0.0, 1.0)
     mx = CimModel(qm, tf, CimConfig(range_method="max", calib_images=4))
-    se = CimModel(qm, tf, CimConfig(range_method="search", calib_images=4))
+    se = CimModel(qm, tf, CimConfig(range_method="search", calib_images=4,
+                                  search_points=6))
     pc = CimModel(qm, tf, CimConfig(range_method="percentile", percentile=99.0, calib_images=4))
     r_max, r_se, r_pc = mx.calibrate(calib.x), se.calibrate(calib.x), pc.calibrate(calib.x)
     name = "layer1.0.conv1"
