@@ -167,7 +167,7 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
     """
     if not points:
         raise InputError("plot_tradeoff needs at least one point")
-    fig = Figure(figsize=(11, 4.6))
+    fig = Figure(figsize=(11, 5.2))
     ax_a, ax_l = fig.subplots(1, 2, sharey=True)
     for p in points:
         for key in ("enob", "area_um2", "latency_s"):
@@ -208,9 +208,10 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
     ax_a.set_title("precision vs area")
     ax_l.set_xlabel("latency per conversion (ns)")
     ax_l.set_title("precision vs latency")
-    ax_l.legend(fontsize=7, loc="lower right")
+    handles, labels = ax_a.get_legend_handles_labels()
     fig.suptitle("filled: ideal circuit; open: with default parasitics")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
     return _save(fig, path)
 
 
