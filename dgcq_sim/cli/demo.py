@@ -21,9 +21,10 @@ Run the main job on the embedded defaults (bundled netlists, bundled ResNet-20 a
     trade-off, accuracy bars) into --out.
 
 The full run takes a few minutes on two cores (ResNet-20 on 200 of the 1000 bundled images;
---images 1000 for all of them, about 4x longer). --quick is the smoke run, about a minute:
-4096 instead of 16384 sine samples, a coarser DNL ramp and noise fit, 30 images, 3-point
-sweeps; the quantizers are the same. The same --seed gives the same results.json.
+--images 1000 for all of them, about 4x longer). --quick is the smoke run, under a minute:
+4096 instead of 16384 sine samples, a coarser DNL ramp, staircase search and noise fit,
+16 images, 3-point sweeps; the quantizers are the same. The same --seed gives the same
+results.json.
 
 examples:
   dgcq-sim demo
@@ -40,7 +41,7 @@ def register(subparsers) -> None:
                    help="directory for report.md, results.json and the PNGs "
                         "(created if missing; default: ./dgcq_report)")
     p.add_argument("--quick", action="store_true",
-                   help="smoke run: fewer sine samples and images, shorter sweeps (about a minute)")
+                   help="smoke run: fewer sine samples and images, shorter sweeps (under a minute)")
     p.add_argument("--seed", type=int, default=0, metavar="S",
                    help="master seed of every random stream (default 0)")
     p.add_argument("--images", type=int, default=None, metavar="N",

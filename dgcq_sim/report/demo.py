@@ -64,6 +64,7 @@ class DemoConfig:
     ramp_per_code: ramp samples per code of the DNL/INL code-density test.
     n_noise, noise_points: noisy conversions per grid input, and grid inputs, of the
         transfer-function noise fit.
+    points_per_lsb: sweep density of the transfer-function staircase search.
     calib_images: calibration images for the per-layer partial-sum ranges.
     stats_images: calibration images for the int8 activation ranges (of the bundled 500).
     designs: the quantizers compared (default :data:`DESIGNS`; one per kind).
@@ -79,6 +80,7 @@ class DemoConfig:
     sweep_n_sine: int = 2 ** 13
     ramp_per_code: int = 16
     n_noise: int = 512
+    points_per_lsb: int = 16
     noise_points: int = 32
     calib_images: int = 32
     stats_images: int = 500
@@ -90,15 +92,16 @@ class DemoConfig:
 
         quick reduces: sine samples 16384 -> 4096, DNL ramp 16 -> 4 samples per code,
         transfer-function noise fit 512 x 32 -> 128 x 16 noisy conversions, ResNet-20 images
-        200 -> 30, range-calibration images 32 -> 8 and 500 -> 100, sweeps 7 + 5 -> 3 + 3
+        staircase search 16 -> 4 points per LSB (transitions are still bisected to float64),
+        200 -> 16, range-calibration images 32 -> 4 and 500 -> 50, sweeps 7 + 5 -> 3 + 3
         points (DGCQ NC = 2, 3, 4).  The quantizers themselves (DGCQ 3+8, SAR 11b, coarse 2048) are the same.
         """
         if not quick:
             return cls(seed=seed)
-        return cls(seed=seed, quick=True, n_sine=2 ** 12, n_ramp=2 ** 13, n_images=30,
+        return cls(seed=seed, quick=True, n_sine=2 ** 12, n_ramp=2 ** 13, n_images=16,
                    coarse_sweep=(16, 64, 256), dgcq_sweep=(2, 3, 4), sweep_n_sine=2 ** 11,
-                   ramp_per_code=4, n_noise=128, noise_points=16, calib_images=8,
-                   stats_images=100)
+                   ramp_per_code=4, n_noise=128, noise_points=16, points_per_lsb=4,
+                   calib_images=4, stats_images=50)
 
     def describe(self) -> str:
         """One sentence saying what this run computes (goes into report.md)."""
@@ -124,13 +127,14 @@ class DemoResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def characterize(q, rng: np.random.Generator, n_noise: int, noise_points: int):
+def characterize(q, rng: np.random.Generator, n_noise: int, noise_points: int,
+                 points_per_lsb: int = 16):
     """TransferFunction of quantizer ``q`` with a chosen noise-sampling effort.
 
     Same as ``q.characterize(rng)`` (exact noise-free staircase from the engine, noise fitted
     from noisy engine conversions) but with ``n_noise`` noisy conversions at each of
     ``noise_points`` grid inputs instead of the default 2048 x 64, which dominates the cost of
-    long coarse schedules.
+    long coarse schedules; ``points_per_lsb`` is the staircase sweep density.
     """
     from ..transfer import TransferFunction
 
@@ -140,7 +144,8 @@ def characterize(q, rng: np.random.Generator, n_noise: int, noise_points: int):
             return q.convert(v, noise=True, rng=g).codes
     return TransferFunction.from_converter(
         lambda v: q.convert(v, noise=False).codes, q.vmin, q.vmax, q.bits,
-        convert_noisy=noisy, rng=rng, n_noise=n_noise, noise_points=noise_points)
+        convert_noisy=noisy, rng=rng, n_noise=n_noise, noise_points=noise_points,
+        points_per_lsb=points_per_lsb)
 
 
 def _metrics_row(design: Design, variant: str, q, m: dict) -> dict:
@@ -201,7 +206,8 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
             bar.update()
             bar.set_postfix_str(f"characterize {tag}")
             tfs[(design.key, variant)] = characterize(q, step_rng(cfg.seed, f"char {tag}"),
-                                                      cfg.n_noise, cfg.noise_points)
+                                                      cfg.n_noise, cfg.noise_points,
+                                                      cfg.points_per_lsb)
             curves.setdefault(design.key, []).append(_transfer_curve(q, variant, cfg.n_ramp))
             bar.update()
     timings["quantizers"] = time.perf_counter() - t0
