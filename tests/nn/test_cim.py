@@ -63,10 +63,14 @@ def test_zero_offset_calibration_maps_zero_to_zero():
 
 def test_high_resolution_adc_is_lossless_and_low_resolution_is_not(qm, test_set, calib):
     x, y = test_set.x[::20], test_set.y[::20]
-    ref = top1(qm.predict(x), y)
+    ref_logits = qm.predict(x)
+    ref = top1(ref_logits, y)
     hi = CimModel(qm, TransferFunction.ideal(14, 0.0, 1.0), CimConfig(calib_images=16))
     hi.calibrate(calib.x)
-    assert abs(top1(hi.predict(x), y) - ref) <= 0.01
+    hi_logits = hi.predict(x)
+    # 14-bit ADC: the same class as the digital network on (nearly) every image
+    assert np.mean(hi_logits.argmax(1) == ref_logits.argmax(1)) >= 0.96
+    assert np.median(np.abs(hi_logits - ref_logits)) < 0.05
     lo = CimModel(qm, TransferFunction.ideal(3, 0.0, 1.0), CimConfig(calib_images=16))
     lo.calibrate(calib.x)
     assert top1(lo.predict(x), y) < ref - 0.2
