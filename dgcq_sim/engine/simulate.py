@@ -239,7 +239,8 @@ def _output_times(at, tstop: float, tol: float) -> np.ndarray | None:
     if at_arr.size == 0 or at_arr.min() < -tol or at_arr.max() > tstop + tol:
         lo_hi = (at_arr.min(), at_arr.max()) if at_arr.size else None
         raise InputError(f"at: output times must lie in [0, {tstop}] s, got {lo_hi}")
-    return np.unique(np.clip(at_arr, 0.0, tstop))
+    # times closer than the breakpoint tolerance share one phase end: report it once
+    return np.array(_merge(sorted(np.clip(at_arr, 0.0, tstop).tolist()), tol))
 
 
 def _phase_edges(waves: dict, controls: _Controls, tstop: float, at_arr, tol: float) -> list[float]:
@@ -277,7 +278,8 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
     """Transient analysis per the circuit's ``.tran``.
 
     probes: node names to return (None = all nodes, switch-control nodes included).
-    at: output times (s) within [0, tstop]; None = every phase end including t = 0.
+    at: output times (s) within [0, tstop]; None = every phase end including t = 0.  Times
+        closer than 1e-12·tstop to each other are one phase end and reported once.
     sweep: {DC source name: 1-D array of S values (V or A)} overriding that source's
     value per sample.  Returns a :class:`TranResult` with sorted times ``t`` and
     ``v[node]`` of shape (S, T).  ngspice semantics: PULSE rise/fall of 0 last TSTEP.
@@ -348,6 +350,8 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
     out_slot = np.full(len(edges), -1, dtype=np.int64)
     for i, t in enumerate(out_times):
         out_slot[int(np.argmin(np.abs(ends - t)))] = i
+    if len(set(out_slot[out_slot >= 0].tolist())) != len(out_times):
+        raise SimulationError("internal: an output time matched no phase end of its own")
     analog = [nd for nd in wanted if nd in sys.nodes]
     rows = np.array([sys.nodes.index(nd) for nd in analog], dtype=np.int64)
     n_samples = sweep_vals.shape[0]

@@ -151,3 +151,16 @@ def test_zero_rise_time_uses_tstep_like_ngspice():
                   Resistor("r", "in", "0", 1e3), tran=Tran(2e-10, 3e-9))
     res = simulate(ckt, probes=["in"], at=[1e-9, 1.1e-9, 1.2e-9, 2e-9])
     np.testing.assert_allclose(res.v["in"][0], [0.0, 0.5, 1.0, 1.0], atol=1e-12)
+
+
+def test_output_times_equal_up_to_rounding_are_one_phase_end():
+    """Two requested times that differ by float rounding give one output, never a zero column."""
+    from dgcq_sim.netlist import load_netlist
+    from dgcq_sim.paths import bundled_netlist
+    c = load_netlist(bundled_netlist("xval_two_clocks"))
+    t1 = 1.578e-08
+    r = simulate(c, probes=["in"], at=[t1, np.nextafter(t1, 1.0), 2e-8])
+    assert r.t.size == 2
+    ref = simulate(c, probes=["in"], at=[t1, 2e-8])
+    np.testing.assert_array_equal(r.v["in"], ref.v["in"])
+    assert np.all(r.v["in"] != 0.0)
