@@ -214,7 +214,7 @@ class Quantizer:
         self._macro: MacroProgram | None = None
         self._z0v, self._z0c = initial_map(self.program, self.schedule)
         # Both kernels are exact for this linear circuit; pick the cheaper per conversion.
-        K, r, m = self.program.n_steps, self.program.n_state, self.program.n_inputs
+        r = self.program.n_state
         D = len(self.schedule.decisions)
         cost_response = D * D + 10 * D
         cost_stepping = D * (r * r + 2 * r) + 10 * D * (r + 2)
@@ -426,12 +426,16 @@ class Quantizer:
         return to_spice(self.circuit, overrides=overrides, tran=tran, title=title)
 
     # ------------------------------------------------------------------ derived views
-    def characterize(self, rng: np.random.Generator | None = None):
+    def characterize(self, rng: np.random.Generator | None = None, *, n_noise: int = 2048,
+                     noise_points: int = 64, points_per_lsb: int = 16):
         """TransferFunction of this quantizer (static transitions + input-referred noise).
 
-        Cost: about 16 noise-free conversions per code plus the transfer layer's noise fit
-        (of the order of 10^6 noisy conversions); for coarse-only designs with thousands
-        of iterations each conversion steps through every iteration, so this takes minutes.
+        n_noise, noise_points: noisy conversions per grid region and number of grid regions of
+        the noise fit; points_per_lsb: density of the staircase sweep (see
+        ``TransferFunction.from_converter``).  Cost: about ``points_per_lsb`` noise-free
+        conversions per code plus ``n_noise * noise_points`` noisy ones (more where codes
+        rarely change); for coarse-only designs with thousands of iterations each conversion
+        steps through every iteration, so lower the noise effort there.
         """
         from ..transfer import TransferFunction
 
@@ -443,7 +447,8 @@ class Quantizer:
             lambda v: self.convert(v, noise=False).codes, self.vmin, self.vmax,
             int(math.ceil(math.log2(self.n_codes))), n_codes=self.n_codes,
             code_values=self.code_to_voltage(np.arange(self.n_codes)),
-            convert_noisy=noisy, rng=rng if rng is not None else self._rng)
+            convert_noisy=noisy, rng=rng if rng is not None else self._rng,
+            n_noise=n_noise, noise_points=noise_points, points_per_lsb=points_per_lsb)
 
     def hardware(self) -> HardwareSpec:
         """HardwareSpec from the parameters and the controller schedule.

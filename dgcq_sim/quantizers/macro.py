@@ -63,7 +63,6 @@ def build_macro(prog: CompiledProgram, sched: Schedule) -> MacroProgram:
     for m, k1 in enumerate(ends):
         # affine state in columns [z_start (r) | x | 1 | decisions used (local) | noise]
         dcols: dict[int, int] = {}
-        noise_blocks: list[np.ndarray] = []   # columns added per step, rows r (state)
         A = np.hstack([np.eye(r), np.zeros((r, 2))])
         N = np.zeros((r, 0))
         probe_row = None

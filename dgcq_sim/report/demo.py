@@ -127,26 +127,6 @@ class DemoResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def characterize(q, rng: np.random.Generator, n_noise: int, noise_points: int,
-                 points_per_lsb: int = 16):
-    """TransferFunction of quantizer ``q`` with a chosen noise-sampling effort.
-
-    Same as ``q.characterize(rng)`` (exact noise-free staircase from the engine, noise fitted
-    from noisy engine conversions) but with ``n_noise`` noisy conversions at each of
-    ``noise_points`` grid inputs instead of the default 2048 x 64, which dominates the cost of
-    long coarse schedules; ``points_per_lsb`` is the staircase sweep density.
-    """
-    from ..transfer import TransferFunction
-
-    noisy = None
-    if q.has_noise:
-        def noisy(v, g):
-            return q.convert(v, noise=True, rng=g).codes
-    return TransferFunction.from_converter(
-        lambda v: q.convert(v, noise=False).codes, q.vmin, q.vmax, q.bits,
-        convert_noisy=noisy, rng=rng, n_noise=n_noise, noise_points=noise_points,
-        points_per_lsb=points_per_lsb)
-
 
 def _metrics_row(design: Design, variant: str, q, m: dict) -> dict:
     keep = ("enob_sine", "enob_static", "sinad_db", "dnl_max", "inl_max", "lossless_bits",
@@ -205,9 +185,9 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
             rows.append(_metrics_row(design, variant, q, m))
             bar.update()
             bar.set_postfix_str(f"characterize {tag}")
-            tfs[(design.key, variant)] = characterize(q, step_rng(cfg.seed, f"char {tag}"),
-                                                      cfg.n_noise, cfg.noise_points,
-                                                      cfg.points_per_lsb)
+            tfs[(design.key, variant)] = q.characterize(
+                step_rng(cfg.seed, f"char {tag}"), n_noise=cfg.n_noise,
+                noise_points=cfg.noise_points, points_per_lsb=cfg.points_per_lsb)
             curves.setdefault(design.key, []).append(_transfer_curve(q, variant, cfg.n_ramp))
             bar.update()
     timings["quantizers"] = time.perf_counter() - t0
