@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..errors import InputError, ParameterError
+from ..errors import InputError
+from ..netlist import parse_param_assignments
 
 HELP = "convert input voltages with a coarse, SAR or DGCQ netlist and print the codes"
 DESCRIPTION = """\
@@ -28,16 +29,6 @@ def _voltages(text: str) -> list[float]:
     if not vals:
         raise InputError("--vin needs at least one voltage")
     return vals
-
-
-def _params(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise ParameterError(f"--param expects NAME=VALUE, got {item!r}")
-        out[name.strip()] = value.strip()
-    return out
 
 
 def register(subparsers) -> None:
@@ -68,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from ..quantizers import load_quantizer
 
     vin = _voltages(args.vin)
-    q = load_quantizer(args.netlist, params=_params(args.param), ideal=args.ideal,
+    q = load_quantizer(args.netlist, params=parse_param_assignments(args.param), ideal=args.ideal,
                        seed=args.seed)
     r = q.convert(np.array(vin), noise=args.noise)
     width = max(1, int(np.ceil(np.log2(q.n_codes))))

@@ -67,21 +67,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _params(items: list[str]) -> dict:
-    from ..errors import ParameterError
-    from ..netlist.values import parse_value
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ParameterError(f"--param expects NAME=VALUE, got {item!r}")
-        try:
-            out[name.strip().upper()] = float(parse_value(value.strip()))
-        except Exception as exc:  # noqa: BLE001 - re-raised typed with the offending text
-            raise ParameterError(f"--param {item!r}: cannot read value {value!r}: {exc}") from None
-    return out
-
-
 def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
     """TransferFunction from a --quantizer spec (lazy imports: the simulator only if needed)."""
     import numpy as np
@@ -106,6 +91,7 @@ def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print the result (text or --json); errors propagate as DgcqError."""
     from ..errors import ParameterError
+    from ..netlist import parse_param_assignments
     from ..nn.cim import CimConfig
     from ..nn.evaluate import evaluate
     from ..nn.quant import QuantConfig
@@ -127,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     if model not in ("resnet20", "resnet18") and not Path(model).is_file():
         from ..errors import ModelFileError
         raise ModelFileError(f"--model {model!r}: no such file (or use resnet20 / resnet18)")
-    tf = load_transfer(args.quantizer, _params(args.param), args.ideal, args.seed)
+    tf = load_transfer(args.quantizer, parse_param_assignments(args.param), args.ideal, args.seed)
     res = evaluate(model, args.data, tf=tf, quant=quant, cim=cim, limit=args.limit,
                    seed=args.seed, calib=args.calib, progress=not args.no_progress)
     if args.json:
