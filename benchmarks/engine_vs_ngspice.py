@@ -1,4 +1,4 @@
-"""Engine vs ngspice on the 8-iteration SC integrator (netlists/xval_sc_integrator.cir).
+"""Engine vs ngspice on the 8-iteration SC integrator (dgcq_sim/netlists/xval_sc_integrator.cir).
 
 Same netlist, N DC input values VS (default 1000, spread over 0..0.5 V).
 

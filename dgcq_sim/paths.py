@@ -8,12 +8,12 @@ from .errors import InputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-NETLIST_DIR = REPO_DIR / "netlists"
+NETLIST_DIR = PACKAGE_DIR / "netlists"
 DATA_DIR = PACKAGE_DIR / "data"
 
 
 def bundled_netlist(name: str) -> Path:
-    """Path of a netlist shipped in ``netlists/`` (``"dgcq"`` or ``"dgcq.cir"``)."""
+    """Path of a netlist shipped in ``dgcq_sim/netlists/`` (``"dgcq"`` or ``"dgcq.cir"``)."""
     fname = name if name.endswith(".cir") else name + ".cir"
     path = NETLIST_DIR / fname
     if not path.is_file():

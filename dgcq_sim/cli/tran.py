@@ -21,7 +21,7 @@ per sample).  --json prints one object:
 ("sweep" only with --sweep; without it "v" holds one sample).
 
 examples:
-  dgcq-sim tran netlists/xval_sc_integrator.cir --node out
+  dgcq-sim tran xval_sc_integrator.cir --node out
   dgcq-sim tran xval_sc_integrator --param A=100 --at 10.5n,20.5n,80n --node out --node vg
   dgcq-sim tran xval_charge_share --sweep vin=0:1:5 --at 80n --node acc --json
 """
@@ -32,7 +32,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("tran", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("netlist", metavar="NETLIST",
-                   help="path to a .cir netlist, or the name of one bundled in netlists/ "
+                   help="path to a .cir netlist, or the name of one bundled in dgcq_sim/netlists/ "
                         "(e.g. xval_sc_integrator)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a .param of the netlist before it is resolved; VALUE is a "

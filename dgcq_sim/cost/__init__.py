@@ -5,9 +5,9 @@ Cost never imports quantizers: they hand it a :class:`HardwareSpec`.
 
 from .fom import BOLTZMANN, schreier_fom, sndr_from_enob, thermal_limit_energy, walden_fom
 from .model import CostModel, CostReport, conventional_sar_switching_energy, estimate
-from .spec import HardwareSpec
+from .spec import CapBlock, HardwareSpec
 
 __all__ = [
-    "HardwareSpec", "CostModel", "CostReport", "estimate", "conventional_sar_switching_energy",
+    "CapBlock", "HardwareSpec", "CostModel", "CostReport", "estimate", "conventional_sar_switching_energy",
     "walden_fom", "schreier_fom", "sndr_from_enob", "thermal_limit_energy", "BOLTZMANN",
 ]

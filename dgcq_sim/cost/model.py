@@ -12,10 +12,7 @@ import math
 from dataclasses import dataclass, field, fields
 
 from ..errors import ParameterError
-from .spec import HardwareSpec
-
-KNOWN_KINDS = ("coarse", "sar", "dgcq")
-
+from .spec import CapBlock, HardwareSpec
 
 @dataclass(frozen=True)
 class CostModel:
@@ -104,62 +101,73 @@ def conventional_sar_switching_energy(n_bits: int, unit_cap: float, vref: float)
     return units * unit_cap * vref ** 2
 
 
-def _check_spec(spec: HardwareSpec) -> None:
+def _check_number(name: str, v, *, integer: bool = False) -> None:
+    if integer:
+        ok = not isinstance(v, bool) and isinstance(v, int) and v >= 0
+    else:
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+    if not ok:
+        what = "a non-negative int" if integer else "a finite number >= 0"
+        raise ParameterError(f"HardwareSpec.{name} must be {what}, got {v!r}")
+
+
+def _check_spec(spec: HardwareSpec, m: CostModel) -> None:
     if not isinstance(spec, HardwareSpec):
         raise ParameterError(f"estimate() needs a HardwareSpec, got {type(spec).__name__}")
-    if spec.kind not in KNOWN_KINDS:
-        raise ParameterError(f"HardwareSpec.kind must be one of {KNOWN_KINDS}, got {spec.kind!r}")
-    for name in ("bits", "coarse_iterations", "sar_bits", "counter_bits", "n_comparators",
-                 "n_opamps", "cycles", "comparator_decisions"):
-        v = getattr(spec, name)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ParameterError(f"HardwareSpec.{name} must be a non-negative int, got {v!r}")
-    for name in ("unit_cap", "sar_cap_units", "latency", "vref", "vdd"):
-        v = getattr(spec, name)
-        if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-            raise ParameterError(f"HardwareSpec.{name} must be a finite number >= 0, got {v!r}")
-    for c in spec.coarse_caps:
-        if not isinstance(c, (int, float)) or not math.isfinite(c) or c < 0:
-            raise ParameterError(f"HardwareSpec.coarse_caps must be finite and >= 0, got {c!r}")
+    for name in ("bits", "cycles", "comparators", "comparator_decisions", "opamps", "logic_bits"):
+        _check_number(name, getattr(spec, name), integer=True)
+    for name in ("latency", "vref", "vdd", "opamp_seconds", "logic_bit_cycles"):
+        _check_number(name, getattr(spec, name))
+    for c in spec.caps:
+        if not isinstance(c, CapBlock):
+            raise ParameterError(f"HardwareSpec.caps must hold CapBlock objects, got {c!r}")
+        _check_number(f"caps[{c.name!r}].capacitance", c.capacitance)
+        _check_number(f"caps[{c.name!r}].events", c.events)
+        _activity(c, m)
     if spec.cycles == 0 and spec.latency == 0:
         raise ParameterError("HardwareSpec needs cycles > 0 or latency > 0")
+
+
+def _activity(block: CapBlock, m: CostModel) -> float:
+    """The block's energy fraction per event: its number, or the CostModel field it names."""
+    a = block.activity
+    if isinstance(a, str):
+        if a not in {f.name for f in fields(m)}:
+            raise ParameterError(f"cap block {block.name!r}: activity {a!r} is not a CostModel "
+                                 f"field; known: {[f.name for f in fields(m)]}")
+        a = getattr(m, a)
+    _check_number(f"caps[{block.name!r}].activity", a)
+    return float(a)
 
 
 def estimate(spec: HardwareSpec, model: CostModel | None = None) -> CostReport:
     """Area, latency and energy per conversion of the design ``spec`` under ``model``.
 
-    Area: all capacitors (SAR DAC Cu*sar_cap_units plus coarse caps) at model.cap_density,
-    plus comparators, op-amps and (sar_bits + counter_bits) bits of logic.
+    Area: all capacitors at model.cap_density, plus comparators, op-amps and logic bits.
     Latency: spec.latency when given, else cycles * model.clock_period.
-    Energy: SAR DAC switching (conventional switching average) + sampling the DAC, coarse caps
-    switched every iteration, one comparator energy per decision, logic bits x cycles they are
-    clocked (SAR register sar_bits for sar_bits cycles, counter counter_bits for N iterations),
-    and op-amp static power n_opamps * I_bias * VDD over the latency.
+    Energy: per capacitor group events x activity x C x VREF^2, one comparator energy per
+    decision, logic bit-cycles x energy per bit-cycle, and op-amp static power
+    I_bias x VDD over the op-amp active time.
     """
     m = model or CostModel()
-    _check_spec(spec)
+    _check_spec(spec, m)
     um2 = 1e12
-    c_sar = spec.unit_cap * spec.sar_cap_units
-    c_coarse = float(sum(spec.coarse_caps))
     area = {
-        "caps": (c_sar + c_coarse) / m.cap_density * um2,
-        "comparators": spec.n_comparators * m.comparator_area * um2,
-        "opamps": spec.n_opamps * m.opamp_area * um2,
-        "logic": (spec.sar_bits + spec.counter_bits) * m.logic_area_per_bit * um2,
+        "caps": spec.total_capacitance / m.cap_density * um2,
+        "comparators": spec.comparators * m.comparator_area * um2,
+        "opamps": spec.opamps * m.opamp_area * um2,
+        "logic": spec.logic_bits * m.logic_area_per_bit * um2,
     }
     area_um2 = sum(area.values())
     unit_area_um2 = m.reference_unit_cap / m.cap_density * um2
     latency = float(spec.latency) if spec.latency > 0 else spec.cycles * m.clock_period
     vref2 = spec.vref ** 2
-    energy = {
-        "sar_switching": conventional_sar_switching_energy(spec.sar_bits, spec.unit_cap, spec.vref),
-        "sar_sampling": m.sampling_energy_fraction * c_sar * vref2,
-        "coarse_caps": spec.coarse_iterations * c_coarse * vref2 * m.coarse_switching_activity,
-        "comparator": spec.comparator_decisions * m.comparator_energy,
-        "logic": (spec.sar_bits ** 2 + spec.counter_bits * spec.coarse_iterations)
-        * m.logic_energy_per_bit_cycle,
-        "opamp_static": spec.n_opamps * m.opamp_bias_current * spec.vdd * latency,
-    }
+    energy: dict[str, float] = {}
+    for c in spec.caps:
+        energy[c.name] = energy.get(c.name, 0.0) + c.events * _activity(c, m) * c.capacitance * vref2
+    energy["comparator"] = spec.comparator_decisions * m.comparator_energy
+    energy["logic"] = spec.logic_bit_cycles * m.logic_energy_per_bit_cycle
+    energy["opamp_static"] = m.opamp_bias_current * spec.vdd * spec.opamp_seconds
     return CostReport(area_unit_caps=area_um2 / unit_area_um2, area_um2=area_um2,
                       latency_s=latency, cycles=int(spec.cycles), energy_j=sum(energy.values()),
                       breakdown=energy, area_breakdown_um2=area)

@@ -1,8 +1,11 @@
 """What a quantizer tells the cost model about its hardware.
 
-Quantizers (a layer above) fill a :class:`HardwareSpec` from their netlist parameters and
-controller schedule; ``dgcq_sim.cost`` turns it into area, latency and energy under the
-documented assumptions of a cost model.  Cost never imports quantizers.
+Quantizer architectures (a layer above) fill a :class:`HardwareSpec` from their netlist
+parameters and controller schedule; ``dgcq_sim.cost`` turns it into area, latency and energy
+under the documented assumptions of a cost model.  The spec is generic — capacitor blocks
+with their switching activity, comparators and their decisions, op-amps and their active
+time, logic bits and their clocking — so the cost model has no per-architecture code.
+Cost never imports quantizers.
 """
 
 from __future__ import annotations
@@ -12,40 +15,68 @@ from typing import Mapping
 
 
 @dataclass(frozen=True)
+class CapBlock:
+    """A group of capacitors of one design.
+
+    name: label in the energy breakdown (e.g. "sar_switching", "coarse_caps").
+    capacitance: total capacitance of the group, F (counts in the area; 0 = energy only).
+    events: switching events per conversion (e.g. N coarse iterations, 1 SAR conversion).
+    activity: energy drawn per event as a fraction of capacitance * VREF^2 — a number, or
+        the name of a :class:`~dgcq_sim.cost.CostModel` field that holds the fraction (so
+        a statistical assumption stays documented and overridable in one place).
+    in_area: False for a second energy entry of capacitors already counted (e.g. sampling
+        the input onto a DAC whose switching is another block).
+    """
+
+    name: str
+    capacitance: float
+    events: float
+    activity: float | str
+    in_area: bool = True
+
+
+@dataclass(frozen=True)
 class HardwareSpec:
     """Hardware of one quantizer design, in SI units.
 
-    kind: "coarse", "sar" or "dgcq".
-    bits: resolution = log2(number of output codes).
-    coarse_iterations: N iterations of the coarse accumulator (0 for a plain SAR).
-    sar_bits: bits resolved by the SAR (0 for coarse-only).
-    counter_bits: width of the coarse counter (0 for a plain SAR).
-    unit_cap: SAR unit capacitor Cu, F (0 without a SAR).
-    sar_cap_units: total SAR DAC capacitance in units of Cu, dummy included.
-    coarse_caps: capacitors of the coarse stage (sampling, feedback, reference ...), F each.
-    n_comparators: comparators in the design.
-    n_opamps: op-amps (active integrators) in the design.
+    architecture: registered architecture name (for display only).
+    bits: resolution = log2(number of output codes), rounded.
     cycles: clock cycles per conversion (sampling and reset included).
     latency: seconds per conversion.
-    vref: reference voltage, V.
-    vdd: supply voltage, V.
-    comparator_decisions: comparator decisions per conversion.
-    extras: further named figures a cost model may use (documented where they are set).
+    vref: reference voltage, V.  vdd: supply voltage, V.
+    caps: capacitor groups (area and switching energy).
+    comparators: comparators in the design (area).
+    comparator_decisions: comparator decisions per conversion (energy).
+    opamps: op-amps in the design (area).
+    opamp_seconds: op-amp active time per conversion summed over op-amps, s (static energy).
+    logic_bits: register/counter bits with their control logic (area).
+    logic_bit_cycles: bit x clock cycles of logic activity per conversion (energy).
+    stages: bits resolved per stage, label -> bits (reporting).
+    extras: further named figures (documented by the architecture that sets them).
     """
 
-    kind: str
+    architecture: str
     bits: int
-    coarse_iterations: int
-    sar_bits: int
-    counter_bits: int
-    unit_cap: float
-    sar_cap_units: float
-    coarse_caps: tuple[float, ...]
-    n_comparators: int
-    n_opamps: int
     cycles: int
     latency: float
     vref: float
     vdd: float
+    caps: tuple[CapBlock, ...]
+    comparators: int
     comparator_decisions: int
+    opamps: int
+    opamp_seconds: float
+    logic_bits: int
+    logic_bit_cycles: float
+    stages: Mapping[str, int] = field(default_factory=dict)
     extras: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """Alias of :attr:`architecture`."""
+        return self.architecture
+
+    @property
+    def total_capacitance(self) -> float:
+        """Sum of the capacitor groups that count in the area, F."""
+        return float(sum(c.capacitance for c in self.caps if c.in_area))

@@ -98,11 +98,11 @@ def effective_coarse_coefficients(q) -> dict[str, float]:
     + ..., dW_2/dd_1 = -gamma*VREF, delta = W_2(0) - lam*W_1(0).  Exact when the loop is
     first order (well settled).  (The circuit's first iteration drifts only half a period,
     since CF is shorted during the reset half; the model uses delta throughout.)"""
-    if q.kind not in ("coarse", "dgcq") or q.n_iterations < 2:
-        raise ParameterError("effective coefficients need a coarse or DGCQ quantizer with >= 2 "
-                             "iterations")
     t = q.tables
-    idx = np.flatnonzero(t.group == 0)
+    idx = np.flatnonzero(t.stage == q.stages.index("coarse")) if "coarse" in q.stages else []
+    if len(idx) < 2:
+        raise ParameterError("effective coefficients need a quantizer with a 'coarse' stage of "
+                             ">= 2 iterations")
     j1, j2 = int(idx[0]), int(idx[1])
     vref = q.params["vref"]
     thr_off = q.schedule.decisions[j1].offset - q.schedule.decisions[j1].threshold

@@ -1,4 +1,8 @@
-"""numba conversion kernel over the decision-response tables (see response.py)."""
+"""numba conversion kernels: decision-response tables (response.py) and macro stepping
+(macro.py).  Both write, per sample, the weighted decision sum of every stage
+(``stage_out[s, g] = sum_{j in stage g} weight_j * d_j``); the code is their total minus
+the schedule's offset (``Schedule.assemble``).  Any number of decisions per step.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import numba as nb
 import numpy as np
 
 from ..blocks.comparator import decide
-from ..blocks.counter import count_up
 from ..blocks.rng import BLOCK, block_seed
 
 # The stepping kernel serves long schedules (thousands of phases per conversion), so it
@@ -16,17 +19,17 @@ STEP_BLOCK = 256
 
 
 @nb.njit(cache=True, parallel=True)
-def convert_kernel(v, a, c, bt, chol_t, group, weight, use_noise, seed, coarse_out, fine_out):
-    """Convert every v[s] (V): comparator decisions in order, counter and SAR register.
+def convert_kernel(v, a, c, bt, chol_t, stage, weight, use_noise, seed, stage_out):
+    """Convert every v[s] (V): comparator decisions in order, weighted stage sums.
 
     Decision j sees s_j = a[j]*v + c[j] + sum_{i<j} b[j,i] d_i (+ (L @ xi)[j] with noise)
     and compares it with 0 (offset and threshold are folded into c).  ``bt`` = b.T and
     ``chol_t`` = L.T (row i: what decision i / noise draw i adds to the later s_j), so a
-    decision of 1 adds one contiguous row to the pending comparator inputs.  Writes the
-    coarse count (group 0) and the SAR code (group 1, weight = 2^bit).
+    decision of 1 adds one contiguous row to the pending comparator inputs.
     """
     n = v.shape[0]
     D = a.shape[0]
+    G = stage_out.shape[1]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for blk in nb.prange(n_blocks):
         if use_noise:
@@ -43,43 +46,40 @@ def convert_kernel(v, a, c, bt, chol_t, group, weight, use_noise, seed, coarse_o
                     xi = np.random.standard_normal()
                     for j in range(i, D):
                         acc[j] += chol_t[i, j] * xi
-            count = 0
-            code = 0
+            for g in range(G):
+                stage_out[s, g] = 0
             for j in range(D):
                 dj = decide(acc[j], 0.0, 0.0, 0.0)
                 if dj:
                     for l in range(j + 1, D):
                         acc[l] += bt[j, l]
-                if group[j] == 0:
-                    count = count_up(count, dj * weight[j])
-                else:
-                    code += dj * weight[j]
-            coarse_out[s] = count
-            fine_out[s] = code
+                    stage_out[s, stage[j]] += weight[j]
 
 
 @nb.njit(cache=True, parallel=True)
-def step_kernel(v, z0v, z0c, phi, gv, gc, pz, pv, pc, dec_at, st_ptr, st_idx, st_vec,
-                pr_ptr, pr_idx, pr_coef, fz, fp, rank, dec_c, dec_rms, group, weight,
-                use_noise, seed, coarse_out, fine_out):
+def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr_idx, pr_coef,
+                fp, st_ptr, st_idx, st_vec, fz, rank, dec_c, dec_rms, stage, weight,
+                use_noise, seed, stage_out):
     """Step every v[s] (V) through the macro steps of the program (see macro.py).
 
-    Macro m: the decision it ends with sees pz.z + pv*v + pc + (earlier decisions) +
-    fp.xi, compared with 0 after adding c[j] (offset - threshold) and comparator noise;
-    then z <- phi z + gv*v + gc + (earlier decisions) + fz xi.  Cost O(D r^2): the choice
-    for long schedules (many coarse iterations), where the O(D^2) response form is slower.
+    Macro m ends with decisions dec_lo[m]..dec_hi[m]-1; decision j sees
+    pz[j].z + pv[j]*v + pc[j] + (earlier decisions) + fp[j].xi + dec_c[j] (offset -
+    threshold) + comparator noise, compared with 0; then
+    z <- phi[m] z + gv[m]*v + gc[m] + (earlier decisions) + fz[m] xi.  Cost O(M r^2 + D r):
+    the choice for long schedules (many coarse iterations).
     """
     n = v.shape[0]
     M, r = phi.shape[0], phi.shape[1]
     q = fz.shape[2]
     D = dec_c.shape[0]
+    G = stage_out.shape[1]
     n_blocks = (n + STEP_BLOCK - 1) // STEP_BLOCK
     for blk in nb.prange(n_blocks):
         if use_noise:
             np.random.seed(block_seed(seed, blk))
         z = np.zeros(r)
         zn = np.zeros(r)
-        xi = np.zeros(q)
+        xi = np.zeros(max(q, 1))
         d = np.zeros(max(D, 1))
         start = blk * STEP_BLOCK
         stop = min(start + STEP_BLOCK, n)
@@ -87,28 +87,25 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, pz, pv, pc, dec_at, st_ptr, st_idx, st
             x = v[s]
             for i in range(r):
                 z[i] = z0v[i] * x + z0c[i]
-            count = 0
-            code = 0
+            for g in range(G):
+                stage_out[s, g] = 0
             for m in range(M):
                 nr = rank[m] if use_noise else 0
                 for i in range(nr):
                     xi[i] = np.random.standard_normal()
-                j = dec_at[m]
-                if j >= 0:
-                    acc = pv[m] * x + pc[m] + dec_c[j]
+                for j in range(dec_lo[m], dec_hi[m]):
+                    acc = pv[j] * x + pc[j] + dec_c[j]
                     for i in range(r):
-                        acc += pz[m, i] * z[i]
-                    for e in range(pr_ptr[m], pr_ptr[m + 1]):
+                        acc += pz[j, i] * z[i]
+                    for e in range(pr_ptr[j], pr_ptr[j + 1]):
                         acc += pr_coef[e] * d[pr_idx[e]]
                     for i in range(nr):
-                        acc += fp[m, i] * xi[i]
+                        acc += fp[j, i] * xi[i]
                     cmp_noise = dec_rms[j] * np.random.standard_normal() if use_noise else 0.0
                     dj = decide(acc, 0.0, 0.0, cmp_noise)
                     d[j] = dj
-                    if group[j] == 0:
-                        count = count_up(count, dj * weight[j])
-                    else:
-                        code += dj * weight[j]
+                    if dj:
+                        stage_out[s, stage[j]] += weight[j]
                 for i in range(r):
                     acc = gv[m, i] * x + gc[m, i]
                     for l in range(r):
@@ -123,5 +120,3 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, pz, pv, pc, dec_at, st_ptr, st_idx, st
                             zn[i] += st_vec[e, i] * dd
                 for i in range(r):
                     z[i] = zn[i]
-            coarse_out[s] = count
-            fine_out[s] = code

@@ -32,7 +32,7 @@ class ResponseTables:
     a (D,): V per V of input.  c (D,): V (offset - threshold included).  b (D, D): V per
     decision, strictly lower triangular.  chol (D, D): lower-triangular noise factor, V
     (thermal + comparator); chol_thermal (D, D) without comparator noise.
-    group (D,), weight (D,): how decisions make the coarse count and the fine code.
+    stage (D,), weight (D,): stage index and code weight of each decision.
     """
 
     a: np.ndarray
@@ -40,7 +40,7 @@ class ResponseTables:
     b: np.ndarray
     chol: np.ndarray
     cov_thermal: np.ndarray
-    group: np.ndarray
+    stage: np.ndarray
     weight: np.ndarray
     noise_by_step: np.ndarray    # (D, K): thermal variance at decision j from step k's noise
 
@@ -125,6 +125,5 @@ def build_tables(prog: CompiledProgram, sched: Schedule) -> ResponseTables:
         a=np.ascontiguousarray(a), c=np.ascontiguousarray(c), b=np.ascontiguousarray(b),
         chol=np.ascontiguousarray(psd_cholesky(cov_th + np.diag(var_cmp))),
         cov_thermal=cov_th,
-        group=np.array([d.group for d in sched.decisions], dtype=np.int64),
-        weight=np.array([d.weight for d in sched.decisions], dtype=np.int64),
+        stage=sched.stage_index, weight=sched.weights,
         noise_by_step=noise_by_step)

@@ -7,22 +7,33 @@ taken so far:
 
     u_k = u_const[k] + u_vin[k] * vin + u_dec[k] @ d        (d_j in {0, 1})
 
-Decisions change source values only (reference-DAC and SAR bottom-plate sources), never
-the topology, so one compiled program serves every input.  Decision j is taken at the end
-of step ``decisions[j].step`` from probe ``decisions[j].probe``:
+Decisions change source values only (reference-DAC and bottom-plate sources), never the
+topology, so one compiled program serves every input.  Any number of decisions may end a
+step (a flash takes 2^N - 1 at once); decision j is taken at the end of step
+``decisions[j].step`` from probe ``decisions[j].probe``:
 
     d_j = [probe + offset + noise >= threshold]
+
+and the output code is linear in the decisions (every back end we model is):
+
+    code = clip(sum_j weight_j * d_j - code_offset, 0, n_codes - 1)
+
+Each decision belongs to a named *stage* ("coarse", "fine", "stage 3" ...) for reporting:
+a stage's value is the sum of its decisions' weights divided by the stage's smallest weight
+(the coarse count, the SAR register, a pipeline stage's digit).
+
+Schedules are written with :class:`ScheduleBuilder` (see its docstring and
+docs/architectures.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..engine import Phase
-
-COARSE, FINE = 0, 1
+from ..errors import QuantizerError
 
 
 @dataclass(frozen=True)
@@ -30,8 +41,10 @@ class Decision:
     """One comparator decision.
 
     step: index of the step at whose end it is taken.  probe: index into Schedule.probes.
-    threshold, offset, noise_rms: V.  group: COARSE (counts 1) or FINE (a SAR bit).
-    weight: its value in the group's sum (1 for the counter, 2^k for SAR bit k).
+    threshold, offset, noise_rms: V.  weight: its (integer) contribution to the code.
+    stage: label of the stage it belongs to.  comparator: name of the physical comparator
+    that takes it (decisions of one comparator share its random instance offset).
+    sigma_offset: sigma (V) of that comparator's per-instance random offset.
     """
 
     step: int
@@ -39,18 +52,20 @@ class Decision:
     threshold: float
     offset: float
     noise_rms: float
-    group: int
     weight: int
+    stage: str
+    comparator: str = "cmp"
+    sigma_offset: float = 0.0
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """Phases, probes, controller-driven source values and decisions of one conversion."""
+    """Phases, probes, controller-driven source values, decisions and code assembly."""
 
     phases: tuple[Phase, ...]
     labels: tuple[str, ...]
     inputs: tuple[str, ...]
-    probes: tuple[str, ...]
+    probes: tuple
     u_const: np.ndarray        # (K, m)
     u_vin: np.ndarray          # (K, m)
     dec_ptr: np.ndarray        # (K+1,) int64: entries of step k are dec_ptr[k]:dec_ptr[k+1]
@@ -59,6 +74,8 @@ class Schedule:
     dec_coef: np.ndarray       # (E,) V per unit decision
     decisions: tuple[Decision, ...]
     cycles: int
+    n_codes: int
+    code_offset: int = 0
 
     @property
     def n_steps(self) -> int:
@@ -70,12 +87,47 @@ class Schedule:
         return float(sum(ph.duration for ph in self.phases))
 
     @property
-    def decision_at_step(self) -> np.ndarray:
-        """(K,) int64: index of the decision taken at the end of each step, -1 if none."""
-        out = np.full(self.n_steps, -1, dtype=np.int64)
-        for j, d in enumerate(self.decisions):
-            out[d.step] = j
-        return out
+    def step_decisions(self) -> np.ndarray:
+        """(K+1,) int64: decisions taken at the end of step k are
+        ``step_decisions[k]:step_decisions[k+1]`` (decisions are in step order)."""
+        steps = np.array([d.step for d in self.decisions], dtype=np.int64)
+        return np.searchsorted(steps, np.arange(self.n_steps + 1), side="left").astype(np.int64)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """(D,) int64 code weight of each decision."""
+        return np.array([d.weight for d in self.decisions], dtype=np.int64)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """Stage labels in order of first decision."""
+        return tuple(dict.fromkeys(d.stage for d in self.decisions))
+
+    @property
+    def stage_index(self) -> np.ndarray:
+        """(D,) int64: index into :attr:`stages` of each decision."""
+        pos = {s: i for i, s in enumerate(self.stages)}
+        return np.array([pos[d.stage] for d in self.decisions], dtype=np.int64)
+
+    def stage_unit(self, stage: str) -> int:
+        """Smallest |weight| of the stage's decisions (the stage value's unit)."""
+        w = [abs(d.weight) for d in self.decisions if d.stage == stage and d.weight != 0]
+        return min(w) if w else 1
+
+    def stage_max(self, stage: str) -> int:
+        """Largest value the stage can take (all its positive-weight decisions at 1)."""
+        unit = self.stage_unit(stage)
+        return sum(max(d.weight, 0) for d in self.decisions if d.stage == stage) // unit
+
+    @property
+    def comparators(self) -> tuple[str, ...]:
+        """Physical comparator names in order of first decision."""
+        return tuple(dict.fromkeys(d.comparator for d in self.decisions))
+
+    def with_offsets(self, extra: np.ndarray) -> "Schedule":
+        """The same schedule with ``extra`` (D,) volts added to the decisions' offsets."""
+        decs = tuple(replace(d, offset=d.offset + float(e)) for d, e in zip(self.decisions, extra))
+        return replace(self, decisions=decs)
 
     def u_dec_step(self, k: int) -> np.ndarray:
         """Dense (m, D) decision coefficients of step k."""
@@ -93,34 +145,78 @@ class Schedule:
                 u[k, self.dec_input[e]] += self.dec_coef[e] * d[self.dec_index[e]]
         return u
 
+    def assemble(self, stage_sums: np.ndarray) -> np.ndarray:
+        """Codes from (S, G) per-stage weighted decision sums: sum - offset, clipped."""
+        code = np.asarray(stage_sums, np.int64).sum(axis=1) - self.code_offset
+        return np.clip(code, 0, self.n_codes - 1)
 
-class _Builder:
-    """Accumulates steps; each input holds an affine value (const, vin coef, {j: coef})."""
 
-    def __init__(self, inputs: list[str], probes: list[str]):
+class ScheduleBuilder:
+    """Write a controller schedule step by step.
+
+    ``inputs``: names of the controller-driven independent sources (one must be the input
+    source, by convention ``vin``); ``probes``: node names or (pos, neg) node pairs that
+    comparators read.  Then, in time order::
+
+        b.set("vin", vin=1.0)                 # source value: const + vin*VIN + sum coef*d_j
+        b.step("sample", TSAMP, {"ssamp"})    # a step: its label, length (s), closed switches
+        j = b.decide("top", 0.0, weight=512, stage="fine")   # a decision ends that step
+        b.set("vb9", vref, dec={j: -vref})    # later steps may follow earlier decisions
+        schedule = b.build(cycles=12, n_codes=1024)
+
+    Every source keeps its value until set again.  A decision may drive sources only in
+    later steps (checked by :meth:`build`).
+    """
+
+    def __init__(self, inputs, probes):
         self.inputs = [s.lower() for s in inputs]
-        self.probes = [p.lower() for p in probes]
+        self.probes = [p.lower() if isinstance(p, str) else tuple(q.lower() for q in p)
+                       for p in probes]
         self.value = {s: (0.0, 0.0, {}) for s in self.inputs}
         self.steps: list[tuple[Phase, str, dict]] = []
         self.decisions: list[Decision] = []
 
     def set(self, source: str, const: float = 0.0, vin: float = 0.0,
             dec: dict[int, float] | None = None) -> None:
-        self.value[source.lower()] = (float(const), float(vin), dict(dec or {}))
+        """From the next step on, ``source`` = const + vin*VIN + sum_j dec[j]*d_j (V or A)."""
+        key = source.lower()
+        if key not in self.value:
+            raise QuantizerError(f"schedule sets {source!r}, which is not one of its inputs "
+                                 f"{self.inputs}")
+        self.value[key] = (float(const), float(vin), dict(dec or {}))
 
     def step(self, label: str, duration: float, closed) -> int:
+        """Append a step of ``duration`` s with switches ``closed``; returns its index."""
         self.steps.append((Phase(float(duration), frozenset(closed)), label, dict(self.value)))
         return len(self.steps) - 1
 
-    def decide(self, probe: str, threshold: float, offset: float, noise_rms: float,
-               group: int, weight: int) -> int:
-        self.decisions.append(Decision(len(self.steps) - 1, self.probes.index(probe.lower()),
+    def decide(self, probe, threshold: float = 0.0, *, offset: float = 0.0,
+               noise_rms: float = 0.0, weight: int = 1, stage: str = "main",
+               comparator: str = "cmp", sigma_offset: float = 0.0) -> int:
+        """A decision at the end of the last step: d = [probe + offset + noise >= threshold].
+
+        Returns its index j (for :meth:`set`'s ``dec``)."""
+        if not self.steps:
+            raise QuantizerError("a decision needs a step before it")
+        key = probe.lower() if isinstance(probe, str) else tuple(q.lower() for q in probe)
+        if key not in self.probes:
+            raise QuantizerError(f"decision reads probe {probe!r}, not one of {self.probes}")
+        if int(weight) != weight:
+            raise QuantizerError(f"decision weights must be integers, got {weight!r}")
+        self.decisions.append(Decision(len(self.steps) - 1, self.probes.index(key),
                                        float(threshold), float(offset), float(noise_rms),
-                                       group, int(weight)))
+                                       int(weight), str(stage), str(comparator),
+                                       float(sigma_offset)))
         return len(self.decisions) - 1
 
-    def build(self, cycles: int) -> Schedule:
+    def build(self, cycles: int, n_codes: int, code_offset: int = 0) -> Schedule:
+        """The finished :class:`Schedule` (``cycles`` clock cycles per conversion,
+        ``n_codes`` output codes, code = sum weight*d - ``code_offset``)."""
         K, m = len(self.steps), len(self.inputs)
+        if K == 0:
+            raise QuantizerError("a schedule needs at least one step")
+        if int(n_codes) < 2:
+            raise QuantizerError(f"a quantizer needs at least 2 output codes, got {n_codes}")
         u_const = np.zeros((K, m))
         u_vin = np.zeros((K, m))
         ptr, e_in, e_idx, e_coef = [0], [], [], []
@@ -129,8 +225,11 @@ class _Builder:
                 c, v, dec = values[s]
                 u_const[k, i], u_vin[k, i] = c, v
                 for j, coef in dec.items():
-                    # causality: a decision drives sources only after the step it ends
-                    assert self.decisions[j].step < k, (s, k, j)
+                    if not self.decisions[j].step < k:
+                        raise QuantizerError(
+                            f"source {s!r} follows decision {j} in step {k} "
+                            f"({self.steps[k][1]!r}), but that decision is only taken at the "
+                            f"end of step {self.decisions[j].step}")
                     e_in.append(i)
                     e_idx.append(j)
                     e_coef.append(coef)
@@ -143,81 +242,5 @@ class _Builder:
                         dec_input=np.array(e_in, dtype=np.int64),
                         dec_index=np.array(e_idx, dtype=np.int64),
                         dec_coef=np.array(e_coef, dtype=float),
-                        decisions=tuple(self.decisions), cycles=int(cycles))
-
-
-def _coarse_steps(b: _Builder, p: dict, n_iter: int, vos: float, vnoise: float,
-                  final_subtract: bool, extra_reset: tuple[str, ...] = ()) -> None:
-    """Reset + N iterations of the SC integrator (+ the final subtract-only period)."""
-    half = p["tclk"] / 2.0
-    vref = p["vref"]
-    b.set("vin", vin=1.0)
-    b.set("vdac", 0.0)
-    b.step("reset+sample", half, {"srst", "s1a", "s1x", *extra_reset})
-    prev = None
-    for i in range(1, n_iter + 1):
-        b.set("vdac", dec={prev: vref} if prev is not None else None)
-        b.step(f"integrate {i}", half, {"s2a", "s2x"})
-        prev = b.decide("out", vref, vos, vnoise, COARSE, 1)
-        b.set("vdac", 0.0)
-        if i < n_iter:
-            b.step(f"sample {i + 1}", half, {"s1a", "s1x"})
-    if final_subtract:
-        b.step("final hold", half, {"s2a", "s1x"})
-        b.set("vdac", dec={prev: vref})
-        b.step("final subtract", half, {"s2a", "s2x"})
-        b.set("vdac", 0.0)
-
-
-def _sar_steps(b: _Builder, n_bits: int, vr: float, vos: float, vnoise: float,
-               t_samp: float, t_sar: float, sample_closed: set, hold_closed: set,
-               zero_at_sampling: int | None = None) -> None:
-    """Sampling onto the top plate, then trial-and-restore MSB first (see blocks.sar_logic)."""
-    for k in range(n_bits):
-        b.set(f"vb{k}", 0.0 if k == zero_at_sampling else vr)
-    b.step("sar sample", t_samp, sample_closed)
-    for k in range(n_bits):
-        b.set(f"vb{k}", vr)
-    for k in range(n_bits - 1, -1, -1):
-        b.set(f"vb{k}", 0.0)
-        b.step(f"sar trial bit {k}", t_sar, hold_closed)
-        j = b.decide("top", 0.0, vos, vnoise, FINE, 1 << k)
-        # plate k stays at 0 if the bit is 1, returns to VR if it is 0: VR*(1 - d_j)
-        b.set(f"vb{k}", vr, dec={j: -vr})
-
-
-def coarse_schedule(p: dict) -> Schedule:
-    """Coarse-only quantizer: NITER iterations, count = number of subtractions."""
-    b = _Builder(["vin", "vdac"], ["out"])
-    n = int(p["niter"])
-    _coarse_steps(b, p, n, p["vos"], p["vnoise"], final_subtract=False)
-    return b.build(cycles=n)
-
-
-def sar_schedule(p: dict) -> Schedule:
-    """Plain SAR: reset of the top plate, sampling, NBITS trials."""
-    n = int(p["nbits"])
-    b = _Builder(["vin"] + [f"vb{k}" for k in range(n)], ["top"])
-    b.set("vin", vin=1.0)
-    vr = p["vref_sar"]
-    for k in range(n):
-        b.set(f"vb{k}", vr)
-    b.step("reset", p["trst"], {"strst"})
-    _sar_steps(b, n, vr, p["vos"], p["vnoise"], p["tsamp"], p["tsar"], {"ssamp"}, set())
-    return b.build(cycles=n + 2)
-
-
-def dgcq_schedule(p: dict) -> Schedule:
-    """DGCQ: 2^NC coarse iterations, final subtraction, then an (NF+OVERRANGE)-bit SAR."""
-    n_iter = 2 ** int(p["nc"])
-    nb_sar = int(p["nf"]) + int(p["overrange"])
-    b = _Builder(["vin", "vdac"] + [f"vb{k}" for k in range(nb_sar)], ["out", "top"])
-    vr = p["vref_sar"]
-    for k in range(nb_sar):
-        b.set(f"vb{k}", vr)
-    _coarse_steps(b, p, n_iter, p["vos_c"], p["vnoise_c"], final_subtract=True,
-                  extra_reset=("strst",))
-    zero = nb_sar - 2 if int(p["overrange"]) else None
-    _sar_steps(b, nb_sar, vr, p["vos"], p["vnoise"], p["tsamp"], p["tsar"],
-               {"s2a", "s1x", "ssamp"}, {"s2a", "s1x"}, zero_at_sampling=zero)
-    return b.build(cycles=n_iter + 1 + 1 + nb_sar)
+                        decisions=tuple(self.decisions), cycles=int(cycles),
+                        n_codes=int(n_codes), code_offset=int(code_offset))

@@ -3,19 +3,18 @@
 Vectorized over samples, it uses the same compiled matrices as the numba kernels and is
 their reference (tests compare noise-free codes; ``benchmarks/throughput.py`` times it).
 It also returns the decision sequence of every sample, which ``export_spice`` needs.
+Any number of decisions may end a step.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .schedule import COARSE
-
 
 def step_numpy(q, v, noise: bool = False, rng: np.random.Generator | None = None):
     """Convert ``v`` (1-D, V, already inside [vmin, vmax]) by stepping the state.
 
-    Returns (coarse (S,), fine (S,), decisions (S, D) as 0/1 int8).
+    Returns (stage sums (S, G) int64, decisions (S, D) as 0/1 int8).
     """
     prog, sc = q.program, q.schedule
     x = np.asarray(v, dtype=np.float64).reshape(-1)
@@ -25,15 +24,14 @@ def step_numpy(q, v, noise: bool = False, rng: np.random.Generator | None = None
         rng = np.random.default_rng()
     z = x[:, None] * q._z0v[None, :] + q._z0c[None, :]
     d = np.zeros((S, max(D, 1)))
-    at = sc.decision_at_step
+    sp = sc.step_decisions
     for k in range(sc.n_steps):
         u = sc.u_const[k][None, :] + x[:, None] * sc.u_vin[k][None, :]
         for e in range(sc.dec_ptr[k], sc.dec_ptr[k + 1]):
             u[:, sc.dec_input[e]] += sc.dec_coef[e] * d[:, sc.dec_index[e]]
         rank = int(prog.noise_rank[k]) if use_noise else 0
         xi = rng.standard_normal((S, rank)) if rank else None
-        j = at[k]
-        if j >= 0:
+        for j in range(sp[k], sp[k + 1]):
             dec = sc.decisions[j]
             p = z @ prog.probe_z[k, dec.probe] + u @ prog.probe_u[k, dec.probe]
             if rank:
@@ -43,10 +41,11 @@ def step_numpy(q, v, noise: bool = False, rng: np.random.Generator | None = None
         z = z @ prog.phi[k].T + u @ prog.gam[k].T
         if rank:
             z = z + xi @ prog.noise[k, :, :rank].T
-    d = d[:, :D]
-    w = np.array([dd.weight for dd in sc.decisions], dtype=np.int64)
-    is_c = np.array([dd.group == COARSE for dd in sc.decisions], dtype=bool)
-    di = d.astype(np.int64)
-    coarse = di[:, is_c] @ w[is_c] if is_c.any() else np.zeros(S, np.int64)
-    fine = di[:, ~is_c] @ w[~is_c] if (~is_c).any() else np.zeros(S, np.int64)
-    return coarse, fine, d.astype(np.int8)
+    di = d[:, :D].astype(np.int64)
+    G = len(sc.stages)
+    sums = np.zeros((S, G), np.int64)
+    w, g = sc.weights, sc.stage_index
+    for gi in range(G):
+        sel = g == gi
+        sums[:, gi] = di[:, sel] @ w[sel]
+    return sums, di.astype(np.int8)

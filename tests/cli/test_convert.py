@@ -21,7 +21,7 @@ def run(argv, capsys):
     return code, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("netlist", ["netlists/dgcq.cir", "dgcq"])
+@pytest.mark.parametrize("netlist", ["dgcq_sim/netlists/dgcq.cir", "dgcq"])
 def test_worked_example_bit_for_bit(netlist, capsys, monkeypatch):
     from dgcq_sim.paths import REPO_DIR
 

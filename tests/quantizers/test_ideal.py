@@ -36,7 +36,7 @@ def test_ideal_coarse_is_floor_of_n_g_vs(gain, niter):
 @pytest.mark.parametrize("nc,nf,overrange", [(3, 8, 0), (2, 4, 0), (3, 8, 1), (1, 6, 1), (0, 5, 0), (1, 1, 1)])
 def test_ideal_dgcq_is_floor(nc, nf, overrange):
     q = load_quantizer("dgcq", {"NC": nc, "NF": nf, "OVERRANGE": overrange}, ideal=True)
-    assert q.bits == nc + nf and q.sar_bits == nf + overrange
+    assert q.bits == nc + nf and q.stage_bits("fine") == nf + overrange
     v = grid(q.n_codes, 1.0, 3)
     r = q.convert(v, noise=False)
     expect = np.floor(v * 2 ** (nc + nf)).astype(np.int64)

@@ -79,19 +79,21 @@ def test_same_seed_same_codes_with_one_and_two_threads(tmp_path):
 def test_hardware_spec_is_filled_from_params_and_schedule(name, params):
     q = load_quantizer(name, params)
     hw = q.hardware()
-    assert isinstance(hw, HardwareSpec) and hw.kind == name
+    assert isinstance(hw, HardwareSpec) and hw.architecture == name
     assert 2 ** hw.bits == q.n_codes
     assert hw.latency == pytest.approx(sum(ph.duration for ph in q.schedule.phases))
     assert hw.comparator_decisions == len(q.schedule.decisions)
+    caps = {c.name: c for c in hw.caps}
     if name == "dgcq":
-        assert (hw.coarse_iterations, hw.sar_bits, hw.counter_bits) == (8, 8, 4)
-        assert hw.sar_cap_units == 256 and hw.n_comparators == 2 and hw.n_opamps == 1
+        assert caps["sar_switching"].capacitance == pytest.approx(256e-15)
+        assert caps["coarse_caps"].events == 8 and hw.comparators == 2 and hw.opamps == 1
+        assert hw.logic_bits == 8 + 4            # SAR register + 4-bit counter (0..8)
         # 8 coarse periods + final subtract + SAR sample + 8 trials
         assert hw.cycles == 18
         assert hw.latency == pytest.approx(9 * 2e-9 + 2e-9 + 8 * 1e-9)
     elif name == "sar":
-        assert (hw.coarse_iterations, hw.sar_bits, hw.n_opamps) == (0, 9, 0)
-        assert hw.unit_cap == 1e-15 and hw.sar_cap_units == 512
+        assert "coarse_caps" not in caps and hw.opamps == 0 and hw.logic_bits == 9
+        assert caps["sar_switching"].capacitance == pytest.approx(512e-15)
     else:
-        assert (hw.coarse_iterations, hw.sar_bits, hw.unit_cap) == (8, 0, 0.0)
-        assert hw.coarse_caps == (1e-13, 1e-13, 1e-13)
+        assert "sar_switching" not in caps and hw.opamps == 1
+        assert caps["coarse_caps"].capacitance == pytest.approx(3e-13)

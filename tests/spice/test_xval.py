@@ -1,4 +1,4 @@
-"""Engine vs ngspice on the six cross-validation circuits (netlists/xval_*.cir).
+"""Engine vs ngspice on the six cross-validation circuits (dgcq_sim/netlists/xval_*.cir).
 
 Comparison times: the end of every flat stretch of the sources (each phase end just before
 the next clock or control edge, plus t = 0 and tstop) for every node that holds circuit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dgcq_sim.quantizers.base import load_quantizer
+from dgcq_sim.quantizers import load_quantizer
 
 
 def _compare_noise(q, tf, v):

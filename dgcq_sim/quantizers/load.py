@@ -1,0 +1,121 @@
+"""``load_quantizer``: netlist + registered architecture -> compiled :class:`Quantizer`."""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from ..errors import InputError, NetlistError, ParameterError
+from ..netlist import Capacitor, Circuit, parse_netlist, parse_value
+from ..paths import bundled_netlist
+from .architecture import Architecture, architecture_of, architectures, get_architecture
+from .params import resolve
+from .quantizer import Quantizer
+
+
+def _resolve_path(netlist) -> Path:
+    if isinstance(netlist, Path) or (isinstance(netlist, str) and
+                                     ("/" in netlist or "\\" in netlist or Path(netlist).is_file())):
+        p = Path(netlist)
+        if not p.is_file():
+            raise InputError(f"netlist file not found: {str(netlist)!r}")
+        return p
+    if not isinstance(netlist, str):
+        raise InputError(f"netlist must be a path or an architecture name, got "
+                         f"{type(netlist).__name__}")
+    if netlist.lower() in architectures():
+        return get_architecture(netlist).netlist_path()
+    try:
+        return bundled_netlist(netlist)
+    except InputError as exc:
+        raise InputError(f"{exc}; registered architectures: {', '.join(architectures())}") \
+            from None
+
+
+def read_netlist_text(path: Path) -> str:
+    """File text as UTF-8, falling back to Latin-1 (as ngspice reads bytes)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read netlist {str(path)!r}: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _value(name: str, v) -> float:
+    if isinstance(v, bool) or not isinstance(v, (numbers.Real, str)):
+        raise ParameterError(f"override {name}={v!r}: value must be a number or a SPICE number")
+    if isinstance(v, str):
+        try:
+            return parse_value(v)
+        except NetlistError as err:
+            raise ParameterError(f"override {name}={v!r}: {err.reason}") from None
+    return float(v)
+
+
+def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | None = None,
+                   ideal: bool = False, seed: int = 0) -> Quantizer:
+    """Load a quantizer netlist and compile its controller.
+
+    netlist: a registered architecture name (``dgcq_sim.quantizers.architectures()``:
+    coarse, sar, dgcq, flash, ramp, pipeline, and any you register), or the path of a .cir
+    file whose title starts with ``* NAME:`` (or that is called NAME.cir).
+    params: ``.param`` overrides, name -> SI value or SPICE number text (unknown name ->
+    ParameterError; out of the architecture's range -> ParameterError naming the unit and
+    range).
+    ideal: turn every non-ideality off (each parameter's ideal value, e.g. op-amp gain 1e9,
+    no leakage, offset, noise or mismatch, RON 10 ohm; parasitic capacitors removed);
+    explicit ``params`` win (a parasitic cap ``cpxxx`` is kept when ``CPXXX`` is given).
+    seed: seeds the quantizer's own Generator (noise when ``convert`` gets no rng) and the
+    mismatch and offset draws of :meth:`Quantizer.instance`.
+    """
+    if params is not None and not isinstance(params, Mapping):
+        raise ParameterError(f"params must be a mapping name -> value, got {type(params).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    for k in (params or {}):
+        if not isinstance(k, str):
+            raise ParameterError(f"parameter names must be strings, got {k!r}")
+    path = _resolve_path(netlist)
+    text = read_netlist_text(path)
+    where = str(path)
+    first = parse_netlist(text, where)
+    arch = architecture_of(first.title, path)
+    specs = arch.params()
+    user = {str(k).strip().lower(): v for k, v in (params or {}).items()}
+    # parameters the architecture knows but this netlist does not define (optional ones)
+    extra = {k: _value(k.upper(), v) for k, v in user.items()
+             if k not in first.params and k in specs}
+    in_netlist = {k: v for k, v in user.items() if k not in extra}
+    overrides: dict = {}
+    if ideal:
+        for k, v in arch.ideal_values().items():
+            (overrides if k in first.params else extra).setdefault(k, v)
+    overrides.update(in_netlist)
+    circuit = parse_netlist(text, where, overrides) if overrides else first
+    p = resolve(specs, {**circuit.params, **extra}, where, arch.name)
+    arch.validate(p)
+    prepared = arch.prepare_netlist(text, p, where)
+    if prepared != text:
+        text = prepared
+        circuit = parse_netlist(text, where, overrides)
+    if ideal:
+        circuit, removed = _without_parasitics(circuit, arch, keep=set(user))
+        p.update({name: 0.0 for name in removed})
+    return Quantizer(arch, circuit, p, text, path, overrides, int(seed), bool(ideal), None)
+
+
+def _without_parasitics(circuit: Circuit, arch: Architecture, keep: set[str]):
+    """Circuit without the parasitic capacitors (name starts with the architecture's
+    prefix) whose parameter the caller did not set; also returns the removed names."""
+    pre = arch.parasitic_prefix
+    removed = [el.name for el in circuit.elements
+               if isinstance(el, Capacitor) and el.name.startswith(pre) and el.name not in keep]
+    kept = tuple(el for el in circuit.elements if el.name not in removed)
+    return dataclasses.replace(circuit, elements=kept), removed

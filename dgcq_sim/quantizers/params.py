@@ -1,0 +1,170 @@
+"""Typed parameter specs of the quantizer architectures, each defined once.
+
+A quantizer netlist's ``.param`` cards hold the default values (the netlist is the
+preset a designer reads and ngspice runs); a :class:`ParamSpec` says what a parameter
+*is*: its unit, what it means, where its default comes from, its allowed range, whether it
+must be an integer, and the value ``ideal=True`` gives it (``None``: ideal leaves it).
+
+:data:`CATALOGUE` holds the parameters several architectures share (reference, clock,
+switches, comparators, mismatch, op-amp, noise temperature).  An architecture lists the
+names it uses and adds its own specs (``Architecture.own_params``); ``resolve`` checks a
+resolved ``.param`` mapping against them and raises :class:`ParameterError` naming the
+parameter, its unit and its range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from ..errors import ParameterError, QuantizerError
+
+INF = math.inf
+
+
+class DesignParameterError(ParameterError, QuantizerError):
+    """A quantizer design parameter that is missing, out of range or not an integer."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One design parameter (name as in the netlist, upper case in messages).
+
+    unit: SI unit ("" for a count).  doc: what it is.  source: where the default comes from.
+    lo, hi: allowed range; ``lo_open``/``hi_open`` exclude the end point.
+    integer: must be a whole number.  ideal: value under ``ideal=True`` (None: unchanged).
+    default: value used when a netlist does not define it (None: the netlist must).
+    """
+
+    name: str
+    unit: str
+    doc: str
+    lo: float = -INF
+    hi: float = INF
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+    ideal: float | None = None
+    default: float | None = None
+    source: str = "bundled netlist"
+
+    @property
+    def key(self) -> str:
+        """Lower-case name, as the parser stores ``.param`` values."""
+        return self.name.lower()
+
+    def range_text(self) -> str:
+        """Human-readable allowed range with unit, e.g. ``integer in [1, 14]``."""
+        lo = "-inf" if self.lo == -INF else f"{self.lo:g}"
+        hi = "inf" if self.hi == INF else f"{self.hi:g}"
+        text = f"{'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
+        unit = f" {self.unit}" if self.unit else ""
+        return ("integer in " if self.integer else "in ") + text + unit
+
+    def describe(self) -> str:
+        """``NAME (doc, unit, range)`` for error messages and docs."""
+        return f"{self.name} ({self.doc}; {self.range_text()})"
+
+    def check(self, value, where: str = "") -> float:
+        """``value`` as a float if it satisfies the spec, else DesignParameterError."""
+        at = f" in {where}" if where else ""
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise DesignParameterError(f"{self.name} = {value!r}{at} is not a number; "
+                                       f"{self.describe()}") from None
+        ok = math.isfinite(v)
+        ok = ok and (v > self.lo if self.lo_open else v >= self.lo)
+        ok = ok and (v < self.hi if self.hi_open else v <= self.hi)
+        ok = ok and (not self.integer or v.is_integer())
+        if not ok:
+            raise DesignParameterError(f"{self.name} = {v:g}{at} is out of range: "
+                                       f"{self.describe()}")
+        return v
+
+
+def _spec(name, unit, doc, **kw) -> ParamSpec:
+    return ParamSpec(name, unit, doc, **kw)
+
+
+#: Parameters shared by several architectures (one definition each).
+CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
+    _spec("VREF", "V", "reference voltage = full-scale input range [0, VREF)", lo=0, lo_open=True),
+    _spec("VDD", "V", "supply; switch controls swing 0..VDD", lo=0, lo_open=True),
+    _spec("TCLK", "s", "clock period", lo=0, lo_open=True),
+    _spec("TSAMP", "s", "sampling phase length", lo=0, lo_open=True),
+    _spec("TSAR", "s", "length of one SAR bit trial", lo=0, lo_open=True),
+    _spec("TRST", "s", "reset phase length", lo=0, lo_open=True),
+    _spec("RON", "ohm", "switch on-resistance (settling within a phase)", lo=0, lo_open=True,
+          ideal=10.0),
+    _spec("ROFF", "ohm", "switch off-resistance (leakage through open switches)", lo=0,
+          lo_open=True, ideal=1e14),
+    _spec("TEMP", "K", "noise temperature of resistors and switches (kT/C); 0 = noise-free",
+          lo=0, ideal=0.0),
+    _spec("VOS", "V", "systematic offset of the (fine/SAR/flash/pipeline) comparator(s)",
+          ideal=0.0),
+    _spec("VNOISE", "V", "rms input-referred noise per comparator decision", lo=0, ideal=0.0),
+    _spec("SIGMA_VOS", "V", "sigma of the per-instance random offset of each comparator "
+          "(drawn in instance(k))", lo=0, ideal=0.0, default=0.0,
+          source="0 when the netlist does not set it"),
+    _spec("VOS_C", "V", "systematic offset of the coarse comparator", ideal=0.0),
+    _spec("VNOISE_C", "V", "rms noise per coarse comparator decision", lo=0, ideal=0.0),
+    _spec("SIGMA_VOS_C", "V", "sigma of the per-instance random offset of the coarse "
+          "comparator", lo=0, ideal=0.0, default=0.0,
+          source="0 when the netlist does not set it"),
+    _spec("KC", "", "Pelgrom coefficient: sigma(dC/C) = KC*sqrt(1fF/C) per designed capacitor",
+          lo=0, ideal=0.0),
+    _spec("CU", "F", "unit capacitor", lo=0, lo_open=True),
+    _spec("CPTOP", "F", "top-plate parasitic of the capacitor DAC (gain error)", lo=0),
+    _spec("AOL", "V/V", "op-amp DC gain (E element)", lo=1, ideal=1e9),
+    _spec("CPAR", "F", "parasitic capacitance at the op-amp virtual ground", lo=0),
+    _spec("RLEAK", "ohm", "leakage resistance across the integration capacitor", lo=0,
+          lo_open=True, ideal=1e15),
+    _spec("ILEAK", "A", "leakage current drawn from the virtual ground", ideal=0.0),
+    _spec("GAIN", "", "coarse integrator gain per iteration CS/CF", lo=0, hi=1, lo_open=True),
+    _spec("CF", "F", "integrator feedback capacitor", lo=0, lo_open=True),
+    _spec("CS", "F", "coarse integrator sampling capacitor (GAIN*CF)", lo=0, lo_open=True),
+    _spec("CREF", "F", "coarse reference capacitor (subtracts VREF*CREF/CF)", lo=0,
+          lo_open=True),
+    _spec("VREF_SAR", "V", "SAR DAC reference (2*VREF with over-range)", lo=0, lo_open=True),
+)}
+
+
+def specs_for(names: Iterable[str], own: Iterable[ParamSpec] = ()) -> dict[str, ParamSpec]:
+    """Specs of ``names`` from the catalogue, then ``own`` specs (which win), by key."""
+    out = {}
+    for n in names:
+        key = n.lower()
+        if key not in CATALOGUE:
+            raise KeyError(f"parameter {n!r} is not in the shared catalogue; declare it in the "
+                           f"architecture's own_params")
+        out[key] = CATALOGUE[key]
+    for s in own:
+        out[s.key] = s
+    return out
+
+
+def resolve(specs: Mapping[str, ParamSpec], values: Mapping[str, float], where: str,
+            architecture: str) -> dict[str, float]:
+    """Check every spec'd parameter of ``values`` (lower-case keys); fill defaults.
+
+    Returns a new dict with all of ``values`` plus spec defaults for absent optional
+    parameters.  A required parameter the netlist lacks, or a value out of range, raises
+    :class:`DesignParameterError` naming it, its unit and range.
+    """
+    out = dict(values)
+    for key, spec in specs.items():
+        if key not in out:
+            if spec.default is None:
+                raise DesignParameterError(
+                    f"{where}: the {architecture} architecture needs .param {spec.name} "
+                    f"({spec.doc}; {spec.range_text()}), which this netlist does not define")
+            out[key] = float(spec.default)
+        out[key] = spec.check(out[key], where)
+    return out
+
+
+def int_param(p: Mapping[str, float], name: str) -> int:
+    """An integer parameter already checked by :func:`resolve`."""
+    return int(round(p[name.lower()]))
