@@ -166,6 +166,10 @@ class Circuit:
 
     ``elements`` keep netlist order.  ``params`` are the resolved ``.param`` values
     (after overrides).  ``nodes`` lists the non-ground nodes in order of first use.
+    ``ignored`` holds one warning ``"path:line: ..."`` per input the parser accepted but does
+    not use (``.print``, ``.options``, an ``AC`` spec, a ``.control`` block, a redefined
+    ``.param``, a file read as Latin-1), in line order; ``temperature_c`` is the ``.temp`` /
+    ``.options temp=`` value in degC (recorded only; no element depends on it).
     """
 
     title: str
@@ -175,6 +179,8 @@ class Circuit:
     tran: Tran | None = None
     path: str | None = None
     nodes: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    temperature_c: float | None = None
 
     def element(self, name: str) -> Element:
         """The element called ``name`` (case-insensitive); KeyError names it if absent."""

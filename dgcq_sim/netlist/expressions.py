@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Callable, Mapping
 
 from ..errors import NetlistError
-from .values import split_number
+from .values import UNIT_LETTERS, split_number
 
 CONSTANTS: dict[str, float] = {"pi": math.pi}
 
@@ -56,7 +56,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., float], int, int | None]] = {
 
 _TOKEN = re.compile(
     r"\s*(?:"
-    r"(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[a-zA-Z]*)"
+    f"(?P<num>(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?[{UNIT_LETTERS}]*)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op>\*\*|[-+*/^(),])"
     r")"
@@ -146,9 +146,12 @@ class _Parser:
         kind, text = tok
         self.i += 1
         if kind == "num":
-            parsed = split_number(text)
-            if parsed is None or not math.isfinite(parsed[0]):
-                raise self._error(f"bad number '{text}'")
+            try:
+                parsed = split_number(text)
+            except NetlistError as err:
+                raise self._error(f"bad number '{text[:40]}': {err.reason}") from None
+            if parsed is None:
+                raise self._error(f"bad number '{text[:40]}'")
             return ("num", parsed[0])
         if kind == "name":
             name = text.lower()

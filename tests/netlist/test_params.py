@@ -91,9 +91,19 @@ def test_bare_parameter_name_as_value():
     assert c.element("r1").r == 2e3
 
 
-def test_param_defined_twice_is_an_error():
-    with pytest.raises(NetlistError, match=r"t.cir:3: parameter 'a' defined twice \(first at line 2\)"):
-        parse_netlist("t\n.param a=1\n.param A=2\nV1 a 0 1\nR1 a 0 1\n", path="t.cir")
+def test_param_defined_twice_last_wins_as_in_ngspice():
+    # ngspice: .param a=1 / b={a*2} / .param a=3 gives b = 6 (the last a, also for b)
+    c = parse_netlist("t\n.param a=1\n.param b={a*2}\n.param A=3\nV1 x 0 {b}\nR1 x 0 1\n",
+                      path="t.cir")
+    assert c.params == {"a": 3.0, "b": 6.0}
+    assert c.element("v1").wave.value == 6.0
+    assert c.ignored == ("t.cir:4: .param a redefined (first at line 2); the last definition "
+                         "wins, as in ngspice",)
+
+
+def test_param_defined_twice_on_one_card():
+    c = parse_netlist("t\n.param a=1 a=5\nV1 x 0 {a}\nR1 x 0 1\n")
+    assert c.params["a"] == 5.0 and len(c.ignored) == 1
 
 
 def test_pi_cannot_be_redefined():

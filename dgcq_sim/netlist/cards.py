@@ -1,0 +1,285 @@
+"""Physical lines -> cards -> tokens, and the table of what every card kind means to us.
+
+A card is one logical line: comments stripped, ``+`` continuations joined, ``.end`` stops
+reading.  ``.control ... .endc`` blocks are not cards, but a ``tran`` command inside one is
+kept (it is the analysis when there is no ``.tran``).  Every token remembers its physical
+line, so an error on a continuation line names that line.
+
+:func:`check_card` classifies a card before any value is evaluated, so a netlist using
+something outside the subset is told so first, with the real cause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import NetlistError
+from .text import BLANKS, bad_character
+
+ELEMENT_LETTERS = "rcvise"
+SUPPORTED_ELEMENTS = "R C V I S E"
+SUPPORTED_CARDS = (".param", ".model", ".tran", ".end", ".control ... .endc")
+
+_OUTPUT = "output directive; every node is available in the result"
+_ANALYSIS = "analysis other than .tran; only the transient is simulated"
+# Cards that do not change a transient: accepted, recorded in Circuit.ignored with the reason.
+IGNORED_CARDS: dict[str, str] = {
+    ".print": _OUTPUT, ".plot": _OUTPUT, ".probe": _OUTPUT, ".save": _OUTPUT,
+    ".width": "output format directive",
+    ".four": "Fourier analysis of the .tran output; compute it from the result",
+    ".meas": "measurement; compute it from the result",
+    ".measure": "measurement; compute it from the result",
+    ".op": "operating point analysis; the transient always starts from the DC operating point",
+    ".ac": _ANALYSIS, ".dc": _ANALYSIS, ".noise": _ANALYSIS, ".sens": _ANALYSIS,
+    ".tf": _ANALYSIS, ".pz": _ANALYSIS, ".disto": _ANALYSIS,
+    ".options": "simulator options do not apply to the phase-exact engine",
+    ".option": "simulator options do not apply to the phase-exact engine",
+    ".opt": "simulator options do not apply to the phase-exact engine",
+    ".global": "global nodes only matter inside subcircuits (gnd is ground anyway)",
+    ".temp": "temperature recorded as Circuit.temperature_c; no element depends on it",
+}
+
+_NOT_YET = "not supported yet"
+# Cards and elements the subset will grow into: refused plainly, naming the feature.
+UNSUPPORTED_CARDS: dict[str, str] = {
+    ".subckt": "subcircuits (.subckt) are not supported yet",
+    ".ends": "subcircuits (.subckt ... .ends) are not supported yet",
+    ".include": "file inclusion (.include) is not supported yet",
+    ".inc": "file inclusion (.include) is not supported yet",
+    ".lib": "libraries (.lib) are not supported yet",
+    ".endl": "libraries (.lib ... .endl) are not supported yet",
+    ".func": "user functions (.func) are not supported yet",
+    ".ic": "initial conditions (.ic) are not supported yet; the transient starts from the DC "
+           "operating point",
+    ".nodeset": "DC operating point guesses (.nodeset) are not supported yet",
+}
+UNSUPPORTED_ELEMENTS: dict[str, str] = {
+    "x": "subcircuit instances (X)", "l": "inductors (L)",
+    "g": "voltage-controlled current sources (G)", "f": "current-controlled current sources (F)",
+    "h": "current-controlled voltage sources (H)",
+}
+# source functions (V/I) the subset will grow into
+SOURCE_FUNCS_NOT_YET = ("sin", "exp", "sffm", "am", "trnoise", "trrandom", "pat")
+_SEMICONDUCTORS = {"m": "MOSFET", "d": "diode", "q": "bipolar transistor", "j": "JFET"}
+
+_INLINE_COMMENT = re.compile(f";|(?:^|(?<=[{BLANKS}]))\\$")
+
+
+@dataclass(frozen=True)
+class Tok:
+    text: str
+    line: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+@dataclass
+class Card:
+    line: int                                    # physical line of the card's first line
+    segments: list[tuple[str, int]]              # (text, physical line), continuations joined
+    tokens: list[Tok] = field(default_factory=list)
+
+    @property
+    def keyword(self) -> str:
+        return self.tokens[0].low if self.tokens else ""
+
+
+@dataclass
+class Deck:
+    """The cards of a netlist plus what its ``.control`` blocks hold that we use."""
+
+    cards: list[Card]
+    control_blocks: list[int]                    # first line of each .control block
+    control_trans: list[Card]                    # 'tran ...' commands inside .control blocks
+
+
+class Ctx:
+    """Path plus helpers that raise located errors and collect located warnings."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._notes: list[tuple[int, str]] = []
+
+    def note(self, line: int, message: str) -> None:
+        """Record ``path:line: message`` for ``Circuit.ignored``."""
+        self._notes.append((line, f"{self.path}:{line}: {message}"))
+
+    def notes(self) -> tuple[str, ...]:
+        """The recorded notes in line order."""
+        return tuple(text for _, text in sorted(self._notes, key=lambda n: n[0]))
+
+    def error(self, message: str, line: int | None, token: str | None = None) -> NetlistError:
+        return NetlistError(message, self.path, line, token)
+
+    def relocate(self, err: NetlistError, line: int) -> NetlistError:
+        """Attach this file and ``line`` to an error raised without location."""
+        return NetlistError(err.reason, self.path, line, err.token)
+
+
+def strip_comment(text: str) -> str:
+    m = _INLINE_COMMENT.search(text)
+    return text[:m.start()] if m else text
+
+
+def read_cards(lines: list[str], ctx: Ctx) -> Deck:
+    """Group physical lines 2.. into cards; skip comments and .control blocks; stop at .end."""
+    cards: list[Card] = []
+    blocks: list[int] = []
+    trans: list[Card] = []
+    in_control = False
+    for lineno, raw in enumerate(lines[1:], start=2):
+        text = strip_comment(raw).strip(BLANKS)
+        if not text or text.startswith("*"):
+            continue
+        first = text.split(None, 1)[0].lower()
+        if in_control:
+            if first == ".endc":
+                in_control = False
+            elif first == "tran":
+                trans.append(Card(lineno, [(text, lineno)]))
+            continue
+        if text.startswith("+"):
+            if not cards:
+                raise ctx.error("continuation line '+' with no card before it", lineno, text[:20])
+            cards[-1].segments.append((text[1:], lineno))
+            continue
+        if first == ".control":
+            in_control = True
+            blocks.append(lineno)
+            continue
+        if first == ".endc":
+            raise ctx.error("'.endc' without a matching '.control'", lineno, ".endc")
+        if first == ".end":
+            break
+        cards.append(Card(lineno, [(text, lineno)]))
+    if in_control:
+        raise ctx.error("'.control' block is never closed by '.endc'", blocks[-1], ".control")
+    for card in cards + trans:
+        card.tokens = tokenize(card, ctx)
+    return Deck(cards, blocks, trans)
+
+
+def joined(card: Card) -> tuple[str, list[int]]:
+    """Card text with continuations joined by a space, and the physical line of each char."""
+    text_parts: list[str] = []
+    line_of: list[int] = []
+    for text, line in card.segments:
+        if text_parts:
+            text_parts.append(" ")
+            line_of.append(line)
+        text_parts.append(text)
+        line_of.extend([line] * len(text))
+    return "".join(text_parts), line_of
+
+
+SINGLE = "()="
+_STOP = set(BLANKS + ",(){}='")
+
+
+def tokenize(card: Card, ctx: Ctx) -> list[Tok]:
+    """Words, '(' ')' '=', and whole ``{...}`` / ``'...'`` expressions; commas separate."""
+    text, line_of = joined(card)
+    toks: list[Tok] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in BLANKS or ch == ",":
+            i += 1
+        elif ch in SINGLE:
+            toks.append(Tok(ch, line_of[i]))
+            i += 1
+        elif ch == "{":
+            depth, j = 0, i
+            while j < n:
+                if text[j] == "{":
+                    depth += 1
+                elif text[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if j >= n:
+                raise ctx.error("unbalanced '{' (no closing '}')", line_of[i], text[i:i + 20])
+            toks.append(Tok(text[i:j + 1], line_of[i]))
+            i = j + 1
+        elif ch == "'":
+            j = text.find("'", i + 1)
+            if j < 0:
+                raise ctx.error("unbalanced quote (no closing ')", line_of[i], text[i:i + 20])
+            toks.append(Tok(text[i:j + 1], line_of[i]))
+            i = j + 1
+        elif ch == "}":
+            raise ctx.error("'}' without a matching '{'", line_of[i], "}")
+        else:
+            j = i
+            while j < n and text[j] not in _STOP:
+                j += 1
+            word = text[i:j]
+            bad = bad_character(word)
+            if bad is not None:
+                raise ctx.error(f"character {bad} cannot be part of a name or number (fields are "
+                                "separated by blanks and tabs; is the file in another encoding?)",
+                                line_of[i], word[:40].encode("ascii", "backslashreplace").decode())
+            toks.append(Tok(word, line_of[i]))
+            i = j
+    return toks
+
+
+def unwrap(expr_text: str) -> str:
+    """``{a*b}`` or ``'a*b'`` -> ``a*b``; anything else unchanged."""
+    t = expr_text.strip()
+    if len(t) >= 2 and ((t[0] == "{" and t[-1] == "}") or (t[0] == "'" and t[-1] == "'")):
+        return t[1:-1]
+    return t
+
+
+def check_card(card: Card, ctx: Ctx) -> str | None:
+    """Refuse a card outside the subset (with the real cause); return the ignore reason, if any.
+
+    Runs on every card before ``.param`` values are resolved.
+    """
+    head = card.tokens[0]
+    kw = card.keyword
+    if kw.startswith("."):
+        if kw in IGNORED_CARDS:
+            return IGNORED_CARDS[kw]
+        if kw in UNSUPPORTED_CARDS:
+            raise ctx.error(UNSUPPORTED_CARDS[kw], head.line, head.text)
+        if kw == ".tran":
+            for t in card.tokens[1:]:
+                if t.low == "uic":
+                    raise ctx.error(f".tran UIC (start from initial conditions) is {_NOT_YET}; the "
+                                    "transient starts from the DC operating point", t.line, t.text)
+        elif kw not in (".param", ".model"):
+            raise ctx.error(f"unknown card '{head.text}' (supported: {', '.join(SUPPORTED_CARDS)}; "
+                            f"accepted and ignored: {' '.join(sorted(IGNORED_CARDS))})",
+                            head.line, head.text)
+        return None
+    letter = kw[0]
+    if letter in _SEMICONDUCTORS:
+        raise ctx.error(f"{head.text}: semiconductor devices ({_SEMICONDUCTORS[letter]}) are not "
+                        "supported: dgcq_sim is a behavioural, linear circuit simulator (supported "
+                        f"elements: {SUPPORTED_ELEMENTS}; model an amplifier with E, a transistor "
+                        "switch with S)", head.line, head.text)
+    if letter == "b":
+        raise ctx.error(f"{head.text}: behavioural B sources are not supported: dgcq_sim simulates "
+                        f"linear circuits with switches (supported elements: {SUPPORTED_ELEMENTS})",
+                        head.line, head.text)
+    if letter in UNSUPPORTED_ELEMENTS:
+        raise ctx.error(f"{head.text}: {UNSUPPORTED_ELEMENTS[letter]} are {_NOT_YET} (supported "
+                        f"elements: {SUPPORTED_ELEMENTS})", head.line, head.text)
+    if letter not in ELEMENT_LETTERS:
+        raise ctx.error(f"unknown or unsupported element type '{head.text[0]}' "
+                        f"(supported: {SUPPORTED_ELEMENTS})", head.line, head.text)
+    toks = card.tokens
+    for k, t in enumerate(toks[1:], start=1):
+        if t.low == "ic" and k + 1 < len(toks) and toks[k + 1].text == "=":
+            raise ctx.error(f"{head.text}: initial conditions (ic=) are {_NOT_YET}; the transient "
+                            "starts from the DC operating point", t.line, t.text)
+        if letter in "vi" and k >= 3 and t.low in SOURCE_FUNCS_NOT_YET:
+            raise ctx.error(f"{head.text}: {t.text.upper()} sources are {_NOT_YET} (supported: DC, "
+                            "PULSE, PWL)", t.line, t.text)
+    return None

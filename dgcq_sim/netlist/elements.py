@@ -1,0 +1,374 @@
+"""Cards -> elements, switch models and ``.tran``, with values evaluated and range-checked.
+
+Runs after every card passed :func:`~dgcq_sim.netlist.cards.check_card` and the
+``.param`` values are resolved.  Switches and sources are returned "pending": they are
+finished once every ``.model`` and the ``.tran`` are known (a model may follow its use;
+missing PULSE values default from ``.tran``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..errors import NetlistError
+from .cards import SINGLE, Card, Ctx, Tok, unwrap
+from .circuit import (GROUND, Capacitor, Dc, Element, ISource, Pulse, Pwl, Resistor, SourceLoc,
+                      Switch, SwitchModel, Tran, Vcvs, VSource)
+from .expressions import CONSTANTS, parse_expression
+from .limits import range_problem
+from .params import IDENT
+from .values import number_hint, split_number, split_rkm
+
+SWITCH_DEFAULTS = {"ron": 1.0, "roff": 1e12, "vt": 0.0, "vh": 0.0}
+# small-signal specs of V/I sources: no effect on a transient, accepted and ignored
+SMALL_SIGNAL_SPECS = ("ac", "distof1", "distof2")
+
+
+class Values:
+    """Evaluate value tokens (numbers, {expr}, 'expr', bare parameter names) with located errors."""
+
+    def __init__(self, params: Mapping[str, float], ctx: Ctx):
+        self.params = params
+        self.ctx = ctx
+
+    def __call__(self, tok: Tok, what: str, rkm: bool = False) -> float:
+        """The value of ``tok``; ``rkm``: also read RKM notation (``4k7``), for R and C values."""
+        t = tok.text
+        if t[:1] in "{'":
+            try:
+                return parse_expression(unwrap(t)).evaluate(self.params)
+            except NetlistError as err:
+                # point at the parameter name if one is undefined, else at the value as written
+                near = err.token if err.token and err.token != unwrap(t).strip() else t
+                raise self.ctx.error(f"bad {what}: {err.reason}", tok.line, near) from None
+        try:
+            parsed = split_number(t) or (split_rkm(t) if rkm else None)
+        except NetlistError as err:
+            raise self.ctx.error(f"bad {what}: {err.reason}", tok.line, t[:40]) from None
+        if parsed is not None:
+            return parsed[0]
+        if IDENT.match(t):
+            if t.lower() in self.params:
+                return self.params[t.lower()]
+            if t.lower() in CONSTANTS:
+                return CONSTANTS[t.lower()]
+            raise self.ctx.error(f"undefined parameter '{t.lower()}' used as {what}", tok.line, t)
+        raise self.ctx.error(f"bad {what}: expected a number, a parameter name or {{expression}}"
+                             + number_hint(t), tok.line, t[:40])
+
+    def checked(self, tok: Tok, what: str, kind: str, owner: str) -> float:
+        """The value of ``tok``, refused unless it lies in the range ``limits.LIMITS[kind]``."""
+        value = self(tok, what)
+        _range(self.ctx, tok, owner, what, kind, value)
+        return value
+
+
+def _node(tok: Tok, ctx: Ctx) -> str:
+    t = tok.text
+    if t in SINGLE or t[:1] in "{'" or not t:
+        raise ctx.error("expected a node name", tok.line, t)
+    low = t.lower()
+    return GROUND if low == "gnd" else low
+
+
+def _expect_fields(card: Card, count: int, usage: str, ctx: Ctx) -> None:
+    toks = card.tokens
+    if len(toks) < count:
+        got = " ".join(t.text for t in toks)
+        raise ctx.error(f"{toks[0].text}: too few fields, expected '{usage}'", toks[-1].line, got)
+    for k in range(2, len(toks)):
+        if toks[k].text == "=":
+            key = toks[k - 1]
+            raise ctx.error(f"{toks[0].text}: instance parameters (m=, tc1=, ...) are not "
+                            f"supported, expected '{usage}'", key.line, key.text)
+    if len(toks) > count:
+        extra = toks[count]
+        hint = ""
+        if extra.low in ("on", "off"):
+            hint = " (initial switch state on/off is not supported)"
+        raise ctx.error(f"{toks[0].text}: unexpected extra field, expected '{usage}'{hint}",
+                        extra.line, extra.text)
+
+
+def parse_rc(card: Card, val: Values, ctx: Ctx) -> Element:
+    toks = card.tokens
+    kind = "resistance" if toks[0].low[0] == "r" else "capacitance"
+    usage = f"{toks[0].text[0].upper()}name n1 n2 value"
+    _expect_fields(card, 4, usage, ctx)
+    n1, n2 = _node(toks[1], ctx), _node(toks[2], ctx)
+    value = val(toks[3], kind, rkm=True)
+    if value <= 0:
+        raise ctx.error(f"{toks[0].text}: {kind} must be > 0, got {value:g}", toks[3].line, toks[3].text)
+    _range(ctx, toks[3], toks[0].text, kind, kind, value)
+    loc = SourceLoc(ctx.path, card.line)
+    name = toks[0].low
+    if kind == "resistance":
+        return Resistor(name, n1, n2, value, loc)
+    return Capacitor(name, n1, n2, value, loc)
+
+
+# --------------------------------------------------------------------------- sources
+
+@dataclass
+class PendingPulse:
+    """PULSE values as written; missing trailing ones are filled once .tran is known."""
+
+    args: list[float]
+    toks: list[Tok]
+    level: str                    # "voltage" or "current", for the range check of v1, v2
+
+
+@dataclass
+class PendingSource:
+    cls: type
+    name: str
+    pos: str
+    neg: str
+    wave: object                  # Dc | Pwl | PendingPulse
+    loc: SourceLoc
+
+    def finish(self, tran: Tran | None, ctx: Ctx) -> Element:
+        wave = _finish_pulse(self.wave, tran, ctx) if isinstance(self.wave, PendingPulse) else self.wave
+        return self.cls(self.name, self.pos, self.neg, wave, self.loc)
+
+
+@dataclass
+class PendingSwitch:
+    name: str
+    nodes: list[str]
+    model: Tok
+    loc: SourceLoc
+
+    def finish(self, models: Mapping[str, SwitchModel], ctx: Ctx) -> Switch:
+        model = models.get(self.model.low)
+        if model is None:
+            known = ", ".join(sorted(models)) or "none defined"
+            raise ctx.error(f"{self.name}: unknown switch model '{self.model.text}' (models: {known})",
+                            self.model.line, self.model.text)
+        return Switch(self.name, *self.nodes, model, self.loc)
+
+
+def _source_args(toks: list[Tok], i: int, func: str, ctx: Ctx) -> tuple[list[Tok], int]:
+    """Arguments of PULSE/PWL starting at toks[i]: inside (...) or up to the end of the card."""
+    if i < len(toks) and toks[i].text == "(":
+        j = i + 1
+        while j < len(toks) and toks[j].text != ")":
+            j += 1
+        if j >= len(toks):
+            raise ctx.error(f"{func.upper()}: missing ')'", toks[i].line, toks[i].text)
+        args, nxt = toks[i + 1:j], j + 1
+    else:
+        args, nxt = toks[i:], len(toks)
+    for t in args:
+        if t.text in "()=":
+            raise ctx.error(f"{func.upper()}: unexpected '{t.text}' (options such as r=, td= are not supported)",
+                            t.line, t.text)
+    return args, nxt
+
+
+_SOURCE_KEYWORDS = ("dc", "pulse", "pwl") + SMALL_SIGNAL_SPECS
+
+
+def _small_signal_values(toks: list[Tok], i: int, val: Values) -> int:
+    """Skip the up to two values (magnitude, phase) after AC/DISTOF at toks[i-1]; return the next index."""
+    for _ in range(2):
+        if i < len(toks) and toks[i].low not in _SOURCE_KEYWORDS and toks[i].text not in SINGLE:
+            val(toks[i], f"{toks[i - 1].text} value")        # must still be a valid value
+            i += 1
+    return i
+
+
+def parse_source(card: Card, val: Values, ctx: Ctx) -> PendingSource:
+    toks = card.tokens
+    usage = f"{toks[0].text[0].upper()}name n+ n- [DC] value | PULSE(v1 v2 td tr tf pw per) | PWL(t1 v1 ...)"
+    if len(toks) < 4:
+        raise ctx.error(f"{toks[0].text}: too few fields, expected '{usage}'", toks[-1].line,
+                        " ".join(t.text for t in toks))
+    pos, neg = _node(toks[1], ctx), _node(toks[2], ctx)
+    level = "voltage" if toks[0].low[0] == "v" else "current"
+    owner = toks[0].text
+    dc: float | None = None
+    wave = None
+    i = 3
+    while i < len(toks):
+        tok = toks[i]
+        low = tok.low
+        if low == "dc":
+            if dc is not None:
+                raise ctx.error(f"{owner}: DC value given twice", tok.line, tok.text)
+            if i + 1 >= len(toks):
+                raise ctx.error(f"{owner}: DC needs a value", tok.line, tok.text)
+            dc = val.checked(toks[i + 1], "DC value", level, owner)
+            i += 2
+        elif low in ("pulse", "pwl"):
+            if wave is not None:
+                raise ctx.error(f"{owner}: more than one transient waveform", tok.line, tok.text)
+            args, i = _source_args(toks, i + 1, low, ctx)
+            if low == "pwl":
+                wave = _make_pwl(args, tok, val, level, owner, ctx)
+            else:
+                wave = PendingPulse([val(a, "PULSE argument") for a in args], [tok, *args], level)
+        elif low in SMALL_SIGNAL_SPECS:
+            start = i
+            i = _small_signal_values(toks, i + 1, val)
+            spec = " ".join(t.text for t in toks[start:i])
+            ctx.note(tok.line, f"{toks[0].low}: '{spec}' ignored (small-signal specification; "
+                               "no effect on a transient)")
+        elif i == 3 and dc is None:
+            dc = val.checked(tok, "source value", level, owner)
+            i += 1
+        else:
+            raise ctx.error(f"{owner}: unexpected field, expected '{usage}'", tok.line, tok.text)
+    # With a DC value and a waveform, the waveform wins (as in an ngspice .tran; the DC value
+    # only matters for ngspice's .op).  With neither (only AC), the source is 0 as in ngspice.
+    if wave is None:
+        wave = Dc(0.0 if dc is None else dc)
+    cls = VSource if level == "voltage" else ISource
+    return PendingSource(cls, toks[0].low, pos, neg, wave, SourceLoc(ctx.path, card.line))
+
+
+def _range(ctx: Ctx, tok: Tok, owner: str, what: str, kind: str, value: float) -> None:
+    problem = range_problem(kind, value)
+    if problem is not None:
+        raise ctx.error(f"{owner}: {what} {problem}", tok.line, tok.text[:40])
+
+
+def _make_pwl(args: list[Tok], head: Tok, val: Values, level: str, owner: str, ctx: Ctx) -> Pwl:
+    values = [val(a, "PWL argument") for a in args]
+    if not values or len(values) % 2:
+        last = args[-1] if args else head
+        raise ctx.error(f"PWL needs pairs 't1 v1 t2 v2 ...', got {len(values)} values", last.line, last.text)
+    times, levels = values[0::2], values[1::2]
+    if times[0] < 0:
+        raise ctx.error("PWL times must be >= 0", args[0].line, args[0].text)
+    for k in range(1, len(times)):
+        if times[k] <= times[k - 1]:
+            t = args[2 * k]
+            raise ctx.error(f"PWL times must increase strictly ({times[k]:g} after {times[k - 1]:g})",
+                            t.line, t.text)
+    for k, (t, v) in enumerate(zip(times, levels)):
+        _range(ctx, args[2 * k], owner, "PWL time", "time", t)
+        _range(ctx, args[2 * k + 1], owner, "PWL value", level, v)
+    return Pwl(tuple(times), tuple(levels))
+
+
+def _finish_pulse(p: PendingPulse, tran: Tran | None, ctx: Ctx) -> Pulse:
+    """Fill missing trailing PULSE args with ngspice defaults: td=0, tr=tf=tstep, pw=per=tstop."""
+    head = p.toks[0]
+    names = ("v1", "v2", "td", "tr", "tf", "pw", "per")
+    if len(p.args) < 2:
+        raise ctx.error(f"PULSE needs at least v1 v2 (got {len(p.args)} values)", head.line, head.text)
+    if len(p.args) > 7:
+        extra = p.toks[1 + 7]
+        raise ctx.error("PULSE takes at most 7 values (v1 v2 td tr tf pw per)", extra.line, extra.text)
+    args = list(p.args)
+    if len(args) < 7:
+        missing = names[len(args):]
+        if tran is None and any(m != "td" for m in missing):
+            raise ctx.error(f"PULSE without {', '.join(missing)} takes ngspice defaults from .tran "
+                            "(tr=tf=tstep, pw=per=tstop), but the netlist has no .tran",
+                            head.line, head.text)
+        defaults = {"td": 0.0}
+        if tran is not None:
+            defaults.update(tr=tran.tstep, tf=tran.tstep, pw=tran.tstop, per=tran.tstop)
+        args += [defaults[m] for m in missing]
+    v1, v2, td, tr, tf, pw, per = args
+    for k, (n, v) in enumerate(zip(names[2:], (td, tr, tf, pw, per)), start=2):
+        if v < 0:
+            t = p.toks[1 + k]
+            raise ctx.error(f"PULSE {n} must be >= 0, got {v:g}", t.line, t.text)
+    for k, v in enumerate(args[:len(p.args)]):         # defaults come from a checked .tran
+        _range(ctx, p.toks[1 + k], "PULSE", names[k], "time" if k >= 2 else p.level, v)
+    return Pulse(v1, v2, td, tr, tf, pw, per)
+
+
+# --------------------------------------------------------------------------- S, E, .model, .tran
+
+def parse_switch(card: Card, ctx: Ctx) -> PendingSwitch:
+    toks = card.tokens
+    _expect_fields(card, 6, "Sname n1 n2 cp cn MODEL", ctx)
+    nodes = [_node(t, ctx) for t in toks[1:5]]
+    return PendingSwitch(toks[0].low, nodes, toks[5], SourceLoc(ctx.path, card.line))
+
+
+def parse_vcvs(card: Card, val: Values, ctx: Ctx) -> Vcvs:
+    toks = card.tokens
+    for t in toks[1:]:
+        if t.low in ("poly", "value", "table", "laplace", "freq", "cur", "vol") or t.text == "=":
+            raise ctx.error(f"{toks[0].text}: nonlinear E sources (POLY, VALUE=, TABLE, ...) are not "
+                            "supported; only 'Ename n+ n- cp cn gain'", t.line, t.text)
+    _expect_fields(card, 6, "Ename n+ n- cp cn gain", ctx)
+    pos, neg, cp, cn = (_node(t, ctx) for t in toks[1:5])
+    gain = val.checked(toks[5], "gain", "gain", toks[0].text)
+    return Vcvs(toks[0].low, pos, neg, cp, cn, gain, SourceLoc(ctx.path, card.line))
+
+
+_MODEL_KINDS = {"ron": "resistance", "roff": "resistance", "vt": "voltage", "vh": "voltage"}
+
+
+def parse_model(card: Card, val: Values, ctx: Ctx) -> SwitchModel:
+    toks = card.tokens
+    if len(toks) < 3:
+        raise ctx.error(".model needs 'NAME SW(RON= ROFF= VT= VH=)'", toks[-1].line, toks[-1].text)
+    name_tok, type_tok = toks[1], toks[2]
+    if not IDENT.match(name_tok.text):
+        raise ctx.error("bad model name", name_tok.line, name_tok.text)
+    if type_tok.low != "sw":
+        raise ctx.error(f"unsupported model type '{type_tok.text}' (only SW switch models)",
+                        type_tok.line, type_tok.text)
+    rest = toks[3:]
+    if rest and rest[0].text == "(":
+        if rest[-1].text != ")":
+            raise ctx.error(".model: missing ')'", rest[0].line, rest[0].text)
+        rest = rest[1:-1]
+    values: dict[str, float] = {}
+    k = 0
+    owner = f".model {name_tok.text}"
+    while k < len(rest):
+        key = rest[k]
+        if key.low not in SWITCH_DEFAULTS:
+            raise ctx.error(f"unknown SW model parameter '{key.text}' (known: RON ROFF VT VH)",
+                            key.line, key.text)
+        if k + 2 >= len(rest) or rest[k + 1].text != "=":
+            bad = rest[k + 1] if k + 1 < len(rest) else key
+            raise ctx.error(f".model: expected {key.text}=value", bad.line, bad.text)
+        if key.low in values:
+            raise ctx.error(f".model: {key.text} given twice", key.line, key.text)
+        vtok = rest[k + 2]
+        what = key.low.upper()
+        values[key.low] = val(vtok, f"{what} value")
+        if key.low in ("ron", "roff") and values[key.low] <= 0:
+            raise ctx.error(f"{owner}: {what} must be > 0, got {values[key.low]:g}", vtok.line, vtok.text)
+        if key.low == "vh" and values["vh"] < 0:
+            raise ctx.error(f"{owner}: VH must be >= 0, got {values['vh']:g}", vtok.line, vtok.text)
+        _range(ctx, vtok, owner, what, _MODEL_KINDS[key.low], values[key.low])
+        k += 3
+    p = {**SWITCH_DEFAULTS, **values}
+    return SwitchModel(name_tok.low, p["ron"], p["roff"], p["vt"], p["vh"], SourceLoc(ctx.path, card.line))
+
+
+def parse_tran(card: Card, val: Values, ctx: Ctx) -> Tran:
+    """``.tran tstep tstop [tstart [tmax]]``, or the same ``tran`` command of a .control block."""
+    toks = card.tokens
+    head = toks[0].low
+    if len(toks) < 3:
+        raise ctx.error(f"{head} needs 'tstep tstop [tstart [tmax]]'", toks[-1].line, toks[-1].text)
+    if len(toks) > 5:
+        raise ctx.error(f"{head}: unexpected extra field", toks[5].line, toks[5].text)
+    names = ("tstep", "tstop", "tstart", "tmax")
+    vals = [val(t, f"{head} {n}") for t, n in zip(toks[1:], names)]
+    tstep, tstop = vals[0], vals[1]
+    tstart = vals[2] if len(vals) > 2 else 0.0
+    tmax = vals[3] if len(vals) > 3 else None
+    if tstep <= 0:
+        raise ctx.error(f"{head} tstep must be > 0, got {tstep:g}", toks[1].line, toks[1].text)
+    if tstop <= 0:
+        raise ctx.error(f"{head} tstop must be > 0, got {tstop:g}", toks[2].line, toks[2].text)
+    if not 0 <= tstart < tstop:
+        raise ctx.error(f"{head} tstart must be in [0, tstop), got {tstart:g}", toks[3].line, toks[3].text)
+    if tmax is not None and tmax <= 0:
+        raise ctx.error(f"{head} tmax must be > 0, got {tmax:g}", toks[4].line, toks[4].text)
+    for tok, n, v in zip(toks[1:], names, vals):
+        _range(ctx, tok, head, n, "time", v)
+    return Tran(tstep, tstop, tstart, tmax, SourceLoc(ctx.path, card.line))
