@@ -116,7 +116,7 @@ def _check_spec(spec: HardwareSpec, m: CostModel) -> None:
         raise ParameterError(f"estimate() needs a HardwareSpec, got {type(spec).__name__}")
     for name in ("bits", "cycles", "comparators", "comparator_decisions", "opamps", "logic_bits"):
         _check_number(name, getattr(spec, name), integer=True)
-    for name in ("latency", "vref", "vdd", "opamp_seconds", "logic_bit_cycles"):
+    for name in ("latency", "vref", "vdd", "opamp_seconds", "logic_bit_cycles", "static_power"):
         _check_number(name, getattr(spec, name))
     for c in spec.caps:
         if not isinstance(c, CapBlock):
@@ -147,7 +147,7 @@ def estimate(spec: HardwareSpec, model: CostModel | None = None) -> CostReport:
     Latency: spec.latency when given, else cycles * model.clock_period.
     Energy: per capacitor group events x activity x C x VREF^2, one comparator energy per
     decision, logic bit-cycles x energy per bit-cycle, and op-amp static power
-    I_bias x VDD over the op-amp active time.
+    I_bias x VDD over the op-amp active time, and any other static power over the latency.
     """
     m = model or CostModel()
     _check_spec(spec, m)
@@ -168,6 +168,7 @@ def estimate(spec: HardwareSpec, model: CostModel | None = None) -> CostReport:
     energy["comparator"] = spec.comparator_decisions * m.comparator_energy
     energy["logic"] = spec.logic_bit_cycles * m.logic_energy_per_bit_cycle
     energy["opamp_static"] = m.opamp_bias_current * spec.vdd * spec.opamp_seconds
+    energy["static"] = spec.static_power * latency
     return CostReport(area_unit_caps=area_um2 / unit_area_um2, area_um2=area_um2,
                       latency_s=latency, cycles=int(spec.cycles), energy_j=sum(energy.values()),
                       breakdown=energy, area_breakdown_um2=area)

@@ -51,6 +51,8 @@ class HardwareSpec:
     opamp_seconds: op-amp active time per conversion summed over op-amps, s (static energy).
     logic_bits: register/counter bits with their control logic (area).
     logic_bit_cycles: bit x clock cycles of logic activity per conversion (energy).
+    static_power: power drawn for the whole latency besides op-amps (e.g. a reference
+        ladder), W.
     stages: bits resolved per stage, label -> bits (reporting).
     extras: further named figures (documented by the architecture that sets them).
     """
@@ -68,6 +70,7 @@ class HardwareSpec:
     opamp_seconds: float
     logic_bits: int
     logic_bit_cycles: float
+    static_power: float = 0.0
     stages: Mapping[str, int] = field(default_factory=dict)
     extras: Mapping[str, float] = field(default_factory=dict)
 

@@ -89,6 +89,11 @@ def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | N
     arch = architecture_of(first.title, path)
     specs = arch.params()
     user = {str(k).strip().lower(): v for k, v in (params or {}).items()}
+    for k, v in user.items():
+        # check a given number against its spec before it reaches the netlist, so a bad
+        # value is named as a parameter, not as whatever element it breaks
+        if k in specs and not (isinstance(v, str) and "{" in v):
+            specs[k].check(_value(k.upper(), v), where)
     # parameters the architecture knows but this netlist does not define (optional ones)
     extra = {k: _value(k.upper(), v) for k, v in user.items()
              if k not in first.params and k in specs}

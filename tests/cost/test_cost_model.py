@@ -52,7 +52,8 @@ def test_energy_by_hand():
                    CapBlock("b", 300e-15, 1, "sampling_energy_fraction")))
     r = estimate(s)
     assert r.breakdown == pytest.approx({"a": 64e-15, "b": 64e-15, "comparator": 400e-15,
-                                         "logic": 320e-15, "opamp_static": 900e-15})
+                                         "logic": 320e-15, "opamp_static": 900e-15,
+                                         "static": 0.0})
     assert r.energy_j == pytest.approx(1748e-15)
     # a named activity follows the model: doubling it doubles that entry only
     r2 = estimate(s, CostModel(sampling_energy_fraction=2 / 3))
