@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 HELP = "transient simulation of a netlist: node voltages at phase ends or given times"
@@ -132,7 +133,7 @@ def format_table(res, sweep: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     """Load, simulate and print; return 0 (errors raise DgcqError -> exit code 1)."""
     from ..engine import simulate
-    from ..errors import ParameterError
+    from ..errors import NetlistError, ParameterError
     from ..netlist import load_netlist, parse_param_assignments
 
     params = parse_param_assignments(args.param)
@@ -143,6 +144,11 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError(f"--sweep names source {name!r} twice")
         sweep[name] = values
     circuit = load_netlist(_resolve_netlist(args.netlist), params=params or None)
+    for note in circuit.ignored:
+        print(f"warning: {note}", file=sys.stderr)
+    if circuit.tran is None:
+        raise NetlistError("has no .tran card (nor a 'tran' command in a .control block); add "
+                           "one, e.g. '.tran 10p 100n'", circuit.path)
     probes = [n.lower() for n in args.node] or None
     res = simulate(circuit, probes=probes, at=parse_times(args.at), sweep=sweep or None)
     if args.json:
