@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from dgcq_sim.cost import HardwareSpec, estimate
+from dgcq_sim.cost import CapBlock, HardwareSpec, estimate
 from dgcq_sim.errors import InputError, ParameterError
 from dgcq_sim.evaluate import METRIC_KEYS, evaluate_quantizer
 
@@ -37,10 +37,11 @@ class SynthQuantizer:
 
     def hardware(self):
         n = self.bits
-        return HardwareSpec(kind="sar", bits=n, coarse_iterations=0, sar_bits=n, counter_bits=0,
-                            unit_cap=1e-15, sar_cap_units=2.0 ** n, coarse_caps=(),
-                            n_comparators=1, n_opamps=0, cycles=n + 2, latency=(n + 2) * 1e-8,
-                            vref=self.vmax - self.vmin, vdd=1.0, comparator_decisions=n)
+        return HardwareSpec(architecture="sar", bits=n, cycles=n + 2, latency=(n + 2) * 1e-8,
+                            vref=self.vmax - self.vmin, vdd=1.0,
+                            caps=(CapBlock("dac", 2.0 ** n * 1e-15, 1, 0.5),), comparators=1,
+                            comparator_decisions=n, opamps=0, opamp_seconds=0.0, logic_bits=n,
+                            logic_bit_cycles=float(n * n))
 
 
 @pytest.mark.parametrize("bits", [8, 11])

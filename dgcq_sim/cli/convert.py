@@ -8,11 +8,12 @@ import json
 from ..errors import InputError
 from ..netlist import parse_param_assignments
 
-HELP = "convert input voltages with a coarse, SAR or DGCQ netlist and print the codes"
+HELP = "convert input voltages with a quantizer (any registered architecture) and print the codes"
 DESCRIPTION = """\
-Load a quantizer netlist (a path, or a bundled name: coarse, sar, dgcq), compile its
-controller and convert the given input voltages.  Prints, per input, the output code in
-binary and decimal, for a DGCQ also the coarse count and the fine (SAR) code, and the
+Load a quantizer (a registered architecture name — see `dgcq-sim architectures` — or a
+netlist path), compile its controller and convert the given input voltages.  Prints, per
+input, the output code in binary and decimal, for a multi-stage design also each stage's
+value (e.g. the DGCQ coarse count and fine SAR code, a pipeline's stage digits), and the
 input estimate (centre of the code's bin).  Inputs outside [vmin, vmax] are clipped.
 
 Example (the slides' worked example, 3 coarse + 8 fine bits):
@@ -36,7 +37,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("convert", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("netlist", metavar="NETLIST",
-                   help="netlist path or bundled name (coarse, sar, dgcq)")
+                   help="architecture name (dgcq-sim architectures) or netlist path")
     p.add_argument("--vin", required=True, metavar="V[,V...]",
                    help="input voltage(s) in volts, comma-separated")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -63,28 +64,27 @@ def run(args: argparse.Namespace) -> int:
                        seed=args.seed)
     r = q.convert(np.array(vin), noise=args.noise)
     width = max(1, int(np.ceil(np.log2(q.n_codes))))
+    staged = len(q.stages) > 1
     rows = []
     for i, v in enumerate(vin):
         row = {"vin": v, "code": int(r.codes[i]),
                "binary": np.binary_repr(int(r.codes[i]), width), "estimate": float(r.estimate[i])}
-        if q.kind == "dgcq":
-            cbits = max(1, int(np.ceil(np.log2(max(q.n_codes >> q.fine_bits, 2)))))
-            row["coarse"] = int(r.coarse[i])
-            row["coarse_binary"] = np.binary_repr(int(r.coarse[i]), cbits)
-            row["fine"] = int(r.fine[i])
-            row["fine_binary"] = np.binary_repr(int(r.fine[i]), q.sar_bits)
+        if staged:
+            for s in q.stages:
+                row[s] = int(r.stages[s][i])
+                row[f"{s}_binary"] = np.binary_repr(row[s], q.stage_bits(s))
         rows.append(row)
     if args.json:
-        print(json.dumps({"kind": q.kind, "bits": q.bits, "n_codes": q.n_codes,
-                          "vmin": q.vmin, "vmax": q.vmax, "ideal": bool(args.ideal),
-                          "noise": bool(args.noise), "conversions": rows}))
+        print(json.dumps({"architecture": q.kind, "kind": q.kind, "bits": q.bits,
+                          "n_codes": q.n_codes, "vmin": q.vmin, "vmax": q.vmax,
+                          "ideal": bool(args.ideal), "noise": bool(args.noise),
+                          "stages": list(q.stages), "conversions": rows}))
         return 0
     print(f"{q.kind}: {q.bits} bits ({q.n_codes} codes), range [{q.vmin:g}, {q.vmax:g}] V"
           f"{', ideal' if args.ideal else ''}{', noisy' if args.noise else ''}")
     for row in rows:
         line = f"vin={row['vin']:.9g} V  code={row['binary']} ({row['code']})"
-        if q.kind == "dgcq":
-            line += (f"  coarse={row['coarse_binary']} ({row['coarse']})"
-                     f"  fine={row['fine_binary']} ({row['fine']})")
+        for s in (q.stages if staged else ()):
+            line += f"  {s}={row[s + '_binary']} ({row[s]})"
         print(line + f"  estimate={row['estimate']:.9g} V")
     return 0

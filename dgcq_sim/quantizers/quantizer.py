@@ -123,8 +123,11 @@ class Quantizer:
                 f"ideal={self.ideal}{inst})")
 
     def stage_bits(self, stage: str) -> int:
-        """Bits needed to print the stage's value (e.g. 3 for a 0..7 coarse count)."""
-        return levels_bits(self.schedule.stage_max(stage))
+        """Bits needed to print the stage's value (e.g. 3 for the 0..7 coarse count of a
+        DGCQ 3+8: the largest value that still fits in the code range)."""
+        sc = self.schedule
+        top = (sc.n_codes - 1 + sc.code_offset) // sc.stage_unit(stage)
+        return levels_bits(min(sc.stage_max(stage), top))
 
     # ------------------------------------------------------------------ conversion
     @property

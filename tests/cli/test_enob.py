@@ -10,7 +10,7 @@ import pytest
 
 import dgcq_sim.quantizers as quantizers
 from dgcq_sim.cli import enob
-from dgcq_sim.cost import HardwareSpec
+from dgcq_sim.cost import CapBlock, HardwareSpec
 from dgcq_sim.errors import ParameterError
 
 
@@ -32,8 +32,8 @@ class StandIn:
 
     def hardware(self):
         n = self.bits
-        return HardwareSpec("sar", n, 0, n, 0, 1e-15, 2.0 ** n, (), 1, 0, n + 2, (n + 2) * 1e-8,
-                            1.0, 1.0, n)
+        return HardwareSpec("sar", n, n + 2, (n + 2) * 1e-8, 1.0, 1.0,
+                            (CapBlock("dac", 2.0 ** n * 1e-15, 1, 0.5),), 1, n, 0, 0.0, n, n * n)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from dgcq_sim.errors import InputError, NetlistError, ParameterError, QuantizerError
+from dgcq_sim.paths import NETLIST_DIR as QUANT_DIR
 from dgcq_sim.quantizers import load_quantizer
 
 
@@ -19,9 +20,25 @@ def test_bad_design_parameters(name, params, word):
 
 
 @pytest.mark.parametrize("cap", [0.0, -1e-15])
-def test_zero_or_negative_cap_names_the_element(cap):
-    with pytest.raises(NetlistError, match="cdac0|cdum"):
+def test_zero_or_negative_cap_names_the_parameter_unit_and_range(cap):
+    with pytest.raises(ParameterError, match=r"CU .*unit capacitor.*\(0, inf\] F"):
         load_quantizer("sar", {"CU": cap})
+
+
+def test_zero_element_value_from_an_expression_names_the_element(tmp_path):
+    p = tmp_path / "sar.cir"
+    text = (QUANT_DIR / "sar.cir").read_text().replace("cdum top 0 {CU}", "cdum top 0 {CU-CU}")
+    p.write_text(text)
+    with pytest.raises(NetlistError, match="cdum"):
+        load_quantizer(str(p))
+
+
+def test_missing_parameter_names_it_with_unit_and_range(tmp_path):
+    p = tmp_path / "mine.cir"
+    text = (QUANT_DIR / "dgcq.cir").read_text().replace(" VOS_C=2m", "")
+    p.write_text(text)
+    with pytest.raises(ParameterError, match=r"needs \.param VOS_C .*V"):
+        load_quantizer(str(p))
 
 
 def test_unknown_parameter_and_netlist():
