@@ -134,7 +134,8 @@ def read_cards(lines: list[str], ctx: Ctx) -> Deck:
         text = strip_comment(raw).strip(BLANKS)
         if not text or text.startswith("*"):
             continue
-        first = text.split(None, 1)[0].lower()
+        words = text.split(None, 1)
+        first = words[0].lower() if words else ""
         if in_control:
             if first == ".endc":
                 in_control = False
@@ -159,7 +160,8 @@ def read_cards(lines: list[str], ctx: Ctx) -> Deck:
         raise ctx.error("'.control' block is never closed by '.endc'", blocks[-1], ".control")
     for card in cards + trans:
         card.tokens = tokenize(card, ctx)
-    return Deck(cards, blocks, trans)
+    # a card of separators only (e.g. a line of commas) says nothing
+    return Deck([c for c in cards if c.tokens], blocks, trans)
 
 
 def joined(card: Card) -> tuple[str, list[int]]:
