@@ -370,5 +370,5 @@ def parse_tran(card: Card, val: Values, ctx: Ctx) -> Tran:
     if tmax is not None and tmax <= 0:
         raise ctx.error(f"{head} tmax must be > 0, got {tmax:g}", toks[4].line, toks[4].text)
     for tok, n, v in zip(toks[1:], names, vals):
-        _range(ctx, tok, head, n, "time", v)
+        _range(ctx, tok, head, n, "time" if n == "tstart" else "duration", v)
     return Tran(tstep, tstop, tstart, tmax, SourceLoc(ctx.path, card.line))

@@ -40,7 +40,8 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "resistance": Limit(1e-6, 1e18, "ohm"),        # R, switch RON and ROFF
     "capacitance": Limit(1e-21, 1.0, "F"),
-    "time": Limit(1e-18, 1e3, "s", zero_ok=True),  # .tran, PULSE and PWL times
+    "time": Limit(1e-18, 1e3, "s", zero_ok=True),  # .tran tstart, PULSE and PWL times
+    "duration": Limit(1e-18, 1e3, "s"),            # .tran tstep, tstop, tmax
     "voltage": Limit(0.0, 1e6, "V", signed=True),  # V source levels, switch VT and VH
     "current": Limit(0.0, 1e6, "A", signed=True),  # I source levels
     "gain": Limit(0.0, 1e12, "V/V", signed=True),  # E gain

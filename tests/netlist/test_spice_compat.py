@@ -366,7 +366,9 @@ def test_huge_python_int_override_is_a_parameter_error():
     (".model sw sw(ron=1e-9)", "1e-9", ".model sw: RON 1e-09 ohm is outside"),
     (".model sw sw(vt=1e300)", "1e300", "VT 1e+300 V is outside the supported range |x| <= 1e+06 V"),
     (".tran 1n 5e-324", "5e-324", ".tran: tstop 4.94066e-324 s is outside the supported range "
-                                  "[1e-18, 1000] s (or 0)"),
+                                  "[1e-18, 1000] s (near"),
+    (".tran 1n 1u 1e-30", "1e-30", ".tran: tstart 1e-30 s is outside the supported range "
+                                   "[1e-18, 1000] s (or 0)"),
     (".tran 1e-20 1u", "1e-20", ".tran: tstep 1e-20 s is outside"),
     (".tran 1n 1e4", "1e4", ".tran: tstop 10000 s is outside"),
     ("V2 b 0 1e300", "1e300", "V2: source value 1e+300 V is outside the supported range"),
