@@ -14,19 +14,33 @@ from ..errors import DgcqError
 
 # Order shown in --help.  Every module listed here must exist: a missing one is a bug,
 # not something to skip quietly.
-SUBCOMMAND_MODULES = ("demo", "convert", "enob", "tran", "nn_eval")
+SUBCOMMAND_MODULES = ("demo", "convert", "enob", "architectures", "tran", "nn_eval")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dgcq-sim",
-        description="Circuit-level simulation of CIM quantizers (coarse counter, SAR, DGCQ): "
+        description="Circuit-level simulation of CIM quantizers (DGCQ, SAR, coarse counter, "
+                    "flash, single-slope ramp, pipeline, and architectures of your own): "
                     "transient simulation, conversion, ENOB/DNL/INL, cost and NN accuracy.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE|FILE.py",
+                        help="import a module that registers quantizer architectures "
+                             "(repeatable; also $DGCQ_SIM_PLUGINS); see docs/architectures.md")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod in SUBCOMMAND_MODULES:
         importlib.import_module(f"{__name__}.{mod}").register(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dgcq_sim")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.plugin:
+            from ..quantizers import load_plugin
+
+            for spec in args.plugin:
+                load_plugin(spec)
         return int(args.func(args) or 0)
     except DgcqError as exc:
         print(f"dgcq-sim {args.command}: error: {exc}", file=sys.stderr)

@@ -58,7 +58,8 @@ class ParamSpec:
         """Human-readable allowed range with unit, e.g. ``integer in [1, 14]``."""
         lo = "-inf" if self.lo == -INF else f"{self.lo:g}"
         hi = "inf" if self.hi == INF else f"{self.hi:g}"
-        text = f"{'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
+        text = (f"{'(' if self.lo_open or self.lo == -INF else '['}{lo}, "
+                f"{hi}{')' if self.hi_open or self.hi == INF else ']'}")
         unit = f" {self.unit}" if self.unit else ""
         return ("integer in " if self.integer else "in ") + text + unit
 

@@ -97,3 +97,44 @@ def test_hardware_spec_is_filled_from_params_and_schedule(name, params):
     else:
         assert "sar_switching" not in caps and hw.opamps == 1
         assert caps["coarse_caps"].capacitance == pytest.approx(3e-13)
+
+
+def test_comparator_offsets_are_drawn_per_physical_comparator():
+    """SIGMA_VOS: one draw per comparator, shared by all its decisions (a SAR's bits),
+    independent between a flash's comparators; reproducible from (seed, k)."""
+    sar = load_quantizer("sar", {"NBITS": 6, "SIGMA_VOS": 2e-3}, ideal=True, seed=7)
+    offs = {d.offset for d in sar.instance(1).schedule.decisions}
+    assert len(offs) == 1 and offs != {0.0}
+    fl = load_quantizer("flash", {"NBITS": 5, "SIGMA_VOS": 2e-3}, ideal=True, seed=7)
+    o = np.array([d.offset for d in fl.instance(1).schedule.decisions])
+    assert len(np.unique(o)) == 31
+    # 31 draws of N(0, 2 mV): sample std within a loose chi bound
+    assert 1e-3 < np.std(o) < 3e-3
+    np.testing.assert_array_equal(o, [d.offset for d in fl.instance(1).schedule.decisions])
+    assert not np.array_equal(o, [d.offset for d in fl.instance(2).schedule.decisions])
+    # the nominal design keeps its systematic offsets only
+    assert {d.offset for d in fl.schedule.decisions} == {0.0}
+
+
+def test_enob_spread_comes_from_offset_sigma():
+    """Monte Carlo ENOB of an otherwise ideal flash: no spread with SIGMA_VOS = 0, a spread
+    with 2 mV, more with 10 mV (a 4-bit LSB is 62.5 mV)."""
+    from dgcq_sim.evaluate import evaluate_quantizer
+
+    spread = {}
+    for s in (0.0, 2e-3, 10e-3):
+        q = load_quantizer("flash", {"SIGMA_VOS": s}, ideal=True, seed=1)
+        m = evaluate_quantizer(q, rng=np.random.default_rng(0), n_sine=4096, mc=12)
+        spread[s] = m["enob_sine"]["p95"] - m["enob_sine"]["p5"]
+    assert spread[0.0] == 0.0
+    assert 0 < spread[2e-3] < spread[10e-3]
+
+
+def test_flash_decides_many_comparators_in_one_step_on_both_kernels():
+    """63 decisions at the end of one step: both kernels keep every one (the old stepping
+    kernel kept only the last and returned [0 0 0 0 0 0 1])."""
+    q = load_quantizer("flash", {"NBITS": 6}, ideal=True)
+    v = np.linspace(0, 1, 7)[:-1] + 1e-3
+    want = np.floor(v * 64).astype(np.int64)
+    for method in ("response", "stepping"):
+        np.testing.assert_array_equal(q.convert(v, noise=False, method=method).codes, want)
