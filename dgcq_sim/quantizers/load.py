@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -111,16 +112,29 @@ def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | N
         text = prepared
         circuit = parse_netlist(text, where, overrides)
     if ideal:
-        circuit, removed = _without_parasitics(circuit, arch, keep=set(user))
+        circuit, removed = _without_parasitics(circuit, arch, text, keep=set(user))
         p.update({name: 0.0 for name in removed})
     return Quantizer(arch, circuit, p, text, path, overrides, int(seed), bool(ideal), None)
 
 
-def _without_parasitics(circuit: Circuit, arch: Architecture, keep: set[str]):
+def _without_parasitics(circuit: Circuit, arch: Architecture, text: str, keep: set[str]):
     """Circuit without the parasitic capacitors (name starts with the architecture's
-    prefix) whose parameter the caller did not set; also returns the removed names."""
+    prefix) unless the caller set their parameter: one named like the element, or one
+    its value refers to (``cpar3 g3 0 {CPAR}`` stays when CPAR is given).  Also returns
+    the removed names."""
     pre = arch.parasitic_prefix
+    lines = text.split("\n")
+    words = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+    def kept(el) -> bool:
+        if el.name in keep:
+            return True
+        if el.loc is None or not 0 < el.loc.line <= len(lines):
+            return False
+        value = lines[el.loc.line - 1].split(None, 3)[3:]
+        return bool(value) and any(w.lower() in keep for w in words.findall(value[0]))
+
     removed = [el.name for el in circuit.elements
-               if isinstance(el, Capacitor) and el.name.startswith(pre) and el.name not in keep]
+               if isinstance(el, Capacitor) and el.name.startswith(pre) and not kept(el)]
     kept = tuple(el for el in circuit.elements if el.name not in removed)
     return dataclasses.replace(circuit, elements=kept), removed

@@ -266,15 +266,17 @@ def draw_plots(out: Path, results: dict, curves: dict[str, list[plots.TransferCu
         lsb = (row["vmax"] - row["vmin"]) / 2 ** row["bits"]
         written[f"{row['name']}: transfer curve and code error"] = plots.plot_transfer(
             out / f"transfer_{key}.png", row["name"], cs, lsb)
-    sar = {f"{r['name']}, {r['variant']}": r["enob_sine"] for r in results["quantizers"]
-           if r["kind"] == "sar"}
     sweep = results.get("sweep") or {}
+    swept = {s["kind"] for s in sweep.values()}
+    # designs without an iteration sweep are drawn as horizontal reference lines
+    refs = {f"{r['name']}, {r['variant']}": r["enob_sine"] for r in results["quantizers"]
+            if r["kind"] not in swept}
     if sweep:
         all_n = sorted({n for s in sweep.values() for n in s["iterations"]})
         written["ENOB vs coarse iterations"] = plots.plot_enob_vs_iterations(
             out / "enob_vs_iterations.png",
             {k: (s["iterations"], s["enob"]) for k, s in sweep.items()},
-            references={k: e for k, e in sar.items() if e is not None},
+            references={k: e for k, e in refs.items() if e is not None},
             ideal_bits=[("coarse-only level bound log2(N)", all_n, list(np.log2(all_n)))])
     pts = [dict(name=r["name"], kind=r["kind"], variant=r["variant"], enob=r["enob_sine"],
                 enob_static=r["enob_static"], area_um2=r["area_um2"], latency_s=r["latency_s"],

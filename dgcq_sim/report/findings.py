@@ -57,27 +57,38 @@ def _fmt_si(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def design_keys(results: Mapping) -> list[str]:
+    """Design keys (architecture names) of the results, in the order of the run; the first
+    is the design the report is about (the DGCQ in the default demo)."""
+    return list(dict.fromkeys(r.get("kind") for r in results.get("quantizers", ())))
+
+
 def _enob_headline(results: Mapping) -> list[str]:
-    d, s, c = (find_row(results, k, "ideal") for k in ("dgcq", "sar", "coarse"))
+    keys = design_keys(results)
+    if not keys:
+        return []
+    d = find_row(results, keys[0], "ideal")
     e_d = _num(d, "enob_sine")
     if e_d is None:
         return []
     parts = [f"{d['name']} (ideal) reaches {e_d:.2f} ENOB"]
-    a_d, a_s = _num(d, "area_um2"), _num(s, "area_um2")
-    if a_d and a_s:
-        parts.append(f"with {ratio_phrase(a_s, a_d, 'less area', 'more area')} than the "
-                     f"{s['name']} ({a_d:.4g} vs {a_s:.4g} µm²; SAR ENOB {_num(s, 'enob_sine'):.2f})")
-    l_d, l_c = _num(d, "latency_s"), _num(c, "latency_s")
-    if l_d and l_c:
-        parts.append(f"and {ratio_phrase(l_c, l_d, 'less latency', 'more latency')} than the "
-                     f"{c['name']} ({_fmt_si(l_d, 's')} vs {_fmt_si(l_c, 's')} per conversion; "
-                     f"coarse ENOB {_num(c, 'enob_sine'):.2f})")
+    a_d, l_d = _num(d, "area_um2"), _num(d, "latency_s")
+    for key in keys[1:]:
+        o = find_row(results, key, "ideal")
+        a_o, l_o, e_o = _num(o, "area_um2"), _num(o, "latency_s"), _num(o, "enob_sine")
+        if not (a_d and a_o and l_d and l_o) or e_o is None:
+            continue
+        parts.append(f"— {ratio_phrase(a_o, a_d, 'less area', 'more area')} than the "
+                     f"{o['name']} ({a_d:.4g} vs {a_o:.4g} µm²) and "
+                     f"{ratio_phrase(l_o, l_d, 'less latency', 'more latency')} than the "
+                     f"{o['name']} ({_fmt_si(l_d, 's')} vs {_fmt_si(l_o, 's')} per "
+                     f"conversion; {o['name']} ENOB {e_o:.2f})")
     return [" ".join(parts) + "."]
 
 
 def _parasitic_loss(results: Mapping) -> list[str]:
     losses = []
-    for kind in ("dgcq", "sar", "coarse"):
+    for kind in design_keys(results):
         i, p = find_row(results, kind, "ideal"), find_row(results, kind, "parasitic")
         e_i, e_p = _num(i, "enob_sine"), _num(p, "enob_sine")
         if e_i is not None and e_p is not None:
@@ -110,7 +121,10 @@ def _parasitic_loss(results: Mapping) -> list[str]:
 
 
 def _lossless_claim(results: Mapping, claimed_bits: int = 12) -> list[str]:
-    d_i, d_p = find_row(results, "dgcq", "ideal"), find_row(results, "dgcq", "parasitic")
+    keys = design_keys(results)
+    if not keys:
+        return []
+    d_i, d_p = find_row(results, keys[0], "ideal"), find_row(results, keys[0], "parasitic")
     lb_i, lb_p = _num(d_i, "lossless_bits"), _num(d_p, "lossless_bits")
     if lb_i is None:
         return []
@@ -130,7 +144,7 @@ def _lossless_claim(results: Mapping, claimed_bits: int = 12) -> list[str]:
     text += "."
     # The sweep tells whether more coarse levels (N*g*2^f >= 2^12) reach the claim.
     for label, s in (results.get("sweep") or {}).items():
-        if s.get("kind") != "dgcq" or not s.get("lossless_bits"):
+        if s.get("kind") != keys[0] or not s.get("lossless_bits"):
             continue
         hit = [(n, lb) for n, lb in zip(s["iterations"], s["lossless_bits"]) if lb >= claimed_bits]
         if hit:
@@ -156,9 +170,9 @@ def _accuracy(results: Mapping) -> list[str]:
             f"{100 * hi['top1']:.1f} % ({_signed_points(hi['top1'] - i8)} vs int8); lowest: "
             f"{lo['name']} ({lo['variant']}) at {100 * lo['top1']:.1f} % "
             f"({_signed_points(lo['top1'] - i8)}).")
-    d = find_row(results, "dgcq", "parasitic")
+    d = find_row(results, design_keys(results)[0], "parasitic")
     if d is not None and d.get("top1") is not None:
-        text += (f" DGCQ with parasitics: {100 * d['top1']:.1f} % "
+        text += (f" {d['name']} with parasitics: {100 * d['top1']:.1f} % "
                  f"({_signed_points(d['top1'] - i8)} vs int8).")
     if isinstance(n, int):
         # One image is 1/n of the accuracy: differences of a few images are not findings.
@@ -192,7 +206,8 @@ def compute_findings(results: Mapping, claimed_lossless_bits: int = 12) -> list[
     results: ``{"quantizers": [row, ...], "nn": {...}, "sweep": {...}}`` as written to
         results.json; rows carry ``name, kind, variant, bits, enob_sine, lossless_bits,
         latency_s, area_um2, top1 ...`` (SI units).
-    claimed_lossless_bits: the precision claimed by the DGCQ slides (12).
+    claimed_lossless_bits: the precision claimed for the first design (the DGCQ slides
+        claim 12).
     """
     if not isinstance(results, Mapping):
         raise InputError(f"results must be a mapping, got {type(results).__name__}")

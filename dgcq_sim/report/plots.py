@@ -18,8 +18,19 @@ from matplotlib.figure import Figure
 from ..errors import InputError
 
 DPI = 110
-# One colour per quantizer family, one line style / marker fill per variant.
-KIND_COLORS = {"dgcq": "tab:blue", "sar": "tab:orange", "coarse": "tab:green"}
+# One colour per design (in the order they come), one line style / marker fill per variant.
+PALETTE = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+           "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+
+
+def design_colors(keys) -> dict[str, str]:
+    """A colour per distinct key, in order of first appearance."""
+    return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(dict.fromkeys(keys))}
+
+
+def _family(label: str) -> str:
+    """Legend label without its variant: "DGCQ c+8, parasitic" -> "DGCQ c+8"."""
+    return label.rsplit(",", 1)[0].strip()
 VARIANT_STYLES = {"ideal": "-", "parasitic": "--"}
 
 
@@ -128,6 +139,7 @@ def plot_enob_vs_iterations(path: str | Path,
         raise InputError("plot_enob_vs_iterations needs at least one series")
     fig = Figure(figsize=(7.5, 4.8))
     ax = fig.subplots()
+    colors = design_colors([_family(k) for k in series] + [_family(k) for k in references or {}])
     for label, (iters, enob) in series.items():
         x = _finite_1d(f"{label} iterations", iters)
         y = _finite_1d(f"{label} ENOB", enob)
@@ -135,15 +147,14 @@ def plot_enob_vs_iterations(path: str | Path,
             raise InputError(f"series {label!r}: iterations {x.shape} must be positive and "
                              f"match ENOB {y.shape}")
         ls = "--" if "parasitic" in label else "-"
-        color = next((c for k, c in KIND_COLORS.items() if label.lower().startswith(k)), None)
-        ax.plot(x, y, ls, marker="o", ms=4, color=color, label=label)
+        ax.plot(x, y, ls, marker="o", ms=4, color=colors[_family(label)], label=label)
     for label, iters, bits in ideal_bits:
         ax.plot(_finite_1d(label, iters), _finite_1d(label, bits), ":", color="gray", lw=1,
                 label=label)
     for i, (label, enob) in enumerate((references or {}).items()):
         if not np.isfinite(enob):
             raise InputError(f"reference {label!r} ENOB is not finite: {enob!r}")
-        ax.axhline(enob, color=KIND_COLORS["sar"], ls=["-", "--", ":"][i % 3], lw=1,
+        ax.axhline(enob, color=colors[_family(label)], ls=["-", "--", ":"][i % 3], lw=1,
                    label=label)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("coarse iterations per conversion N")
@@ -158,7 +169,7 @@ def plot_enob_vs_iterations(path: str | Path,
 def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
     """Precision / area / latency trade-off: ENOB vs area and ENOB vs latency.
 
-    points: mappings with keys ``name`` (str), ``kind`` ("dgcq"|"sar"|"coarse"),
+    points: mappings with keys ``name`` (str), ``kind`` (architecture name; one colour each),
         ``variant`` ("ideal"|"parasitic"), ``enob`` (bits), ``area_um2`` (µm²),
         ``latency_s`` (s) and optionally ``energy_j`` (J, written next to the marker) and
         ``enob_static`` (bits, drawn as a cross joined to the sine-fit point).
@@ -169,6 +180,8 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
         raise InputError("plot_tradeoff needs at least one point")
     fig = Figure(figsize=(11, 5.2))
     ax_a, ax_l = fig.subplots(1, 2, sharey=True)
+    colors = design_colors(p.get("kind") for p in points)
+    order = list(colors)
     for p in points:
         for key in ("enob", "area_um2", "latency_s"):
             v = p.get(key)
@@ -176,7 +189,7 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
                 raise InputError(f"trade-off point {p.get('name')!r}: {key} = {v!r} is not finite")
         if p["area_um2"] <= 0 or p["latency_s"] <= 0:
             raise InputError(f"trade-off point {p.get('name')!r}: area and latency must be > 0")
-        color = KIND_COLORS.get(p.get("kind"), "tab:gray")
+        color = colors[p.get("kind")]
         ideal = p.get("variant", "ideal") == "ideal"
         kw = dict(s=60, color=color if ideal else "none", edgecolors=color, linewidths=1.5,
                   label=f"{p['name']} ({p.get('variant', 'ideal')})")
@@ -196,7 +209,7 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
             ax_a.annotate(note, (p["area_um2"], p["enob"]), textcoords="offset points",
                           xytext=(6, 4), fontsize=7)
             # Stagger the latency-panel labels: SAR and DGCQ latencies are often close.
-            dy = {"dgcq": -12, "sar": 6}.get(p.get("kind"), 4)
+            dy = (-12, 6, 4)[order.index(p.get("kind")) % 3]
             ax_l.annotate(p["name"], (p["latency_s"] * 1e9, p["enob"]),
                           textcoords="offset points", xytext=(6, dy), fontsize=7)
     for ax in (ax_a, ax_l):
@@ -234,8 +247,8 @@ def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float
     ax = fig.subplots()
     labels = list(values)
     x = np.arange(len(labels))
-    colors = [next((c for k, c in KIND_COLORS.items() if lab.lower().startswith(k)),
-                   "tab:gray") for lab in labels]
+    fam = design_colors(_family(lab) for lab in labels)
+    colors = [fam[_family(lab)] for lab in labels]
     hatches = ["//" if "parasitic" in lab else "" for lab in labels]
     bars = ax.bar(x, [100 * values[k] for k in labels], color=colors, edgecolor="k")
     for b, h in zip(bars, hatches):

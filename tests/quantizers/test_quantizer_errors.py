@@ -21,7 +21,7 @@ def test_bad_design_parameters(name, params, word):
 
 @pytest.mark.parametrize("cap", [0.0, -1e-15])
 def test_zero_or_negative_cap_names_the_parameter_unit_and_range(cap):
-    with pytest.raises(ParameterError, match=r"CU .*unit capacitor.*\(0, inf\] F"):
+    with pytest.raises(ParameterError, match=r"CU .*unit capacitor.*\(0, inf\) F"):
         load_quantizer("sar", {"CU": cap})
 
 
