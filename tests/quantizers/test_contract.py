@@ -125,3 +125,14 @@ def test_instances_differ_only_with_mismatch_or_offset_sigma(arch_name):
     v = bin_interior(q, 3)
     base = q.convert(v, noise=False).codes
     np.testing.assert_array_equal(q.instance(3).convert(v, noise=False).codes, base)
+
+
+def test_parameter_reference_page_is_up_to_date():
+    """docs/parameters.md is generated from the specs (regenerate it when they change)."""
+    from pathlib import Path
+
+    from dgcq_sim.quantizers.reference import markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "parameters.md"
+    assert page.read_text(encoding="utf-8") == markdown(), \
+        "run: python -m dgcq_sim.quantizers.reference > docs/parameters.md"
