@@ -1,18 +1,28 @@
-"""Safe arithmetic expressions for ``.param`` and ``{...}`` values.
+"""Safe arithmetic expressions for ``.param``, ``.func`` and ``{...}`` values.
 
-A small recursive-descent parser (no ``eval``).  Grammar, loosest first, matching ngspice::
+A small recursive-descent parser (no ``eval``).  Grammar, loosest first, matching ngspice's
+``.param`` expressions (numparam)::
 
-    expr   := term (('+' | '-') term)*
-    term   := unary (('*' | '/') unary)*
-    unary  := ('-' | '+') unary | power
-    power  := atom (('**' | '^') exponent)*        # left-associative, as in ngspice
+    expr     := or ('?' expr ':' expr)?                 # ternary, right-associative
+    or       := and ('||' and)*
+    and      := equal ('&&' equal)*
+    equal    := compare (('==' | '!=') compare)*
+    compare  := sum (('<' | '<=' | '>' | '>=') sum)*
+    sum      := term (('+' | '-') term)*
+    term     := unary (('*' | '/' | '%') unary)*
+    unary    := ('-' | '+' | '!') unary | power
+    power    := atom (('**' | '^') exponent)*           # left-associative, as in ngspice
     exponent := ('-' | '+') exponent | atom
-    atom   := NUMBER | NAME | NAME '(' expr (',' expr)* ')' | '(' expr ')'
+    atom     := NUMBER | NAME | NAME '(' [expr (',' expr)*] ')' | '(' expr ')'
 
-So ``-2**2`` is -4 and ``2^3^2`` is (2^3)^2 = 64 (ngspice gives the same).  Numbers are
-SPICE numbers (``1k``, ``2.2u``, ``1e-12``).  Names are parameters (case-insensitive) or
-the constant ``pi``.  Functions: ``sqrt exp log ln log10 min max abs pow``; ``log`` is the
-natural logarithm, as in ngspice.
+So ``-2**2`` is -4, ``2^3^2`` is (2^3)^2 = 64, ``!1+1`` is 1 and ``3>2>1`` is 0 (ngspice-39
+gives the same).  Comparisons and logic give 1 or 0; ``%`` is C's ``fmod`` (sign of the
+dividend).  Numbers are SPICE numbers (``1k``, ``2.2u``, ``1e-12``).  Names are parameters
+(case-insensitive) or the constant ``pi``.  Built-in functions: :data:`FUNCTIONS` (those of
+ngspice-39's ``.param``; ``log`` is the natural logarithm, ``nint`` rounds half to even and
+``pwr(x, y)`` is ``|x|**y``, as there).  User functions (``.func``) are passed to
+:func:`parse_expression` by name and arity and to :meth:`Expression.evaluate` as objects with
+``args`` and ``body``.
 """
 
 from __future__ import annotations
@@ -41,28 +51,53 @@ def _max(*xs: float) -> float:
     return max(xs)
 
 
-# name -> (function, min args, max args or None)
+def _sgn(x: float) -> float:
+    return float((x > 0) - (x < 0))
+
+
+def _ternary(c: float, a: float, b: float) -> float:
+    return a if c != 0 else b
+
+
+# name -> (function, min args, max args or None); the set of ngspice-39's .param functions
+# (measured with ngspice -b; ``if`` is an alias of ternary_fcn that ngspice-39 lacks)
 FUNCTIONS: dict[str, tuple[Callable[..., float], int, int | None]] = {
     "sqrt": (math.sqrt, 1, 1),
+    "sqr": (lambda x: x * x, 1, 1),
     "exp": (math.exp, 1, 1),
     "log": (math.log, 1, 1),
     "ln": (math.log, 1, 1),
     "log10": (math.log10, 1, 1),
     "abs": (abs, 1, 1),
-    "min": (_min, 2, None),
-    "max": (_max, 2, None),
+    "sgn": (_sgn, 1, 1),
+    "min": (_min, 1, None),
+    "max": (_max, 1, None),
     "pow": (_pow, 2, 2),
+    "pwr": (lambda x, y: _pow(abs(x), y), 2, 2),
+    "floor": (math.floor, 1, 1),
+    "ceil": (math.ceil, 1, 1),
+    "int": (math.trunc, 1, 1),
+    "nint": (round, 1, 1),          # half to even, as ngspice's rint: nint(2.5) = 2
+    "sin": (math.sin, 1, 1), "cos": (math.cos, 1, 1), "tan": (math.tan, 1, 1),
+    "asin": (math.asin, 1, 1), "acos": (math.acos, 1, 1),
+    "atan": (math.atan, 1, 1), "arctan": (math.atan, 1, 1),
+    "sinh": (math.sinh, 1, 1), "cosh": (math.cosh, 1, 1), "tanh": (math.tanh, 1, 1),
+    "asinh": (math.asinh, 1, 1), "acosh": (math.acosh, 1, 1), "atanh": (math.atanh, 1, 1),
+    "ternary_fcn": (_ternary, 3, 3),
+    "if": (_ternary, 3, 3),
 }
+_LAZY = ("ternary_fcn", "if")       # only the chosen branch is evaluated
 
 _TOKEN = re.compile(
     r"\s*(?:"
     f"(?P<num>(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?[{UNIT_LETTERS}]*)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|[-+*/^(),])"
+    r"|(?P<op>\*\*|==|!=|<=|>=|&&|\|\||[-+*/%^(),<>!?:])"
     r")"
 )
 
-# Tree nodes are tuples: ("num", v) ("name", n) ("neg", x) ("bin", op, a, b) ("call", f, args)
+# Tree nodes are tuples: ("num", v) ("name", n) ("neg", x) ("not", x) ("bin", op, a, b)
+# ("tern", c, a, b) ("call", f, args) (built-in) ("ucall", f, args) (user function)
 Node = tuple
 
 
@@ -83,10 +118,11 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, user: frozenset[tuple[str, int]] = frozenset()):
         self.text = text.strip()
         self.tokens = _tokenize(text)
         self.i = 0
+        self.user = dict(user)
 
     def _error(self, what: str) -> NetlistError:
         return NetlistError(f"{what} in expression '{self.text}'", token=self.text)
@@ -110,21 +146,28 @@ class _Parser:
         return node
 
     def _expr(self) -> Node:
-        node = self._term()
-        while (op := self._take_op("+", "-")) is not None:
-            node = ("bin", op, node, self._term())
+        node = self._binary(0)
+        if self._take_op("?") is not None:
+            yes = self._expr()
+            if self._take_op(":") is None:
+                raise self._error("missing ':' of 'cond ? a : b'")
+            node = ("tern", node, yes, self._expr())
         return node
 
-    def _term(self) -> Node:
-        node = self._unary()
-        while (op := self._take_op("*", "/")) is not None:
-            node = ("bin", op, node, self._unary())
+    _LEVELS = (("||",), ("&&",), ("==", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "/", "%"))
+
+    def _binary(self, level: int) -> Node:
+        if level == len(self._LEVELS):
+            return self._unary()
+        node = self._binary(level + 1)
+        while (op := self._take_op(*self._LEVELS[level])) is not None:
+            node = ("bin", op, node, self._binary(level + 1))
         return node
 
     def _unary(self) -> Node:
-        if (op := self._take_op("-", "+")) is not None:
+        if (op := self._take_op("-", "+", "!")) is not None:
             inner = self._unary()
-            return ("neg", inner) if op == "-" else inner
+            return {"-": ("neg", inner), "!": ("not", inner)}.get(op, inner)
         return self._power()
 
     def _power(self) -> Node:
@@ -166,51 +209,74 @@ class _Parser:
         raise self._error(f"unexpected '{text}'")
 
     def _call(self, name: str) -> Node:
-        if name not in FUNCTIONS:
-            raise self._error(f"unknown function '{name}' (known: {', '.join(FUNCTIONS)})")
-        args = [self._expr()]
-        while self._take_op(",") is not None:
-            args.append(self._expr())
+        if name not in FUNCTIONS and name not in self.user:
+            user = f"; .func: {', '.join(sorted(self.user))}" if self.user else ""
+            raise self._error(f"unknown function '{name}' (known: {', '.join(FUNCTIONS)}{user})")
+        args: list[Node] = []
         if self._take_op(")") is None:
-            raise self._error(f"missing ')' after arguments of {name}()")
-        _, lo, hi = FUNCTIONS[name]
+            args.append(self._expr())
+            while self._take_op(",") is not None:
+                args.append(self._expr())
+            if self._take_op(")") is None:
+                raise self._error(f"missing ')' after arguments of {name}()")
+        if name in self.user:                   # a .func shadows nothing: names are distinct
+            lo = hi = self.user[name]
+        else:
+            _, lo, hi = FUNCTIONS[name]
         if len(args) < lo or (hi is not None and len(args) > hi):
             want = str(lo) if lo == hi else (f"{lo} or more" if hi is None else f"{lo}..{hi}")
             raise self._error(f"{name}() takes {want} arguments, got {len(args)}")
-        return ("call", name, tuple(args))
+        if name in _LAZY:
+            return ("tern", *args)
+        return ("ucall" if name in self.user else "call", name, tuple(args))
 
 
-def _names(node: Node, out: set[str]) -> None:
+def _names(node: Node, out: set[str], calls: set[str]) -> None:
     kind = node[0]
     if kind == "name":
         if node[1] not in CONSTANTS:
             out.add(node[1])
-    elif kind == "neg":
-        _names(node[1], out)
+    elif kind in ("neg", "not"):
+        _names(node[1], out, calls)
     elif kind == "bin":
-        _names(node[2], out)
-        _names(node[3], out)
-    elif kind == "call":
+        _names(node[2], out, calls)
+        _names(node[3], out, calls)
+    elif kind == "tern":
+        for sub in node[1:]:
+            _names(sub, out, calls)
+    elif kind in ("call", "ucall"):
+        if kind == "ucall":
+            calls.add(node[1])
         for arg in node[2]:
-            _names(arg, out)
+            _names(arg, out, calls)
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
 
 @dataclass(frozen=True)
 class Expression:
-    """A parsed expression: ``text`` as written, ``names`` = parameters it references."""
+    """A parsed expression: ``text`` as written, ``names`` = parameters it references,
+    ``calls`` = user (``.func``) functions it calls."""
 
     text: str
     tree: Node
     names: frozenset[str]
+    calls: frozenset[str] = frozenset()
 
-    def evaluate(self, env: Mapping[str, float]) -> float:
+    def evaluate(self, env: Mapping[str, float], funcs: Mapping[str, object] | None = None) -> float:
         """Value of the expression with parameter values ``env`` (lower-case names).
+
+        ``funcs`` maps the name of each user function called to an object with ``args``
+        (parameter names) and ``body`` (an Expression); its body sees ``env`` plus its
+        arguments.
 
         Raises NetlistError (without location; the caller adds it) naming an undefined
         parameter, or a math error (division by zero, sqrt/log of a bad argument, overflow).
         """
         try:
-            value = self._eval(self.tree, env)
+            value = self._eval(self.tree, env, funcs or {})
         except NetlistError:
             raise
         except RecursionError:
@@ -225,7 +291,7 @@ class Expression:
             raise NetlistError(f"expression '{self.text}' is not finite ({value})", token=self.text)
         return float(value)
 
-    def _eval(self, node: Node, env: Mapping[str, float]) -> float:
+    def _eval(self, node: Node, env: Mapping[str, float], funcs: Mapping[str, object]) -> float:
         kind = node[0]
         if kind == "num":
             return node[1]
@@ -238,11 +304,20 @@ class Expression:
             raise NetlistError(f"undefined parameter '{name}' in expression '{self.text}'",
                                token=name)
         if kind == "neg":
-            return -self._eval(node[1], env)
+            return -self._eval(node[1], env, funcs)
+        if kind == "not":
+            return float(self._eval(node[1], env, funcs) == 0)
+        if kind == "tern":
+            pick = node[2] if self._eval(node[1], env, funcs) != 0 else node[3]
+            return self._eval(pick, env, funcs)
         if kind == "bin":
-            a = self._eval(node[2], env)
-            b = self._eval(node[3], env)
             op = node[1]
+            a = self._eval(node[2], env, funcs)
+            if op in ("&&", "||"):            # short-circuit, as in C
+                if (a != 0) == (op == "||"):
+                    return float(a != 0)
+                return float(self._eval(node[3], env, funcs) != 0)
+            b = self._eval(node[3], env, funcs)
             if op == "+":
                 return a + b
             if op == "-":
@@ -251,24 +326,38 @@ class Expression:
                 return a * b
             if op == "/":
                 return a / b
+            if op == "%":
+                if b == 0:
+                    raise ZeroDivisionError
+                return math.fmod(a, b)
+            if op in _COMPARE:
+                return float(_COMPARE[op](a, b))
             return _pow(a, b)
-        fn = FUNCTIONS[node[1]][0]
-        return float(fn(*(self._eval(arg, env) for arg in node[2])))
+        args = [self._eval(arg, env, funcs) for arg in node[2]]
+        if kind == "ucall":
+            fn = funcs.get(node[1])
+            if fn is None:
+                raise NetlistError(f"unknown function '{node[1]}' in expression '{self.text}'",
+                                   token=node[1])
+            return fn.body.evaluate({**env, **dict(zip(fn.args, args))}, funcs)
+        return float(FUNCTIONS[node[1]][0](*args))
 
 
 @lru_cache(maxsize=8192)   # netlists repeat the same {expr} many times; Expression is immutable
-def parse_expression(text: str) -> Expression:
+def parse_expression(text: str, user: frozenset[tuple[str, int]] = frozenset()) -> Expression:
     """Parse ``text`` (without braces) into an :class:`Expression`.
 
+    ``user``: the ``(name, arity)`` of every user function (``.func``) that may be called.
     Raises NetlistError (without location) for a syntax error, naming the expression.
     """
     try:
-        tree = _Parser(text).parse()
+        tree = _Parser(text, user).parse()
         found: set[str] = set()
-        _names(tree, found)
+        calls: set[str] = set()
+        _names(tree, found, calls)
     except RecursionError:
         raise NetlistError("expression is nested too deeply", token=text.strip()[:40]) from None
-    return Expression(text.strip(), tree, frozenset(found))
+    return Expression(text.strip(), tree, frozenset(found), frozenset(calls))
 
 
 def evaluate(text: str, env: Mapping[str, float] | None = None) -> float:
