@@ -46,6 +46,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n-numpy", type=int, default=200_000, help="conversions for numpy")
     ap.add_argument("--n-coarse", type=int, default=4000, help="coarse-only 2048 conversions")
     ap.add_argument("--n-tf", type=int, default=10_000_000, help="values for TransferFunction")
+    ap.add_argument("--n-arch", type=int, default=200_000,
+                    help="conversions per registered architecture (default parameters)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--warm-cache", action="store_true", help="use numba's normal cache")
     args = ap.parse_args(argv)
@@ -97,7 +99,7 @@ def main(argv=None) -> int:
 
     vn = v[:args.n_numpy]
     x = np.clip(vn, q.vmin, q.vmax)
-    same = np.array_equal(q.assemble(*step_numpy(q, x)[:2]), q.convert(vn, noise=False).codes)
+    same = np.array_equal(q.schedule.assemble(step_numpy(q, x)[0]), q.convert(vn, noise=False).codes)
     rate_np = best_rate(lambda: step_numpy(q, x, noise=True, rng=np.random.default_rng(2)),
                         args.n_numpy, args.repeat)
     emit(figure="numpy_reference_throughput", what="plain numpy, vectorized over samples, "
@@ -124,7 +126,26 @@ def main(argv=None) -> int:
              target=5e7, meets=r_noisy >= 5e7, threads=threads)
         emit(figure="transfer_apply", noise=False, values=args.n_tf, values_per_s=r_static,
              threads=threads)
+    architecture_rates(args.n_arch, args.repeat, threads)
     return 0
+
+
+def architecture_rates(n: int, repeat: int, threads: int) -> None:
+    """Conversions/s of every registered architecture at its default parameters, both
+    kernels, noisy and noise-free (first call, i.e. compile/cache load, excluded)."""
+    from dgcq_sim.quantizers import architectures
+
+    for name in architectures():
+        q = load_quantizer(name, seed=0)
+        v = np.random.default_rng(7).uniform(q.vmin, q.vmax, n)
+        for method in ("response", "stepping"):
+            for noise in (True, False):
+                q.convert(v[:1000], noise=noise, method=method)
+                rate = best_rate(lambda: q.convert(v, noise=noise, method=method), n, repeat)
+                emit(figure="architecture_throughput", architecture=name, bits=q.bits,
+                     decisions=len(q.schedule.decisions), n_state=q.program.n_state,
+                     method=method, default_method=q.method, noise=noise, conversions=n,
+                     threads=threads, conversions_per_s=rate)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ Load a quantizer (a registered architecture name — see `dgcq-sim architectures
 netlist path), compile its controller and convert the given input voltages.  Prints, per
 input, the output code in binary and decimal, for a multi-stage design also each stage's
 value (e.g. the DGCQ coarse count and fine SAR code, a pipeline's stage digits), and the
-input estimate (centre of the code's bin).  Inputs outside [vmin, vmax] are clipped.
+input estimate (centre of the code's bin).  Inputs outside [vmin, vmax] are clipped (and
+marked so: "clipped" in the JSON).  --vin takes SPICE numbers (0.3, 300m).
 
 Example (the slides' worked example, 3 coarse + 8 fine bits):
   dgcq-sim convert dgcq --ideal --param GAIN=1 --param VREF=1 --vin 0.387939453125
@@ -23,12 +24,18 @@ Example (the slides' worked example, 3 coarse + 8 fine bits):
 
 
 def _voltages(text: str) -> list[float]:
-    try:
-        vals = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError as exc:
-        raise InputError(f"--vin must be comma-separated numbers in volts, got {text!r}") from exc
-    if not vals:
-        raise InputError("--vin needs at least one voltage")
+    """Comma-separated SPICE numbers in volts (``0.3,500m,1.2``); an empty entry is an error."""
+    from ..errors import NetlistError
+    from ..netlist import parse_value
+
+    vals = []
+    for i, item in enumerate(text.split(",")):
+        if not item.strip():
+            raise InputError(f"--vin entry {i + 1} is empty in {text!r} (comma-separated volts)")
+        try:
+            vals.append(parse_value(item.strip()))
+        except NetlistError as exc:
+            raise InputError(f"--vin entry {item.strip()!r}: {exc.reason}") from None
     return vals
 
 
@@ -67,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     staged = len(q.stages) > 1
     rows = []
     for i, v in enumerate(vin):
-        row = {"vin": v, "code": int(r.codes[i]),
+        row = {"vin": v, "clipped": not (q.vmin <= v <= q.vmax), "code": int(r.codes[i]),
                "binary": np.binary_repr(int(r.codes[i]), width), "estimate": float(r.estimate[i])}
         if staged:
             for s in q.stages:
@@ -83,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{q.kind}: {q.bits} bits ({q.n_codes} codes), range [{q.vmin:g}, {q.vmax:g}] V"
           f"{', ideal' if args.ideal else ''}{', noisy' if args.noise else ''}")
     for row in rows:
-        line = f"vin={row['vin']:.9g} V  code={row['binary']} ({row['code']})"
+        line = f"vin={row['vin']:.9g} V{' (clipped to the range)' if row['clipped'] else ''}" \
+               f"  code={row['binary']} ({row['code']})"
         for s in (q.stages if staged else ()):
             line += f"  {s}={row[s + '_binary']} ({row[s]})"
         print(line + f"  estimate={row['estimate']:.9g} V")

@@ -9,8 +9,9 @@ import sys
 
 HELP = "ENOB, SINAD, DNL/INL, lossless bits, latency, area and energy of a quantizer"
 DESCRIPTION = """\
-Load a quantizer (a bundled netlist name: dgcq, sar, coarse; or a path to a .cir file),
-simulate it and print:
+Load a quantizer (a registered architecture — dgcq, sar, coarse, flash, ramp, pipeline,
+or your own, see `dgcq-sim architectures` — or a path to a .cir file), simulate it and
+print:
 
   enob_sine      IEEE 1241 four-parameter sine-fit ENOB relative to the full-scale range
                  (log2(FSR / (sqrt(12) * rms residual)); an ideal n-bit quantizer gives n)
@@ -22,12 +23,15 @@ simulate it and print:
   cycles, latency_s, area_unit_caps, area_um2, energy_j, walden_fom_j
                  from the quantizer's hardware spec under the default cost model
 
-With --mc K each figure is the mean, 5th and 95th percentile over K mismatch instances.
+With --mc K each figure is the mean, 5th and 95th percentile over K Monte Carlo instances
+(capacitor mismatch KC and per-comparator random offsets SIGMA_VOS / SIGMA_VOS_C).
 
 examples:
   dgcq-sim enob dgcq --param NC=3 --param NF=8
   dgcq-sim enob sar --param NBITS=10 --ideal --json
   dgcq-sim enob coarse --param NITER=256 --param RLEAK=1g --mc 20
+  dgcq-sim enob flash --ideal --param SIGMA_VOS=2m --mc 20
+  dgcq-sim enob pipeline --json
 """
 
 _ORDER = ("enob_sine", "enob_static", "sinad_db", "sinad_fft_db", "enob_fft", "dnl_max",
@@ -58,7 +62,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("enob", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("netlist", metavar="NETLIST",
-                   help="bundled quantizer name (dgcq, sar, coarse) or path to a .cir netlist")
+                   help="architecture name (dgcq-sim architectures) or path to a .cir netlist")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a netlist .param (SPICE number, SI units), repeatable; "
                         "e.g. NC=3, NF=8, NBITS=10, NITER=256, RLEAK=1g, CPAR=20f")
@@ -86,7 +90,8 @@ def _fmt(v) -> str:
 
 def format_table(name: str, q, result: dict) -> str:
     """Human-readable table of an :func:`evaluate_quantizer` result."""
-    lines = [f"{name}: {q.kind}, {q.bits} bit, {q.n_codes} codes, "
+    head = name if str(name).lower() == q.kind else f"{name}: {q.kind}"
+    lines = [f"{head}, {q.bits} bit, {q.n_codes} codes, "
              f"full scale [{q.vmin:g}, {q.vmax:g}] V"
              + (f", Monte Carlo over {result['mc']} instances" if "mc" in result else "")]
     for key in _ORDER:
