@@ -14,12 +14,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from typing import Callable
+
 from ..errors import NetlistError
+from .circuit import SourceLoc
 from .text import BLANKS, bad_character
 
 ELEMENT_LETTERS = "rcvise"
 SUPPORTED_ELEMENTS = "R C V I S E"
-SUPPORTED_CARDS = (".param", ".model", ".tran", ".end", ".control ... .endc")
+SUPPORTED_CARDS = (".param", ".model", ".tran", ".func", ".subckt ... .ends", ".include",
+                   ".lib", ".end", ".control ... .endc")
 
 _OUTPUT = "output directive; every node is available in the result"
 _ANALYSIS = "analysis other than .tran; only the transient is simulated"
@@ -36,26 +40,20 @@ IGNORED_CARDS: dict[str, str] = {
     ".options": "simulator options do not apply to the phase-exact engine",
     ".option": "simulator options do not apply to the phase-exact engine",
     ".opt": "simulator options do not apply to the phase-exact engine",
-    ".global": "global nodes only matter inside subcircuits (gnd is ground anyway)",
+    ".global": "a global node keeps its name inside subcircuit instances; no other effect "
+               "(gnd is ground anyway)",
     ".temp": "temperature recorded as Circuit.temperature_c; no element depends on it",
 }
 
 _NOT_YET = "not supported yet"
 # Cards and elements the subset will grow into: refused plainly, naming the feature.
 UNSUPPORTED_CARDS: dict[str, str] = {
-    ".subckt": "subcircuits (.subckt) are not supported yet",
-    ".ends": "subcircuits (.subckt ... .ends) are not supported yet",
-    ".include": "file inclusion (.include) is not supported yet",
-    ".inc": "file inclusion (.include) is not supported yet",
-    ".lib": "libraries (.lib) are not supported yet",
-    ".endl": "libraries (.lib ... .endl) are not supported yet",
-    ".func": "user functions (.func) are not supported yet",
     ".ic": "initial conditions (.ic) are not supported yet; the transient starts from the DC "
            "operating point",
     ".nodeset": "DC operating point guesses (.nodeset) are not supported yet",
 }
 UNSUPPORTED_ELEMENTS: dict[str, str] = {
-    "x": "subcircuit instances (X)", "l": "inductors (L)",
+    "l": "inductors (L)",
     "g": "voltage-controlled current sources (G)", "f": "current-controlled current sources (F)",
     "h": "current-controlled voltage sources (H)",
 }
@@ -76,11 +74,31 @@ class Tok:
         return self.text.lower()
 
 
+class FileLine(int):
+    """A line number of an included file: ``path`` names the file; ``key`` orders notes
+    (the include chain of line numbers, e.g. ``(5, 3)`` = line 3 of the file included at
+    line 5).  Lines of the top-level file are plain ints."""
+
+    path: str
+    key: tuple
+
+    def __new__(cls, line: int, path: str, key: tuple):
+        obj = super().__new__(cls, line)
+        obj.path, obj.key = path, key
+        return obj
+
+
+def line_key(line: int) -> tuple:
+    """Sort key of a (possibly included) line: its include chain."""
+    return getattr(line, "key", (int(line),))
+
+
 @dataclass
 class Card:
     line: int                                    # physical line of the card's first line
     segments: list[tuple[str, int]]              # (text, physical line), continuations joined
     tokens: list[Tok] = field(default_factory=list)
+    scope: object = None                         # subcircuit instance (structure.Scope) or None
 
     @property
     def keyword(self) -> str:
@@ -103,20 +121,27 @@ class Ctx:
         self.path = path
         self._notes: list[tuple[int, str]] = []
 
+    def path_of(self, line: int | None) -> str:
+        """The file a line belongs to (an included file's, or this netlist's)."""
+        return getattr(line, "path", self.path)
+
+    def loc(self, line: int) -> SourceLoc:
+        return SourceLoc(self.path_of(line), int(line))
+
     def note(self, line: int, message: str) -> None:
         """Record ``path:line: message`` for ``Circuit.ignored``."""
-        self._notes.append((line, f"{self.path}:{line}: {message}"))
+        self._notes.append((line_key(line), f"{self.path_of(line)}:{line}: {message}"))
 
     def notes(self) -> tuple[str, ...]:
-        """The recorded notes in line order."""
+        """The recorded notes in line order (included files at their .include line)."""
         return tuple(text for _, text in sorted(self._notes, key=lambda n: n[0]))
 
     def error(self, message: str, line: int | None, token: str | None = None) -> NetlistError:
-        return NetlistError(message, self.path, line, token)
+        return NetlistError(message, self.path_of(line), line, token)
 
     def relocate(self, err: NetlistError, line: int) -> NetlistError:
         """Attach this file and ``line`` to an error raised without location."""
-        return NetlistError(err.reason, self.path, line, err.token)
+        return NetlistError(err.reason, self.path_of(line), line, err.token)
 
 
 def strip_comment(text: str) -> str:
@@ -124,13 +149,17 @@ def strip_comment(text: str) -> str:
     return text[:m.start()] if m else text
 
 
-def read_cards(lines: list[str], ctx: Ctx) -> Deck:
-    """Group physical lines 2.. into cards; skip comments and .control blocks; stop at .end."""
+def read_cards(lines: list[str], ctx: Ctx, first: int = 2,
+               line_of: Callable[[int], int] = int) -> Deck:
+    """Group physical lines ``first``.. into cards; skip comments and .control blocks; stop
+    at .end.  ``first`` = 2 skips the title (an included file has none: 1); ``line_of``
+    turns a line number into the stored one (a :class:`FileLine` for an included file)."""
     cards: list[Card] = []
     blocks: list[int] = []
     trans: list[Card] = []
     in_control = False
-    for lineno, raw in enumerate(lines[1:], start=2):
+    for number, raw in enumerate(lines[first - 1:], start=first):
+        lineno = line_of(number)
         text = strip_comment(raw).strip(BLANKS)
         if not text or text.startswith("*"):
             continue
@@ -255,7 +284,7 @@ def check_card(card: Card, ctx: Ctx) -> str | None:
                 if t.low == "uic":
                     raise ctx.error(f".tran UIC (start from initial conditions) is {_NOT_YET}; the "
                                     "transient starts from the DC operating point", t.line, t.text)
-        elif kw not in (".param", ".model"):
+        elif kw not in (".param", ".model", ".func"):
             raise ctx.error(f"unknown card '{head.text}' (supported: {', '.join(SUPPORTED_CARDS)}; "
                             f"accepted and ignored: {' '.join(sorted(IGNORED_CARDS))})",
                             head.line, head.text)

@@ -183,10 +183,14 @@ class Circuit:
     temperature_c: float | None = None
 
     def element(self, name: str) -> Element:
-        """The element called ``name`` (case-insensitive); KeyError names it if absent."""
+        """The element called ``name`` (case-insensitive; ``x1.r3`` finds ``r.x1.r3``);
+        KeyError names it if absent."""
         key = name.lower()
+        # an element of a subcircuit instance may also be named without ngspice's type
+        # letter: "x1.r3" for "r.x1.r3"
+        alias = f"{key.rsplit('.', 1)[1][:1]}.{key}" if "." in key else None
         for el in self.elements:
-            if el.name == key:
+            if el.name == key or el.name == alias:
                 return el
         raise KeyError(f"no element {name!r} in circuit {self.title!r}")
 

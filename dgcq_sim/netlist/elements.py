@@ -8,6 +8,7 @@ missing PULSE values default from ``.tran``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -16,10 +17,13 @@ from .cards import SINGLE, Card, Ctx, Tok, unwrap
 from .circuit import (GROUND, Capacitor, Dc, Element, ISource, Pulse, Pwl, Resistor, SourceLoc,
                       Switch, SwitchModel, Tran, Vcvs, VSource)
 from .expressions import CONSTANTS, parse_expression
+from .functions import UserFunction, signatures
 from .limits import range_problem
 from .params import IDENT
 from .values import number_hint, split_number, split_rkm
 
+# a model name; ':' and '.' appear in the names of models defined in subcircuits (x1:smod)
+MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:]*\Z")
 SWITCH_DEFAULTS = {"ron": 1.0, "roff": 1e12, "vt": 0.0, "vh": 0.0}
 # small-signal specs of V/I sources: no effect on a transient, accepted and ignored
 SMALL_SIGNAL_SPECS = ("ac", "distof1", "distof2")
@@ -28,16 +32,19 @@ SMALL_SIGNAL_SPECS = ("ac", "distof1", "distof2")
 class Values:
     """Evaluate value tokens (numbers, {expr}, 'expr', bare parameter names) with located errors."""
 
-    def __init__(self, params: Mapping[str, float], ctx: Ctx):
+    def __init__(self, params: Mapping[str, float], ctx: Ctx,
+                 funcs: Mapping[str, UserFunction] | None = None):
         self.params = params
         self.ctx = ctx
+        self.funcs = dict(funcs or {})
+        self.signatures = signatures(self.funcs)
 
     def __call__(self, tok: Tok, what: str, rkm: bool = False) -> float:
         """The value of ``tok``; ``rkm``: also read RKM notation (``4k7``), for R and C values."""
         t = tok.text
         if t[:1] in "{'":
             try:
-                return parse_expression(unwrap(t)).evaluate(self.params)
+                return parse_expression(unwrap(t), self.signatures).evaluate(self.params, self.funcs)
             except NetlistError as err:
                 # point at the parameter name if one is undefined, else at the value as written
                 near = err.token if err.token and err.token != unwrap(t).strip() else t
@@ -101,7 +108,7 @@ def parse_rc(card: Card, val: Values, ctx: Ctx) -> Element:
     if value <= 0:
         raise ctx.error(f"{toks[0].text}: {kind} must be > 0, got {value:g}", toks[3].line, toks[3].text)
     _range(ctx, toks[3], toks[0].text, kind, kind, value)
-    loc = SourceLoc(ctx.path, card.line)
+    loc = ctx.loc(card.line)
     name = toks[0].low
     if kind == "resistance":
         return Resistor(name, n1, n2, value, loc)
@@ -225,7 +232,7 @@ def parse_source(card: Card, val: Values, ctx: Ctx) -> PendingSource:
     if wave is None:
         wave = Dc(0.0 if dc is None else dc)
     cls = VSource if level == "voltage" else ISource
-    return PendingSource(cls, toks[0].low, pos, neg, wave, SourceLoc(ctx.path, card.line))
+    return PendingSource(cls, toks[0].low, pos, neg, wave, ctx.loc(card.line))
 
 
 def _range(ctx: Ctx, tok: Tok, owner: str, what: str, kind: str, value: float) -> None:
@@ -289,7 +296,7 @@ def parse_switch(card: Card, ctx: Ctx) -> PendingSwitch:
     toks = card.tokens
     _expect_fields(card, 6, "Sname n1 n2 cp cn MODEL", ctx)
     nodes = [_node(t, ctx) for t in toks[1:5]]
-    return PendingSwitch(toks[0].low, nodes, toks[5], SourceLoc(ctx.path, card.line))
+    return PendingSwitch(toks[0].low, nodes, toks[5], ctx.loc(card.line))
 
 
 def parse_vcvs(card: Card, val: Values, ctx: Ctx) -> Vcvs:
@@ -301,7 +308,7 @@ def parse_vcvs(card: Card, val: Values, ctx: Ctx) -> Vcvs:
     _expect_fields(card, 6, "Ename n+ n- cp cn gain", ctx)
     pos, neg, cp, cn = (_node(t, ctx) for t in toks[1:5])
     gain = val.checked(toks[5], "gain", "gain", toks[0].text)
-    return Vcvs(toks[0].low, pos, neg, cp, cn, gain, SourceLoc(ctx.path, card.line))
+    return Vcvs(toks[0].low, pos, neg, cp, cn, gain, ctx.loc(card.line))
 
 
 _MODEL_KINDS = {"ron": "resistance", "roff": "resistance", "vt": "voltage", "vh": "voltage"}
@@ -312,7 +319,7 @@ def parse_model(card: Card, val: Values, ctx: Ctx) -> SwitchModel:
     if len(toks) < 3:
         raise ctx.error(".model needs 'NAME SW(RON= ROFF= VT= VH=)'", toks[-1].line, toks[-1].text)
     name_tok, type_tok = toks[1], toks[2]
-    if not IDENT.match(name_tok.text):
+    if not MODEL_NAME.match(name_tok.text):
         raise ctx.error("bad model name", name_tok.line, name_tok.text)
     if type_tok.low != "sw":
         raise ctx.error(f"unsupported model type '{type_tok.text}' (only SW switch models)",
@@ -345,7 +352,7 @@ def parse_model(card: Card, val: Values, ctx: Ctx) -> SwitchModel:
         _range(ctx, vtok, owner, what, _MODEL_KINDS[key.low], values[key.low])
         k += 3
     p = {**SWITCH_DEFAULTS, **values}
-    return SwitchModel(name_tok.low, p["ron"], p["roff"], p["vt"], p["vh"], SourceLoc(ctx.path, card.line))
+    return SwitchModel(name_tok.low, p["ron"], p["roff"], p["vt"], p["vh"], ctx.loc(card.line))
 
 
 def parse_tran(card: Card, val: Values, ctx: Ctx) -> Tran:
@@ -371,4 +378,4 @@ def parse_tran(card: Card, val: Values, ctx: Ctx) -> Tran:
         raise ctx.error(f"{head} tmax must be > 0, got {tmax:g}", toks[4].line, toks[4].text)
     for tok, n, v in zip(toks[1:], names, vals):
         _range(ctx, tok, head, n, "time" if n == "tstart" else "duration", v)
-    return Tran(tstep, tstop, tstart, tmax, SourceLoc(ctx.path, card.line))
+    return Tran(tstep, tstop, tstart, tmax, ctx.loc(card.line))

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 from ..errors import NetlistError, ParameterError
 from .cards import Card, Ctx, joined, unwrap
 from .expressions import CONSTANTS, Expression, parse_expression
+from .functions import UserFunction, free_names
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # a name starts at an identifier boundary (the look-behind keeps finditer linear)
@@ -30,8 +31,11 @@ class _ParamDef:
     source: str               # the text as written, for messages
 
 
-def param_defs(cards: list[Card], ctx: Ctx) -> dict[str, _ParamDef]:
-    """Every ``.param`` definition by name (the last one of a name wins, with a note)."""
+def param_defs(cards: list[Card], ctx: Ctx,
+               user: frozenset[tuple[str, int]] = frozenset()) -> dict[str, _ParamDef]:
+    """Every ``.param`` definition by name (the last one of a name wins, with a note).
+
+    ``user``: signatures of the ``.func`` functions the values may call."""
     defs: dict[str, _ParamDef] = {}
     for card in cards:
         if card.keyword != ".param":
@@ -56,7 +60,7 @@ def param_defs(cards: list[Card], ctx: Ctx) -> dict[str, _ParamDef]:
                 ctx.note(line, f".param {name} redefined (first at line {defs[name].line}); the "
                          "last definition wins, as in ngspice")
             try:
-                expr = parse_expression(unwrap(body))
+                expr = parse_expression(unwrap(body), user)
             except NetlistError as err:
                 raise ctx.relocate(err, line) from None
             defs[name] = _ParamDef(name, expr, line, body)
@@ -72,7 +76,8 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def apply_overrides(defs: dict[str, _ParamDef], overrides: Mapping[str, float | str] | None) -> None:
+def apply_overrides(defs: dict[str, _ParamDef], overrides: Mapping[str, float | str] | None,
+                    user: frozenset[tuple[str, int]] = frozenset()) -> None:
     if not overrides:
         return
     if not isinstance(overrides, Mapping):
@@ -89,7 +94,7 @@ def apply_overrides(defs: dict[str, _ParamDef], overrides: Mapping[str, float | 
             raise ParameterError(f"override {raw_name}={_show(value)}: value must be a number or an expression string")
         if isinstance(value, str):
             try:
-                expr = parse_expression(unwrap(value))
+                expr = parse_expression(unwrap(value), user)
             except NetlistError as err:
                 raise ParameterError(f"override {raw_name}={_show(value)}: {err.reason}") from None
         else:
@@ -103,8 +108,16 @@ def apply_overrides(defs: dict[str, _ParamDef], overrides: Mapping[str, float | 
         defs[name] = _ParamDef(name, expr, None, _show(value) if not isinstance(value, str) else value)
 
 
-def resolve_params(defs: dict[str, _ParamDef], ctx: Ctx) -> dict[str, float]:
-    """Evaluate every parameter in dependency order; cycles and undefined names are errors."""
+def resolve_params(defs: dict[str, _ParamDef], ctx: Ctx,
+                   funcs: Mapping[str, UserFunction] | None = None,
+                   outer: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Evaluate every parameter in dependency order; cycles and undefined names are errors.
+
+    ``funcs``: the ``.func`` functions values may call (their bodies' parameters count as
+    dependencies); ``outer``: values visible but not defined here (a subcircuit's caller).
+    """
+    funcs = funcs or {}
+    outer = outer or {}
     resolved: dict[str, float] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
@@ -123,12 +136,14 @@ def resolve_params(defs: dict[str, _ParamDef], ctx: Ctx) -> dict[str, float]:
             raise fail(d, f"circular parameter definition: {' -> '.join(cycle)}", name)
         stack.append(name)
         on_stack.add(name)
-        for dep in sorted(d.expr.names):
+        for dep in sorted(free_names(d.expr, funcs) if d.expr.calls else d.expr.names):
             if dep not in defs:
+                if dep in outer:
+                    continue
                 raise fail(d, f"undefined parameter '{dep}' in the value of '{name}'", dep)
             visit(dep)
         try:
-            resolved[name] = d.expr.evaluate(resolved)
+            resolved[name] = d.expr.evaluate({**outer, **resolved} if outer else resolved, funcs)
         except NetlistError as err:
             raise fail(d, f"parameter '{name}': {err.reason}", err.token or name) from None
         stack.pop()

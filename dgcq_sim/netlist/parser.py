@@ -22,6 +22,9 @@ from typing import Mapping
 
 from ..errors import InputError, NetlistError
 from .cards import Card, Ctx, check_card, read_cards
+from .files import expand_files
+from .functions import parse_funcs, signatures
+from .structure import flatten
 from .circuit import Circuit, Element, SwitchModel, Tran
 from .elements import (PendingSource, PendingSwitch, Values, parse_model, parse_rc, parse_source,
                        parse_switch, parse_tran, parse_vcvs)
@@ -104,7 +107,8 @@ def parse_netlist(text: str, path: str = "<string>",
     if not text.strip():
         raise NetlistError("empty netlist (no title, no elements)", ctx.path)
     title = lines[0].strip()
-    deck = read_cards(lines, ctx)
+    deck = expand_files(read_cards(lines, ctx), ctx, ctx.path)
+    deck.cards[:] = flatten(deck.cards, ctx)
 
     for card in deck.cards:                     # card-level problems first, before any value
         reason = check_card(card, ctx)
@@ -114,17 +118,30 @@ def parse_netlist(text: str, path: str = "<string>",
         ctx.note(line, ".control block ignored (ngspice commands; a 'tran' command in it is "
                        "used when there is no .tran card)")
 
-    defs = param_defs(deck.cards, ctx)
-    apply_overrides(defs, params)
-    values = Values(resolve_params(defs, ctx), ctx)
+    funcs = parse_funcs(deck.cards, ctx)
+    defs = param_defs(deck.cards, ctx, signatures(funcs))
+    apply_overrides(defs, params, signatures(funcs))
+    values = Values(resolve_params(defs, ctx, funcs), ctx, funcs)
+    scoped: dict[int, Values] = {}
+
+    def values_of(card: Card) -> Values:
+        """The values seen by a card: the top level's, or its subcircuit instance's."""
+        if card.scope is None:
+            return values
+        key = id(card.scope)
+        if key not in scoped:
+            scoped[key] = Values(card.scope.values(values.params, funcs, ctx), ctx,
+                                 card.scope.funcs(funcs, ctx))
+        return scoped[key]
 
     models: dict[str, SwitchModel] = {}
     tran: Tran | None = None
     pending: list = []          # elements; switches and sources wait for .model / .tran
     for card in deck.cards:
         kw = card.keyword
+        val = values_of(card)
         if kw == ".model":
-            model = parse_model(card, values, ctx)
+            model = parse_model(card, val, ctx)
             if model.name in models:
                 raise ctx.error(f"model '{model.name}' defined twice (first at line "
                                 f"{models[model.name].loc.line})", card.line, card.tokens[1].text)
@@ -133,17 +150,17 @@ def parse_netlist(text: str, path: str = "<string>",
             if tran is not None:
                 raise ctx.error(f"second .tran (first at line {tran.loc.line})", card.line,
                                 card.tokens[0].text)
-            tran = parse_tran(card, values, ctx)
+            tran = parse_tran(card, val, ctx)
         elif kw.startswith("."):
             continue                            # .param (done) or an ignored card
         elif kw[0] in "rc":
-            pending.append(parse_rc(card, values, ctx))
+            pending.append(parse_rc(card, val, ctx))
         elif kw[0] in "vi":
-            pending.append(parse_source(card, values, ctx))
+            pending.append(parse_source(card, val, ctx))
         elif kw[0] == "s":
             pending.append(parse_switch(card, ctx))
         else:
-            pending.append(parse_vcvs(card, values, ctx))
+            pending.append(parse_vcvs(card, val, ctx))
     tran = _analysis(tran, deck.control_trans, values, ctx)
     temperature = _temperature(deck.cards, values, ctx)
 
@@ -157,8 +174,10 @@ def parse_netlist(text: str, path: str = "<string>",
         else:
             el = item
         if el.name in seen:
-            raise ctx.error(f"duplicate element name '{el.name}' (first at line {seen[el.name].loc.line})",
-                            el.loc.line, el.name)
+            first = seen[el.name].loc
+            where = first.line if first.path == el.loc.path else first
+            raise NetlistError(f"duplicate element name '{el.name}' (first at line {where})",
+                               el.loc.path, el.loc.line, el.name)
         seen[el.name] = el
         elements.append(el)
 

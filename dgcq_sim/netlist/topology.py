@@ -91,18 +91,18 @@ def check_topology(elements: list[Element], ctx: Ctx) -> tuple[str, ...]:
             if not vloop.union(el.pos, el.neg):
                 names = _source_path(vedges, el.pos, el.neg) + [el.name]
                 raise NetlistError(f"loop of voltage sources {', '.join(names)} (singular: their "
-                                   "voltages are not independent)", ctx.path, el.loc.line, el.name)
+                                   "voltages are not independent)", el.loc.path, el.loc.line, el.name)
             vedges.append((el.pos, el.neg, el.name))
 
     for n in order:
         if power_count.get(n, 0) == 0:
             el = first_use[n]
             raise NetlistError(f"control node '{n}' is not driven (it is only a switch/E control "
-                               "terminal)", ctx.path, el.loc.line, n)
+                               "terminal)", el.loc.path, el.loc.line, n)
         if power_count[n] + control_count.get(n, 0) == 1:
             el = first_use[n]
             raise NetlistError(f"node '{n}' is dangling (only {el.name} connects to it)",
-                               ctx.path, el.loc.line, n)
+                               el.loc.path, el.loc.line, n)
 
     # DC path to ground through elements that conduct at DC (R, V, E output, S: RON or ROFF).
     dc = _UnionFind()
@@ -115,5 +115,5 @@ def check_topology(elements: list[Element], ctx: Ctx) -> tuple[str, ...]:
         if dc.find(n) != dc.find(GROUND):
             el = first_use[n]
             raise NetlistError(f"node '{n}' has no DC path to ground (floating: reached only through "
-                               "capacitors or current sources)", ctx.path, el.loc.line, n)
+                               "capacitors or current sources)", el.loc.path, el.loc.line, n)
     return tuple(order)

@@ -401,9 +401,10 @@ def test_limits_table_bounds_are_inclusive():
 
 @pytest.mark.parametrize("card, fragment", [
     ("M1 d g 0 0 nmos", "semiconductor devices (MOSFET)"), ("B1 a 0 V={2}", "behavioural B sources"),
-    (".subckt amp a b", "subcircuits (.subckt)"), ("X1 a b amp", "subcircuit instances (X)"),
-    (".include models.lib", "file inclusion"), (".lib x.lib tt", "libraries (.lib)"),
-    (".func f(x) {x}", "user functions"), ("L1 a 0 1u", "inductors (L)"),
+    (".subckt amp a b", "'.subckt' is never closed"), ("X1 a b amp", "unknown subcircuit 'amp'"),
+    (".include models.lib", ".include file 'models.lib' not found"),
+    (".lib x.lib tt", ".lib file 'x.lib' not found"), (".func f(x) {y(}", "expression"),
+    ("L1 a 0 1u", "inductors (L)"),
     ("V2 a 0 SIN(0 {va} 1meg)", "SIN sources"), ("C2 a 0 {cx} ic={v0}", "initial conditions (ic=)"),
     (".tran 1n {tx} uic", ".tran UIC"), (".ic v(a)={v0}", ".ic"), (".frobnicate", "unknown card"),
 ])
