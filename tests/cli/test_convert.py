@@ -50,3 +50,24 @@ def test_errors_are_reported_not_raised(capsys):
     assert main(["convert", "dgcq", "--vin", "0.1", "--param", "NOPE=1"]) == 1
     assert "nope" in capsys.readouterr().err.lower()
     assert main(["convert", "dgcq", "--vin", "0.1", "--param", "NF"]) == 1
+
+
+def test_vin_takes_spice_numbers_and_marks_clipping(capsys):
+    assert main(["convert", "sar", "--ideal", "--param", "NBITS=4", "--vin",
+                 "300m,1.5,-0.2", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["conversions"]
+    assert [r["vin"] for r in rows] == [0.3, 1.5, -0.2]
+    assert [r["clipped"] for r in rows] == [False, True, True]
+    assert [r["code"] for r in rows] == [4, 15, 0]
+    assert main(["convert", "sar", "--vin", "0.5,,0.6"]) == 1
+    assert "entry 2 is empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name,stages", [("pipeline", 9), ("flash", 0), ("dgcq", 2)])
+def test_every_architecture_converts_with_its_stages(name, stages, capsys):
+    assert main(["convert", name, "--ideal", "--vin", "0.37", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["architecture"] == name
+    row = res["conversions"][0]
+    assert len([k for k in row if k.endswith("_binary") and k != "binary"]) == stages
+    assert row["code"] == int(0.37 * res["n_codes"])
