@@ -117,24 +117,30 @@ def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | N
     return Quantizer(arch, circuit, p, text, path, overrides, int(seed), bool(ideal), None)
 
 
-def _without_parasitics(circuit: Circuit, arch: Architecture, text: str, keep: set[str]):
-    """Circuit without the parasitic capacitors (name starts with the architecture's
-    prefix) unless the caller set their parameter: one named like the element, or one
-    its value refers to (``cpar3 g3 0 {CPAR}`` stays when CPAR is given).  Also returns
-    the removed names."""
-    pre = arch.parasitic_prefix
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parasitic_capacitors(circuit: Circuit, arch: Architecture, text: str) -> dict[str, set[str]]:
+    """The parasitic capacitors (name starts with the architecture's prefix) of ``circuit``
+    parsed from ``text``, each with the lower-case words of its value expression (the
+    parameters it depends on, e.g. ``cpar3 g3 0 {CPAR}`` -> {"cpar"})."""
     lines = text.split("\n")
-    words = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+    out = {}
+    for el in circuit.elements:
+        if isinstance(el, Capacitor) and el.name.startswith(arch.parasitic_prefix):
+            words: set[str] = set()
+            if el.loc is not None and 0 < el.loc.line <= len(lines):
+                value = lines[el.loc.line - 1].split(None, 3)[3:]
+                words = {w.lower() for w in _WORD.findall(value[0])} if value else set()
+            out[el.name] = words
+    return out
 
-    def kept(el) -> bool:
-        if el.name in keep:
-            return True
-        if el.loc is None or not 0 < el.loc.line <= len(lines):
-            return False
-        value = lines[el.loc.line - 1].split(None, 3)[3:]
-        return bool(value) and any(w.lower() in keep for w in words.findall(value[0]))
 
-    removed = [el.name for el in circuit.elements
-               if isinstance(el, Capacitor) and el.name.startswith(pre) and not kept(el)]
+def _without_parasitics(circuit: Circuit, arch: Architecture, text: str, keep: set[str]):
+    """Circuit without the parasitic capacitors unless the caller set their parameter: one
+    named like the element, or one its value refers to (``cpar3 g3 0 {CPAR}`` stays when
+    CPAR is given).  Also returns the removed names."""
+    removed = [name for name, words in parasitic_capacitors(circuit, arch, text).items()
+               if name not in keep and not (words & keep)]
     kept = tuple(el for el in circuit.elements if el.name not in removed)
     return dataclasses.replace(circuit, elements=kept), removed
