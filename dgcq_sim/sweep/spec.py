@@ -46,7 +46,8 @@ SPEC_KEYS = {
 }
 RESNET_KEYS = {"images": "number of strided bundled CIFAR-10 test images (required)",
                "model": "resnet20 (default), resnet18 or an .npz path",
-               "rows": "rows per CIM array (default 128)"}
+               "rows": "rows per CIM array (default 128)",
+               "calib_images": "strided bundled calibration images (default all 500)"}
 #: largest grid accepted without ``force``
 MAX_POINTS = 10 ** 6
 #: columns every row has before the axes
@@ -277,7 +278,9 @@ def _validate(data: dict, text: str | None, base: Path | None) -> SweepSpec:
             raise ParameterError("[resnet] needs images = N (strided bundled test images)")
         resnet = {"images": _integer("resnet.images", resnet["images"], 1),
                   "model": str(resnet.get("model", "resnet20")),
-                  "rows": _integer("resnet.rows", resnet.get("rows", 128), 1)}
+                  "rows": _integer("resnet.rows", resnet.get("rows", 128), 1),
+                  "calib_images": _integer("resnet.calib_images",
+                                           resnet.get("calib_images", 500), 1)}
     elif resnet is not None:
         raise ParameterError("a [resnet] table is given but 'resnet_top1' is not in metrics")
 

@@ -76,8 +76,10 @@ def evaluate_task(spec: SweepSpec, point: int, instance: int) -> dict:
 
 def resnet_top1(spec: SweepSpec, q, point: int, instance: int) -> float:
     """ResNet top-1 (fraction) on ``spec.resnet['images']`` strided bundled CIFAR-10 test
-    images with ``q``'s transfer function on every CIM partial sum."""
+    images with ``q``'s transfer function on every CIM partial sum (as ``dgcq-sim nn-eval``:
+    int8 network, ranges calibrated on ``calib_images`` bundled training images)."""
     from ..nn.cim import CimConfig
+    from ..nn.data import load_calibration_set
     from ..nn.evaluate import evaluate
 
     cfg = spec.resnet or {}
@@ -86,6 +88,7 @@ def resnet_top1(spec: SweepSpec, q, point: int, instance: int) -> float:
     nn_seed = int(rng.integers(0, 2 ** 31))
     res = evaluate(cfg.get("model", "resnet20"), "bundled", tf=tf,
                    cim=CimConfig(rows=int(cfg.get("rows", 128))), limit=int(cfg["images"]),
-                   seed=nn_seed, progress=False)
+                   seed=nn_seed, progress=False,
+                   calib=load_calibration_set("bundled").subset(int(cfg.get("calib_images", 500))))
     top1 = float(res["top1"])
     return top1 if math.isfinite(top1) else float("nan")

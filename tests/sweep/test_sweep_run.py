@@ -143,3 +143,13 @@ def test_cli_sweep_json_and_resume(serial_run, tmp_path, capsys):
     assert "0 computed, 2 resumed" in text
     assert main(["sweep", str(small), "--out", str(tmp_path / "x"), "--workers", "0"]) == 1
     assert "workers" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_resnet_top1_metric(tmp_path):
+    res = run({"quantizer": "dgcq", "seed": 3, "instances": 0, "n_sine": 64,
+               "metrics": ["enob_static", "resnet_top1"], "resnet": {"images": 4, "calib_images": 20},
+               "grid": {"NC": [3]}}, tmp_path / "nn", progress=False)
+    (row,) = res.rows
+    assert list(row) == ["point", "instance", "NC", "enob_static", "resnet_top1"]
+    assert row["resnet_top1"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+    assert row["resnet_top1"] >= 0.5          # an 11-bit converter keeps the network working
