@@ -1,7 +1,11 @@
 """Modified nodal analysis (MNA) of a Circuit: C·x' + A(s)·x = B·u(t).
 
 Unknowns ``x`` = non-ground node voltages (V) followed by the branch currents (A) of
-every V source and E element.  ``u`` = values of all independent sources (V and I, in
+every V source, E and H element and inductor (an inductor's row is
+``v(n1) - v(n2) - L·di/dt = 0``, so its current is a state like a capacitor voltage).
+G adds ``gm`` to A between its output and control terminals; F adds ``gain`` times the
+controlling V source's branch current to its output nodes; H's row is
+``v(pos) - v(neg) - r·i(VNAME) = 0``.  ``u`` = values of all independent sources (V and I, in
 netlist order).  ``C`` holds capacitances (F), ``A`` conductances (S) plus the V/E
 constraint rows; the switch conductances depend on which switches are closed, so ``A``
 is assembled per switch configuration by :meth:`MnaSystem.a_matrix`.
@@ -20,8 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
-from ..netlist.circuit import (GROUND, Capacitor, Circuit, ISource, Resistor, Switch,
-                               Vcvs, VSource)
+from ..netlist.circuit import (GROUND, Capacitor, Cccs, Ccvs, Circuit, Inductor, ISource,
+                               Resistor, Switch, Vccs, Vcvs, VSource)
+
+# elements owning a branch current in x (V sources, E and H outputs, inductors)
+BRANCH_TYPES = (VSource, Vcvs, Ccvs, Inductor)
 
 BOLTZMANN = 1.380649e-23  # J/K
 
@@ -105,9 +112,9 @@ class MnaSystem:
 def _terminals(el) -> tuple[str, ...]:
     """Terminals through which ``el`` couples to the analog network (switch controls
     excluded: they draw no current and the engine sets switch states itself)."""
-    if isinstance(el, (Resistor, Capacitor, Switch)):
+    if isinstance(el, (Resistor, Capacitor, Switch, Inductor)):
         return (el.n1, el.n2)
-    if isinstance(el, Vcvs):
+    if isinstance(el, (Vcvs, Vccs)):
         return (el.pos, el.neg, el.cp, el.cn)
     return (el.pos, el.neg)
 
@@ -118,6 +125,8 @@ def analog_elements(circuit: Circuit) -> tuple:
     switches."""
     analog = {t for el in circuit.elements if not isinstance(el, VSource)
               for t in _terminals(el)} - {GROUND}
+    sensed = {el.vsrc for el in circuit.elements if isinstance(el, (Cccs, Ccvs))}
+    analog |= {t for el in circuit.elements if el.name in sensed for t in _terminals(el)} - {GROUND}
     vsources = [el for el in circuit.elements if isinstance(el, VSource)]
     changed = True
     while changed:
@@ -146,7 +155,8 @@ def build_mna(circuit: Circuit) -> MnaSystem:
     elements = analog_elements(circuit)
     nodes = circuit_nodes(elements)
     index = {n: i for i, n in enumerate(nodes)}
-    branches = tuple(el.name for el in elements if isinstance(el, (VSource, Vcvs)))
+    branches = tuple(el.name for el in elements if isinstance(el, BRANCH_TYPES))
+    branch_of = {name: nn_ for name, nn_ in zip(branches, range(len(nodes), len(nodes) + len(branches)))}
     sources = tuple(el.name for el in elements if isinstance(el, (VSource, ISource)))
     switches = tuple(el.name for el in elements if isinstance(el, Switch))
     nn, n = len(nodes), len(nodes) + len(branches)
@@ -201,11 +211,34 @@ def build_mna(circuit: Circuit) -> MnaSystem:
             a[:, br] += v
             a[br, :] += v - el.gain * inc(el.cp, el.cn)
             br += 1
+        elif isinstance(el, Inductor):
+            v = inc(el.n1, el.n2)
+            a[:, br] += v
+            a[br, :] += v
+            c[br, br] = -_positive(el, "inductance", el.l)
+            br += 1
+        elif isinstance(el, Vccs):
+            a += np.outer(inc(el.pos, el.neg), inc(el.cp, el.cn)) * el.gm
+        elif isinstance(el, (Cccs, Ccvs)):
+            if el.vsrc not in branch_of:
+                raise ParameterError(f"{el.name}{_where(el)}: controlling V source {el.vsrc!r} is "
+                                     "not part of the analog circuit")
+            col = branch_of[el.vsrc]
+            if isinstance(el, Cccs):
+                a[:, col] += el.gain * inc(el.pos, el.neg)
+            else:
+                v = inc(el.pos, el.neg)
+                a[:, br] += v
+                a[br, :] += v
+                a[br, col] -= el.r
+                br += 1
         else:  # pragma: no cover - Circuit only holds the types above
             raise ParameterError(f"unsupported element {el!r}")
     cap_basis, null_basis = _capacitor_bases(n, [(index.get(el.n1, -1), index.get(el.n2, -1))
                                                  for el in elements
-                                                 if isinstance(el, Capacitor) and el.c > 0])
+                                                 if isinstance(el, Capacitor) and el.c > 0]
+                                             + [(branch_of[el.name], -1) for el in elements
+                                                if isinstance(el, Inductor)])
     as2d = lambda rows: np.array(rows).reshape(len(rows), n)  # noqa: E731
     return MnaSystem(circuit, nodes, branches, sources, switches, c, a, b,
                      as2d(sw_inc), np.array(sw_on, float), np.array(sw_off, float),
@@ -215,7 +248,8 @@ def build_mna(circuit: Circuit) -> MnaSystem:
 def _capacitor_bases(n: int, caps: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Orthonormal bases W of range(C) and N of null(C), both sparse per capacitor cluster.
 
-    Nodes joined by capacitors form clusters; a cluster touching ground contributes all its
+    Nodes joined by capacitors form clusters (an inductor's branch current is passed as a
+    "capacitor" from its row to ground: a state of its own); a cluster touching ground contributes all its
     node voltages to range(C), a floating cluster of k nodes its k−1 differential modes
     (its common mode goes to N).  Nodes without capacitors and branch currents go to N as
     unit vectors.  Keeping N local (not an arbitrary SVD complement) matters: mixing a

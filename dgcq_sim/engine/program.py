@@ -76,9 +76,18 @@ def phase_map(circuit: Circuit, closed: frozenset[str], duration: float, *, slop
     return cache[key]
 
 
-def dc_operating_point(sys: MnaSystem, closed: frozenset[str], u_all: np.ndarray) -> np.ndarray:
-    """Solve A·x = B·u (caps open).  Singular -> SimulationError naming the floating nodes."""
+def dc_operating_point(sys: MnaSystem, closed: frozenset[str], u_all: np.ndarray,
+                       clamp: dict[int, float] | None = None) -> np.ndarray:
+    """Solve A·x = B·u (caps open).  Singular -> SimulationError naming the floating nodes.
+
+    ``clamp`` {node row: voltage} holds those nodes at the given voltages (their KCL rows are
+    replaced, as ngspice applies ``.ic`` without UIC)."""
     a = sys.a_matrix(closed)
+    rhs = sys.b @ u_all
+    for i, value in (clamp or {}).items():
+        a[i, :] = 0.0
+        a[i, i] = 1.0
+        rhs[i] = value
     n_nodes = len(sys.nodes)
     zero_rows = [sys.nodes[i] for i in range(n_nodes) if not np.any(a[i])]
     if zero_rows:
@@ -100,7 +109,7 @@ def dc_operating_point(sys: MnaSystem, closed: frozenset[str], u_all: np.ndarray
                   + ", ".join(repr(names[i]) for i in big))
         raise SimulationError(f"singular DC operating point in circuit {sys.circuit.title!r}: "
                               f"{what}")
-    x = cs * np.linalg.solve(scaled, r * (sys.b @ u_all))
+    x = cs * np.linalg.solve(scaled, r * rhs)
     return x
 
 

@@ -4,7 +4,8 @@ The time axis is cut into phases at every PULSE/PWL breakpoint, at every thresho
 crossing of a switch control voltage and at the requested output times.  Within a phase
 the switches are fixed and every source is affine in time, so the phase map with source
 slopes (:mod:`.phasemap`) is exact.  The start is the DC operating point (caps open,
-switches per their control at t = 0), like ngspice without UIC.
+switches per their control at t = 0), like ngspice without UIC; with ``.tran ... UIC``
+it is the initial conditions (:mod:`.initial`).
 
 Switch controls must be driven by independent V sources (to ground or between
 source-driven nodes); their voltages are then known in closed form, and ngspice's
@@ -23,7 +24,8 @@ import numpy as np
 from ..errors import InputError, ParameterError, SimulationError
 from ..netlist.circuit import GROUND, Circuit, Dc, Pulse, Pwl, Switch, VSource
 from .mna import source_value_at
-from .program import dc_operating_point, phase_map, system_for
+from .initial import initial_state
+from .program import phase_map, system_for
 
 REL_TIME_TOL = 1e-12   # breakpoints closer than this (relative to tstop) are merged
 
@@ -178,14 +180,15 @@ def _check_sweep(circuit: Circuit, sweep, analog_sources) -> tuple[list[str], np
 
 class _Controls:
     """Closed-form switch control voltages and ngspice hysteresis state with memory
-    (on above VT+VH, off below VT−VH, unchanged in between; initially off)."""
+    (on above VT+VH, off below VT−VH, unchanged in between; initially off, or on for a
+    switch written with the ON keyword, as ngspice)."""
 
     def __init__(self, circuit: Circuit, waves: dict):
         self.driven = _driven_nodes(circuit)
         self.switches = [el for el in circuit.elements if isinstance(el, Switch)]
         self.terms = {sw.name: _control_terms(circuit, sw, self.driven) for sw in self.switches}
         self.waves = waves
-        self.state = {sw.name: False for sw in self.switches}
+        self.state = {sw.name: sw.on for sw in self.switches}   # ON/OFF keyword (default off)
 
     def node_value(self, node: str, t: float) -> float:
         """Voltage (V) of a source-driven node at time t (s)."""
@@ -315,10 +318,7 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
         return np.array([source_value_at(waves[s], t) for s in sys.sources])
 
     closed0 = controls.update(0.0)
-    x0b = dc_operating_point(sys, closed0, u_at(0.0)) if n else np.zeros(0)
-    gdc = np.zeros((n, len(sweep_cols)))
-    for i, col in enumerate(sweep_cols):
-        gdc[:, i] = dc_operating_point(sys, closed0, np.eye(ns)[col])
+    x0b, gdc = initial_state(sys, circuit, closed0, u_at(0.0), sweep_cols)
     x0b = x0b - gdc @ u_at(0.0)[sweep_cols]
 
     # ---- per phase: x <- mxx x + bias + gsw @ sweep_values (sources affine in the phase)

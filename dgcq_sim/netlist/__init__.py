@@ -5,8 +5,9 @@ between user files and the engine: every problem is a NetlistError with ``file:l
 The subset is documented in ``docs/netlists.md``.
 """
 
-from .circuit import (GROUND, Capacitor, Circuit, Dc, Element, ISource, Pulse, Pwl, Resistor,
-                      SourceLoc, Switch, SwitchModel, Tran, Vcvs, VSource, Waveform)
+from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Circuit, Dc, Element, Inductor, ISource,
+                      Pulse, Pwl, Resistor, SourceLoc, Switch, SwitchModel, Tran, Vccs, Vcvs,
+                      VSource, Waveform)
 from .expressions import Expression, evaluate, parse_expression
 from .parser import load_netlist, parse_netlist, parse_param_assignments
 from .values import SCALE_SUFFIXES, parse_value
@@ -14,6 +15,7 @@ from .values import SCALE_SUFFIXES, parse_value
 __all__ = [
     "GROUND", "Capacitor", "Circuit", "Dc", "Element", "ISource", "Pulse", "Pwl", "Resistor",
     "SourceLoc", "Switch", "SwitchModel", "Tran", "Vcvs", "VSource", "Waveform",
+    "Inductor", "Vccs", "Cccs", "Ccvs",
     "Expression", "evaluate", "parse_expression",
     "load_netlist", "parse_netlist", "parse_param_assignments",
     "SCALE_SUFFIXES", "parse_value",

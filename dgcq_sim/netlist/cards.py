@@ -20,10 +20,10 @@ from ..errors import NetlistError
 from .circuit import SourceLoc
 from .text import BLANKS, bad_character
 
-ELEMENT_LETTERS = "rcvise"
-SUPPORTED_ELEMENTS = "R C V I S E"
+ELEMENT_LETTERS = "rclviseghf"
+SUPPORTED_ELEMENTS = "R C L V I S E G F H X"
 SUPPORTED_CARDS = (".param", ".model", ".tran", ".func", ".subckt ... .ends", ".include",
-                   ".lib", ".end", ".control ... .endc")
+                   ".lib", ".ic", ".end", ".control ... .endc")
 
 _OUTPUT = "output directive; every node is available in the result"
 _ANALYSIS = "analysis other than .tran; only the transient is simulated"
@@ -48,14 +48,13 @@ IGNORED_CARDS: dict[str, str] = {
 _NOT_YET = "not supported yet"
 # Cards and elements the subset will grow into: refused plainly, naming the feature.
 UNSUPPORTED_CARDS: dict[str, str] = {
-    ".ic": "initial conditions (.ic) are not supported yet; the transient starts from the DC "
-           "operating point",
     ".nodeset": "DC operating point guesses (.nodeset) are not supported yet",
 }
-UNSUPPORTED_ELEMENTS: dict[str, str] = {
-    "l": "inductors (L)",
-    "g": "voltage-controlled current sources (G)", "f": "current-controlled current sources (F)",
-    "h": "current-controlled voltage sources (H)",
+UNSUPPORTED_ELEMENTS: dict[str, str] = {}
+# elements refused for good, with the reason
+REFUSED_ELEMENTS: dict[str, str] = {
+    "w": "current-controlled switches (W) are not supported: a switch controlled by a circuit "
+         "current flips at a time that depends on the state; use a voltage-controlled S switch",
 }
 # source functions (V/I) the subset will grow into
 SOURCE_FUNCS_NOT_YET = ("sin", "exp", "sffm", "am", "trnoise", "trrandom", "pat")
@@ -279,12 +278,7 @@ def check_card(card: Card, ctx: Ctx) -> str | None:
             return IGNORED_CARDS[kw]
         if kw in UNSUPPORTED_CARDS:
             raise ctx.error(UNSUPPORTED_CARDS[kw], head.line, head.text)
-        if kw == ".tran":
-            for t in card.tokens[1:]:
-                if t.low == "uic":
-                    raise ctx.error(f".tran UIC (start from initial conditions) is {_NOT_YET}; the "
-                                    "transient starts from the DC operating point", t.line, t.text)
-        elif kw not in (".param", ".model", ".func"):
+        if kw not in (".param", ".model", ".func", ".tran", ".ic"):
             raise ctx.error(f"unknown card '{head.text}' (supported: {', '.join(SUPPORTED_CARDS)}; "
                             f"accepted and ignored: {' '.join(sorted(IGNORED_CARDS))})",
                             head.line, head.text)
@@ -299,6 +293,8 @@ def check_card(card: Card, ctx: Ctx) -> str | None:
         raise ctx.error(f"{head.text}: behavioural B sources are not supported: dgcq_sim simulates "
                         f"linear circuits with switches (supported elements: {SUPPORTED_ELEMENTS})",
                         head.line, head.text)
+    if letter in REFUSED_ELEMENTS:
+        raise ctx.error(f"{head.text}: {REFUSED_ELEMENTS[letter]}", head.line, head.text)
     if letter in UNSUPPORTED_ELEMENTS:
         raise ctx.error(f"{head.text}: {UNSUPPORTED_ELEMENTS[letter]} are {_NOT_YET} (supported "
                         f"elements: {SUPPORTED_ELEMENTS})", head.line, head.text)
@@ -307,9 +303,9 @@ def check_card(card: Card, ctx: Ctx) -> str | None:
                         f"(supported: {SUPPORTED_ELEMENTS})", head.line, head.text)
     toks = card.tokens
     for k, t in enumerate(toks[1:], start=1):
-        if t.low == "ic" and k + 1 < len(toks) and toks[k + 1].text == "=":
-            raise ctx.error(f"{head.text}: initial conditions (ic=) are {_NOT_YET}; the transient "
-                            "starts from the DC operating point", t.line, t.text)
+        if t.low == "ic" and k + 1 < len(toks) and toks[k + 1].text == "=" and letter not in "cl":
+            raise ctx.error(f"{head.text}: initial conditions (ic=) are only read on C and L "
+                            "elements", t.line, t.text)
         if letter in "vi" and k >= 3 and t.low in SOURCE_FUNCS_NOT_YET:
             raise ctx.error(f"{head.text}: {t.text.upper()} sources are {_NOT_YET} (supported: DC, "
                             "PULSE, PWL)", t.line, t.text)

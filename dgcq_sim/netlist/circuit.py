@@ -79,11 +79,28 @@ class Resistor:
 
 @dataclass(frozen=True)
 class Capacitor:
+    """``Cname n1 n2 value [ic=v]``: ``ic`` (V, v(n1) - v(n2) at t = 0) is used with
+    ``.tran ... UIC`` only, as in ngspice."""
+
     name: str
     n1: str
     n2: str
     c: float
     loc: SourceLoc | None = None
+    ic: float | None = None
+
+
+@dataclass(frozen=True)
+class Inductor:
+    """``Lname n1 n2 value [ic=i]``: v(n1) - v(n2) = l·di/dt, current i flowing n1 -> n2
+    through the inductor; ``ic`` (A) is used with ``.tran ... UIC`` only, as in ngspice."""
+
+    name: str
+    n1: str
+    n2: str
+    l: float  # noqa: E741
+    loc: SourceLoc | None = None
+    ic: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,7 @@ class Switch:
     cn: str
     model: SwitchModel
     loc: SourceLoc | None = None
+    on: bool = False          # ``ON`` keyword: initially on (matters inside the hysteresis band)
 
 
 @dataclass(frozen=True)
@@ -146,7 +164,45 @@ class Vcvs:
     loc: SourceLoc | None = None
 
 
-Element = Union[Resistor, Capacitor, VSource, ISource, Switch, Vcvs]
+@dataclass(frozen=True)
+class Vccs:
+    """``Gxxx np nn cp cn GM``: gm·(v(cp) - v(cn)) amperes from np through the source to nn."""
+
+    name: str
+    pos: str
+    neg: str
+    cp: str
+    cn: str
+    gm: float
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class Cccs:
+    """``Fxxx np nn VNAME GAIN``: gain·i(VNAME) amperes from np through the source to nn
+    (i(VNAME) flows from the V source's + node through it to its - node)."""
+
+    name: str
+    pos: str
+    neg: str
+    vsrc: str
+    gain: float
+    loc: SourceLoc | None = None
+
+
+@dataclass(frozen=True)
+class Ccvs:
+    """``Hxxx np nn VNAME R``: v(np) - v(nn) = r·i(VNAME)."""
+
+    name: str
+    pos: str
+    neg: str
+    vsrc: str
+    r: float
+    loc: SourceLoc | None = None
+
+
+Element = Union[Resistor, Capacitor, Inductor, VSource, ISource, Switch, Vcvs, Vccs, Cccs, Ccvs]
 
 
 @dataclass(frozen=True)
@@ -158,6 +214,7 @@ class Tran:
     tstart: float = 0.0
     tmax: float | None = None
     loc: SourceLoc | None = None
+    uic: bool = False         # UIC: no DC operating point; start from the initial conditions
 
 
 @dataclass(frozen=True)
@@ -169,7 +226,10 @@ class Circuit:
     ``ignored`` holds one warning ``"path:line: ..."`` per input the parser accepted but does
     not use (``.print``, ``.options``, an ``AC`` spec, a ``.control`` block, a redefined
     ``.param``, a file read as Latin-1), in line order; ``temperature_c`` is the ``.temp`` /
-    ``.options temp=`` value in degC (recorded only; no element depends on it).
+    ``.options temp=`` value in degC (recorded only; no element depends on it).  ``ic``
+    holds the ``.ic V(node)=value`` node voltages (V): with ``.tran ... UIC`` they give the
+    initial voltage of every capacitor without its own ``ic=``; without UIC they hold those
+    nodes during the DC operating point (as ngspice does).
     """
 
     title: str
@@ -181,6 +241,7 @@ class Circuit:
     nodes: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
     temperature_c: float | None = None
+    ic: Mapping[str, float] = field(default_factory=dict)
 
     def element(self, name: str) -> Element:
         """The element called ``name`` (case-insensitive; ``x1.r3`` finds ``r.x1.r3``);

@@ -14,8 +14,8 @@ from typing import Mapping
 
 from ..errors import NetlistError
 from .cards import SINGLE, Card, Ctx, Tok, unwrap
-from .circuit import (GROUND, Capacitor, Dc, Element, ISource, Pulse, Pwl, Resistor, SourceLoc,
-                      Switch, SwitchModel, Tran, Vcvs, VSource)
+from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Dc, Element, Inductor, ISource, Pulse, Pwl,
+                      Resistor, SourceLoc, Switch, SwitchModel, Tran, Vccs, Vcvs, VSource)
 from .expressions import CONSTANTS, parse_expression
 from .functions import UserFunction, signatures
 from .limits import range_problem
@@ -98,10 +98,29 @@ def _expect_fields(card: Card, count: int, usage: str, ctx: Ctx) -> None:
                         extra.line, extra.text)
 
 
-def parse_rc(card: Card, val: Values, ctx: Ctx) -> Element:
+def _take_ic(card: Card) -> tuple[Card, Tok | None]:
+    """The card without a trailing ``ic=value`` (C, L), and the value token."""
     toks = card.tokens
-    kind = "resistance" if toks[0].low[0] == "r" else "capacitance"
-    usage = f"{toks[0].text[0].upper()}name n1 n2 value"
+    for k in range(1, len(toks) - 2):
+        if toks[k].low == "ic" and toks[k + 1].text == "=":
+            rest = toks[:k] + toks[k + 3:]
+            return Card(card.line, card.segments, rest, card.scope), toks[k + 2]
+    return card, None
+
+
+_RLC = {"r": ("resistance", Resistor), "c": ("capacitance", Capacitor),
+        "l": ("inductance", Inductor)}
+
+
+def parse_rc(card: Card, val: Values, ctx: Ctx) -> Element:
+    """R, C and L cards (C and L take ``ic=``)."""
+    letter = card.keyword[0]
+    kind, cls = _RLC[letter]
+    ic_tok = None
+    if letter in "cl":
+        card, ic_tok = _take_ic(card)
+    toks = card.tokens
+    usage = f"{toks[0].text[0].upper()}name n1 n2 value" + (" [ic=value]" if letter in "cl" else "")
     _expect_fields(card, 4, usage, ctx)
     n1, n2 = _node(toks[1], ctx), _node(toks[2], ctx)
     value = val(toks[3], kind, rkm=True)
@@ -110,9 +129,13 @@ def parse_rc(card: Card, val: Values, ctx: Ctx) -> Element:
     _range(ctx, toks[3], toks[0].text, kind, kind, value)
     loc = ctx.loc(card.line)
     name = toks[0].low
-    if kind == "resistance":
+    if letter == "r":
         return Resistor(name, n1, n2, value, loc)
-    return Capacitor(name, n1, n2, value, loc)
+    ic = None
+    if ic_tok is not None:
+        ic = val.checked(ic_tok, "initial condition ic", "voltage" if letter == "c" else "current",
+                         toks[0].text)
+    return cls(name, n1, n2, value, loc, ic)
 
 
 # --------------------------------------------------------------------------- sources
@@ -146,6 +169,7 @@ class PendingSwitch:
     nodes: list[str]
     model: Tok
     loc: SourceLoc
+    on: bool = False
 
     def finish(self, models: Mapping[str, SwitchModel], ctx: Ctx) -> Switch:
         model = models.get(self.model.low)
@@ -153,7 +177,7 @@ class PendingSwitch:
             known = ", ".join(sorted(models)) or "none defined"
             raise ctx.error(f"{self.name}: unknown switch model '{self.model.text}' (models: {known})",
                             self.model.line, self.model.text)
-        return Switch(self.name, *self.nodes, model, self.loc)
+        return Switch(self.name, *self.nodes, model, self.loc, self.on)
 
 
 def _source_args(toks: list[Tok], i: int, func: str, ctx: Ctx) -> tuple[list[Tok], int]:
@@ -294,49 +318,84 @@ def _finish_pulse(p: PendingPulse, tran: Tran | None, ctx: Ctx) -> Pulse:
 
 def parse_switch(card: Card, ctx: Ctx) -> PendingSwitch:
     toks = card.tokens
-    _expect_fields(card, 6, "Sname n1 n2 cp cn MODEL", ctx)
+    on = False
+    if len(toks) == 7 and toks[6].low in ("on", "off"):
+        on = toks[6].low == "on"
+        card = Card(card.line, card.segments, toks[:6], card.scope)
+    _expect_fields(card, 6, "Sname n1 n2 cp cn MODEL [ON|OFF]", ctx)
     nodes = [_node(t, ctx) for t in toks[1:5]]
-    return PendingSwitch(toks[0].low, nodes, toks[5], ctx.loc(card.line))
+    return PendingSwitch(toks[0].low, nodes, toks[5], ctx.loc(card.line), on)
 
 
-def parse_vcvs(card: Card, val: Values, ctx: Ctx) -> Vcvs:
+def parse_vcvs(card: Card, val: Values, ctx: Ctx) -> Vcvs | Vccs:
+    """E (VCVS) and G (VCCS) cards: ``name n+ n- cp cn value``."""
     toks = card.tokens
+    letter = card.keyword[0]
     for t in toks[1:]:
         if t.low in ("poly", "value", "table", "laplace", "freq", "cur", "vol") or t.text == "=":
-            raise ctx.error(f"{toks[0].text}: nonlinear E sources (POLY, VALUE=, TABLE, ...) are not "
-                            "supported; only 'Ename n+ n- cp cn gain'", t.line, t.text)
-    _expect_fields(card, 6, "Ename n+ n- cp cn gain", ctx)
+            raise ctx.error(f"{toks[0].text}: nonlinear {letter.upper()} sources (POLY, VALUE=, TABLE, "
+                            f"...) are not supported; only '{letter.upper()}name n+ n- cp cn "
+                            f"{'gain' if letter == 'e' else 'transconductance'}'", t.line, t.text)
+    what = "gain" if letter == "e" else "transconductance"
+    _expect_fields(card, 6, f"{letter.upper()}name n+ n- cp cn {what}", ctx)
     pos, neg, cp, cn = (_node(t, ctx) for t in toks[1:5])
-    gain = val.checked(toks[5], "gain", "gain", toks[0].text)
-    return Vcvs(toks[0].low, pos, neg, cp, cn, gain, ctx.loc(card.line))
+    value = val.checked(toks[5], what, "gain" if letter == "e" else "transconductance", toks[0].text)
+    cls = Vcvs if letter == "e" else Vccs
+    return cls(toks[0].low, pos, neg, cp, cn, value, ctx.loc(card.line))
 
 
-_MODEL_KINDS = {"ron": "resistance", "roff": "resistance", "vt": "voltage", "vh": "voltage"}
+@dataclass
+class PendingControlled:
+    """An F or H element: finished once every V source is known (it may come later)."""
+
+    el: Cccs | Ccvs
+    vsrc: Tok
+
+    def finish(self, sources: Mapping[str, object], ctx: Ctx) -> Cccs | Ccvs:
+        if self.el.vsrc not in sources:
+            known = ", ".join(sorted(sources)) or "none"
+            raise ctx.error(f"{self.el.name}: controlling source '{self.vsrc.text}' is not a V "
+                            f"source of the circuit (V sources: {known})", self.vsrc.line,
+                            self.vsrc.text)
+        return self.el
 
 
-def parse_model(card: Card, val: Values, ctx: Ctx) -> SwitchModel:
+def parse_cc(card: Card, val: Values, ctx: Ctx) -> PendingControlled:
+    """F (CCCS) and H (CCVS) cards: ``name n+ n- VNAME value``."""
     toks = card.tokens
-    if len(toks) < 3:
-        raise ctx.error(".model needs 'NAME SW(RON= ROFF= VT= VH=)'", toks[-1].line, toks[-1].text)
-    name_tok, type_tok = toks[1], toks[2]
-    if not MODEL_NAME.match(name_tok.text):
-        raise ctx.error("bad model name", name_tok.line, name_tok.text)
-    if type_tok.low != "sw":
-        raise ctx.error(f"unsupported model type '{type_tok.text}' (only SW switch models)",
-                        type_tok.line, type_tok.text)
-    rest = toks[3:]
-    if rest and rest[0].text == "(":
-        if rest[-1].text != ")":
-            raise ctx.error(".model: missing ')'", rest[0].line, rest[0].text)
-        rest = rest[1:-1]
+    letter = card.keyword[0]
+    what = "gain" if letter == "f" else "transresistance"
+    for t in toks[1:]:
+        if t.low == "poly" or t.text == "=":
+            raise ctx.error(f"{toks[0].text}: nonlinear {letter.upper()} sources (POLY, ...) are not "
+                            f"supported; only '{letter.upper()}name n+ n- VNAME {what}'", t.line, t.text)
+    _expect_fields(card, 5, f"{letter.upper()}name n+ n- VNAME {what}", ctx)
+    pos, neg = _node(toks[1], ctx), _node(toks[2], ctx)
+    vsrc = toks[3]
+    if vsrc.text in SINGLE or vsrc.text[:1] in "{'":
+        raise ctx.error(f"{toks[0].text}: expected the name of a V source", vsrc.line, vsrc.text)
+    value = val.checked(toks[4], what, "current_gain" if letter == "f" else "transresistance",
+                        toks[0].text)
+    cls = Cccs if letter == "f" else Ccvs
+    return PendingControlled(cls(toks[0].low, pos, neg, vsrc.low, value, ctx.loc(card.line)), vsrc)
+
+
+_MODEL_KINDS = {"ron": "resistance", "roff": "resistance", "vt": "voltage", "vh": "voltage",
+                "von": "voltage", "voff": "voltage"}
+# PSpice's VSWITCH(RON ROFF VON VOFF), mapped to SW: see parse_model
+VSWITCH_DEFAULTS = {"ron": 1.0, "roff": 1e6, "von": 1.0, "voff": 0.0}
+_CURRENT_SWITCH = ("iswitch", "csw")
+
+
+def _model_params(rest: list[Tok], known: Mapping[str, float], kind: str, owner: str,
+                  val: Values, ctx: Ctx) -> dict[str, float]:
     values: dict[str, float] = {}
     k = 0
-    owner = f".model {name_tok.text}"
     while k < len(rest):
         key = rest[k]
-        if key.low not in SWITCH_DEFAULTS:
-            raise ctx.error(f"unknown SW model parameter '{key.text}' (known: RON ROFF VT VH)",
-                            key.line, key.text)
+        if key.low not in known:
+            raise ctx.error(f"unknown {kind} model parameter '{key.text}' (known: "
+                            f"{' '.join(p.upper() for p in known)})", key.line, key.text)
         if k + 2 >= len(rest) or rest[k + 1].text != "=":
             bad = rest[k + 1] if k + 1 < len(rest) else key
             raise ctx.error(f".model: expected {key.text}=value", bad.line, bad.text)
@@ -351,16 +410,65 @@ def parse_model(card: Card, val: Values, ctx: Ctx) -> SwitchModel:
             raise ctx.error(f"{owner}: VH must be >= 0, got {values['vh']:g}", vtok.line, vtok.text)
         _range(ctx, vtok, owner, what, _MODEL_KINDS[key.low], values[key.low])
         k += 3
-    p = {**SWITCH_DEFAULTS, **values}
-    return SwitchModel(name_tok.low, p["ron"], p["roff"], p["vt"], p["vh"], ctx.loc(card.line))
+    return {**known, **values}
+
+
+def parse_model(card: Card, val: Values, ctx: Ctx) -> SwitchModel:
+    """``.model NAME SW(...)``, or PSpice's ``VSWITCH(RON ROFF VON VOFF)`` mapped to SW.
+
+    VSWITCH (which ngspice-39 does not read) changes its resistance smoothly while the
+    control lies between VOFF and VON; it becomes the ideal switch ``VT = (VON+VOFF)/2``,
+    ``VH = 0``, identical whenever the control is outside that band (the note in
+    ``Circuit.ignored`` says so).  Current-controlled switches (ISWITCH, CSW) are refused.
+    """
+    toks = card.tokens
+    if len(toks) < 3:
+        raise ctx.error(".model needs 'NAME SW(RON= ROFF= VT= VH=)'", toks[-1].line, toks[-1].text)
+    name_tok, type_tok = toks[1], toks[2]
+    if not MODEL_NAME.match(name_tok.text):
+        raise ctx.error("bad model name", name_tok.line, name_tok.text)
+    mtype = type_tok.low
+    if mtype in _CURRENT_SWITCH:
+        raise ctx.error(f"{type_tok.text} (current-controlled switch) models are not supported: a "
+                        "switch controlled by a circuit current changes topology at a time that "
+                        "depends on the state; use a voltage-controlled S switch (SW model)",
+                        type_tok.line, type_tok.text)
+    if mtype not in ("sw", "vswitch"):
+        raise ctx.error(f"unsupported model type '{type_tok.text}' (only SW switch models, and "
+                        "VSWITCH mapped to SW)", type_tok.line, type_tok.text)
+    rest = toks[3:]
+    if rest and rest[0].text == "(":
+        if rest[-1].text != ")":
+            raise ctx.error(".model: missing ')'", rest[0].line, rest[0].text)
+        rest = rest[1:-1]
+    owner = f".model {name_tok.text}"
+    loc = ctx.loc(card.line)
+    if mtype == "sw":
+        p = _model_params(rest, SWITCH_DEFAULTS, "SW", owner, val, ctx)
+        return SwitchModel(name_tok.low, p["ron"], p["roff"], p["vt"], p["vh"], loc)
+    p = _model_params(rest, VSWITCH_DEFAULTS, "VSWITCH", owner, val, ctx)
+    if p["von"] == p["voff"]:
+        raise ctx.error(f"{owner}: VON and VOFF must differ", type_tok.line, type_tok.text)
+    vt = 0.5 * (p["von"] + p["voff"])
+    ctx.note(card.line, f".model {name_tok.low} VSWITCH read as SW(RON={p['ron']:g} ROFF={p['roff']:g} "
+                        f"VT={vt:g} VH=0): an ideal switch at the middle of VOFF..VON, where VSWITCH "
+                        "changes its resistance smoothly (identical while the control is outside "
+                        "that band)")
+    if p["von"] < p["voff"]:
+        raise ctx.error(f"{owner}: VON < VOFF (a switch that opens as its control rises) is not "
+                        "supported", type_tok.line, type_tok.text)
+    return SwitchModel(name_tok.low, p["ron"], p["roff"], vt, 0.0, loc)
 
 
 def parse_tran(card: Card, val: Values, ctx: Ctx) -> Tran:
     """``.tran tstep tstop [tstart [tmax]]``, or the same ``tran`` command of a .control block."""
     toks = card.tokens
     head = toks[0].low
+    uic = len(toks) > 3 and toks[-1].low == "uic"
+    if uic:
+        toks = toks[:-1]
     if len(toks) < 3:
-        raise ctx.error(f"{head} needs 'tstep tstop [tstart [tmax]]'", toks[-1].line, toks[-1].text)
+        raise ctx.error(f"{head} needs 'tstep tstop [tstart [tmax]] [uic]'", toks[-1].line, toks[-1].text)
     if len(toks) > 5:
         raise ctx.error(f"{head}: unexpected extra field", toks[5].line, toks[5].text)
     names = ("tstep", "tstop", "tstart", "tmax")
@@ -378,4 +486,24 @@ def parse_tran(card: Card, val: Values, ctx: Ctx) -> Tran:
         raise ctx.error(f"{head} tmax must be > 0, got {tmax:g}", toks[4].line, toks[4].text)
     for tok, n, v in zip(toks[1:], names, vals):
         _range(ctx, tok, head, n, "time" if n == "tstart" else "duration", v)
-    return Tran(tstep, tstop, tstart, tmax, ctx.loc(card.line))
+    return Tran(tstep, tstop, tstart, tmax, ctx.loc(card.line), uic)
+
+
+def parse_ic(card: Card, val: Values, ctx: Ctx) -> dict[str, tuple[float, Tok]]:
+    """``.ic V(node)=value ...`` -> {node: (value, token of the node)}."""
+    toks = card.tokens
+    out: dict[str, tuple[float, Tok]] = {}
+    k = 1
+    while k < len(toks):
+        seq = toks[k:k + 6]
+        if (len(seq) < 6 or seq[0].low != "v" or seq[1].text != "(" or seq[3].text != ")"
+                or seq[4].text != "="):
+            raise ctx.error(".ic takes 'V(node)=value ...'", toks[k].line, toks[k].text)
+        node = _node(seq[2], ctx)
+        if node == GROUND:
+            raise ctx.error(".ic: ground has no initial condition", seq[2].line, seq[2].text)
+        out[node] = (val.checked(seq[5], "initial node voltage", "voltage", ".ic"), seq[2])
+        k += 6
+    if not out:
+        raise ctx.error(".ic takes 'V(node)=value ...'", toks[0].line, toks[0].text)
+    return out

@@ -45,6 +45,10 @@ LIMITS: dict[str, Limit] = {
     "voltage": Limit(0.0, 1e6, "V", signed=True),  # V source levels, switch VT and VH
     "current": Limit(0.0, 1e6, "A", signed=True),  # I source levels
     "gain": Limit(0.0, 1e12, "V/V", signed=True),  # E gain
+    "current_gain": Limit(0.0, 1e12, "A/A", signed=True),        # F gain
+    "transconductance": Limit(0.0, 1e12, "S", signed=True),      # G value
+    "transresistance": Limit(0.0, 1e18, "ohm", signed=True),     # H value
+    "inductance": Limit(1e-18, 1e6, "H"),                         # L values
 }
 
 

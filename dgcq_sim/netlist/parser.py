@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import InputError, NetlistError
-from .cards import Card, Ctx, check_card, read_cards
+from .cards import Card, Ctx, FileLine, check_card, read_cards
 from .files import expand_files
 from .functions import parse_funcs, signatures
 from .structure import flatten
-from .circuit import Circuit, Element, SwitchModel, Tran
-from .elements import (PendingSource, PendingSwitch, Values, parse_model, parse_rc, parse_source,
-                       parse_switch, parse_tran, parse_vcvs)
+from .circuit import Circuit, Element, SwitchModel, Tran, VSource
+from .elements import (PendingControlled, PendingSource, PendingSwitch, Values, parse_cc, parse_ic,
+                       parse_model, parse_rc, parse_source, parse_switch, parse_tran, parse_vcvs)
 from .params import apply_overrides, param_defs, parse_param_assignments, resolve_params
 from .text import decode, split_lines
 from .topology import check_topology
@@ -68,10 +68,6 @@ def _analysis(tran: Tran | None, control_trans: list[Card], values: Values, ctx:
     if tran is not None or not control_trans:
         return tran
     card = control_trans[0]
-    for t in card.tokens[1:]:
-        if t.low == "uic":
-            raise ctx.error("tran UIC (start from initial conditions) is not supported yet; the "
-                            "transient starts from the DC operating point", t.line, t.text)
     ctx.note(card.line, "the .control block's 'tran' command is the analysis (the netlist has "
                         "no .tran card)")
     return parse_tran(card, values, ctx)
@@ -137,6 +133,7 @@ def parse_netlist(text: str, path: str = "<string>",
     models: dict[str, SwitchModel] = {}
     tran: Tran | None = None
     pending: list = []          # elements; switches and sources wait for .model / .tran
+    ic_cards: list[dict] = []
     for card in deck.cards:
         kw = card.keyword
         val = values_of(card)
@@ -151,14 +148,18 @@ def parse_netlist(text: str, path: str = "<string>",
                 raise ctx.error(f"second .tran (first at line {tran.loc.line})", card.line,
                                 card.tokens[0].text)
             tran = parse_tran(card, val, ctx)
+        elif kw == ".ic":
+            ic_cards.append(parse_ic(card, val, ctx))
         elif kw.startswith("."):
             continue                            # .param (done) or an ignored card
-        elif kw[0] in "rc":
+        elif kw[0] in "rcl":
             pending.append(parse_rc(card, val, ctx))
         elif kw[0] in "vi":
             pending.append(parse_source(card, val, ctx))
         elif kw[0] == "s":
             pending.append(parse_switch(card, ctx))
+        elif kw[0] in "fh":
+            pending.append(parse_cc(card, val, ctx))
         else:
             pending.append(parse_vcvs(card, val, ctx))
     tran = _analysis(tran, deck.control_trans, values, ctx)
@@ -166,13 +167,21 @@ def parse_netlist(text: str, path: str = "<string>",
 
     elements: list[Element] = []
     seen: dict[str, Element] = {}
+    vsources = {p.name for p in pending if isinstance(p, PendingSource) and p.cls is VSource}
+    uic = tran is not None and tran.uic
     for item in pending:
         if isinstance(item, PendingSwitch):
             el = item.finish(models, ctx)
         elif isinstance(item, PendingSource):
             el = item.finish(tran, ctx)
+        elif isinstance(item, PendingControlled):
+            el = item.finish(vsources, ctx)
         else:
             el = item
+        if getattr(el, "ic", None) is not None and not uic:
+            ctx.note(el.loc.line if el.loc.path == ctx.path else
+                     FileLine(el.loc.line, el.loc.path, (el.loc.line,)),
+                     f"{el.name}: ic= ignored (used only with .tran ... UIC, as in ngspice)")
         if el.name in seen:
             first = seen[el.name].loc
             where = first.line if first.path == el.loc.path else first
@@ -184,15 +193,27 @@ def parse_netlist(text: str, path: str = "<string>",
     try:
         if not elements:
             raise NetlistError("netlist has no elements", ctx.path)
-        nodes = check_topology(elements, ctx)
+        nodes = check_topology(elements, ctx, uic)
     except NetlistError as err:
         if _TITLE_LIKE_CARD.match(title):
             raise NetlistError(f"{err.reason} [note: line 1 is always the title, so '{title}' was "
                                "not read as a card]", err.path, err.line, err.token) from None
         raise
+    ic = _initial_voltages(ic_cards, nodes, ctx)
     return Circuit(title=title, elements=tuple(elements), params=dict(values.params),
                    models=dict(models), tran=tran, path=ctx.path, nodes=nodes,
-                   ignored=ctx.notes(), temperature_c=temperature)
+                   ignored=ctx.notes(), temperature_c=temperature, ic=ic)
+
+
+def _initial_voltages(ic_cards: list[dict], nodes: tuple[str, ...], ctx: Ctx) -> dict[str, float]:
+    """``.ic`` node voltages (a node given twice: the last value wins, as in ngspice)."""
+    out: dict[str, float] = {}
+    for card in ic_cards:
+        for node, (value, tok) in card.items():
+            if node not in nodes:
+                raise ctx.error(f".ic: no node '{node}' in the circuit", tok.line, tok.text)
+            out[node] = value
+    return out
 
 
 def load_netlist(path: str | os.PathLike, params: Mapping[str, float | str] | None = None) -> Circuit:

@@ -7,18 +7,19 @@ the node or element.
 from __future__ import annotations
 
 from ..errors import NetlistError
-from .circuit import GROUND, Capacitor, Element, ISource, Resistor, Switch, Vcvs, VSource  # noqa: F401
+from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Element, Inductor, ISource, Resistor, Switch,
+                      Vccs, Vcvs, VSource)
 from .cards import Ctx
 
 def _terminals(el: Element) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(power terminals, control terminals) of one element."""
-    if isinstance(el, (Resistor, Capacitor)):
+    if isinstance(el, (Resistor, Capacitor, Inductor)):
         return (el.n1, el.n2), ()
-    if isinstance(el, (VSource, ISource)):
+    if isinstance(el, (VSource, ISource, Cccs, Ccvs)):
         return (el.pos, el.neg), ()
     if isinstance(el, Switch):
         return (el.n1, el.n2), (el.cp, el.cn)
-    return (el.pos, el.neg), (el.cp, el.cn)  # Vcvs
+    return (el.pos, el.neg), (el.cp, el.cn)  # Vcvs, Vccs
 
 
 class _UnionFind:
@@ -62,8 +63,11 @@ def _source_path(edges: list[tuple[str, str, str]], start: str, goal: str) -> li
     return names[::-1]
 
 
-def check_topology(elements: list[Element], ctx: Ctx) -> tuple[str, ...]:
-    """Ground, dangling/floating/undriven nodes, voltage-source loops.  Returns the node order."""
+def check_topology(elements: list[Element], ctx: Ctx, uic: bool = False) -> tuple[str, ...]:
+    """Ground, dangling/floating/undriven nodes, voltage-source loops.  Returns the node order.
+
+    Inductors are shorts at DC, so without ``uic`` (a DC operating point is computed) they
+    count in loops of voltage-defining elements."""
     order: list[str] = []
     power_count: dict[str, int] = {}
     control_count: dict[str, int] = {}
@@ -83,21 +87,26 @@ def check_topology(elements: list[Element], ctx: Ctx) -> tuple[str, ...]:
     if GROUND not in first_use:
         raise NetlistError("no element connects to ground (node 0 or gnd)", ctx.path)
 
-    # Loops of voltage-defining elements (V, E outputs) make the system singular.
+    # Loops of voltage-defining elements (V, E/H outputs; L at DC) make the system singular.
     vloop = _UnionFind()
     vedges: list[tuple[str, str, str]] = []
+    defining = (VSource, Vcvs, Ccvs) + (() if uic else (Inductor,))
     for el in elements:
-        if isinstance(el, (VSource, Vcvs)):
-            if not vloop.union(el.pos, el.neg):
-                names = _source_path(vedges, el.pos, el.neg) + [el.name]
+        if isinstance(el, defining):
+            a, b = _terminals(el)[0]
+            if not vloop.union(a, b):
+                names = _source_path(vedges, a, b) + [el.name]
+                hint = (" (an inductor is a short at DC; with .tran ... UIC no operating point "
+                        "is needed)" if any(n[0] == "l" for n in names) else "")
                 raise NetlistError(f"loop of voltage sources {', '.join(names)} (singular: their "
-                                   "voltages are not independent)", el.loc.path, el.loc.line, el.name)
-            vedges.append((el.pos, el.neg, el.name))
+                                   f"voltages are not independent){hint}", el.loc.path,
+                                   el.loc.line, el.name)
+            vedges.append((a, b, el.name))
 
     for n in order:
         if power_count.get(n, 0) == 0:
             el = first_use[n]
-            raise NetlistError(f"control node '{n}' is not driven (it is only a switch/E control "
+            raise NetlistError(f"control node '{n}' is not driven (it is only a switch/E/G control "
                                "terminal)", el.loc.path, el.loc.line, n)
         if power_count[n] + control_count.get(n, 0) == 1:
             el = first_use[n]
@@ -108,7 +117,7 @@ def check_topology(elements: list[Element], ctx: Ctx) -> tuple[str, ...]:
     dc = _UnionFind()
     dc.find(GROUND)
     for el in elements:
-        if isinstance(el, (Resistor, VSource, Vcvs, Switch)):
+        if isinstance(el, (Resistor, VSource, Vcvs, Switch, Inductor, Ccvs)):
             a, b = _terminals(el)[0]
             dc.union(a, b)
     for n in order:

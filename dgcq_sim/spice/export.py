@@ -1,8 +1,10 @@
 """Write a :class:`~dgcq_sim.netlist.circuit.Circuit` back out as a plain ngspice netlist.
 
-The text uses only what the parser reads and ngspice runs: R, C, V/I sources (DC, PULSE,
-PWL), S switches with ``.model NAME SW(...)``, E elements, ``.param`` (as resolved numbers,
-for the reader's information) and ``.tran``.  Numbers are written with :func:`repr`, the
+The text uses only what the parser reads and ngspice runs: R, C, L (with ``ic=``), V/I
+sources (DC, PULSE, PWL), S switches (``ON``) with ``.model NAME SW(...)``, E, G, F, H
+elements, ``.ic``, ``.param`` (as resolved numbers, for the reader's information) and
+``.tran`` (``uic``).  Subcircuits are written flattened, with ngspice's own names
+(``r.x1.r3``, node ``x1.n5``, model ``x1:smod``), which ngspice reads back unchanged.  Numbers are written with :func:`repr`, the
 shortest text that reads back to the same float, so ``parse_netlist(to_spice(c))`` gives
 the same circuit.
 
@@ -17,8 +19,8 @@ import math
 from typing import Iterable, Mapping
 
 from ..errors import InputError
-from ..netlist.circuit import (Capacitor, Circuit, Dc, ISource, Pulse, Pwl, Resistor,
-                               Switch, SwitchModel, Tran, Vcvs, VSource, Waveform)
+from ..netlist.circuit import (Capacitor, Cccs, Ccvs, Circuit, Dc, Inductor, ISource, Pulse, Pwl,
+                               Resistor, Switch, SwitchModel, Tran, Vccs, Vcvs, VSource, Waveform)
 
 __all__ = ["to_spice", "format_number", "format_waveform"]
 
@@ -64,21 +66,27 @@ def _tran_card(tr: Tran) -> str:
         fields += [tr.tstart, tr.tmax]
     elif tr.tstart:
         fields.append(tr.tstart)
-    return ".tran " + _numbers(fields)
+    return ".tran " + _numbers(fields) + (" uic" if tr.uic else "")
 
 
 def _element_card(el, overrides: Mapping[str, Waveform]) -> str:
     if isinstance(el, Resistor):
         return f"{el.name} {el.n1} {el.n2} {format_number(el.r)}"
-    if isinstance(el, Capacitor):
-        return f"{el.name} {el.n1} {el.n2} {format_number(el.c)}"
+    if isinstance(el, (Capacitor, Inductor)):
+        value = el.c if isinstance(el, Capacitor) else el.l
+        ic = f" ic={format_number(el.ic)}" if el.ic is not None else ""
+        return f"{el.name} {el.n1} {el.n2} {format_number(value)}{ic}"
     if isinstance(el, (VSource, ISource)):
         wave = overrides.get(el.name, el.wave)
         return f"{el.name} {el.pos} {el.neg} {format_waveform(wave)}"
     if isinstance(el, Switch):
-        return f"{el.name} {el.n1} {el.n2} {el.cp} {el.cn} {el.model.name}"
-    if isinstance(el, Vcvs):
-        return f"{el.name} {el.pos} {el.neg} {el.cp} {el.cn} {format_number(el.gain)}"
+        return f"{el.name} {el.n1} {el.n2} {el.cp} {el.cn} {el.model.name}" + (" ON" if el.on else "")
+    if isinstance(el, (Vcvs, Vccs)):
+        value = el.gain if isinstance(el, Vcvs) else el.gm
+        return f"{el.name} {el.pos} {el.neg} {el.cp} {el.cn} {format_number(value)}"
+    if isinstance(el, (Cccs, Ccvs)):
+        value = el.gain if isinstance(el, Cccs) else el.r
+        return f"{el.name} {el.pos} {el.neg} {el.vsrc} {format_number(value)}"
     raise InputError(f"cannot export element {el!r}")
 
 
@@ -120,6 +128,8 @@ def to_spice(circuit: Circuit, *, overrides: Mapping[str, Waveform] | None = Non
         lines.append(_model_card(m))
     for el in circuit.elements:
         lines.append(_element_card(el, ov))
+    if circuit.ic:
+        lines.append(".ic " + " ".join(f"v({n})={format_number(v)}" for n, v in circuit.ic.items()))
     tr = tran if tran is not None else circuit.tran
     if tr is not None:
         lines.append(_tran_card(tr))

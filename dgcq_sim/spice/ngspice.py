@@ -333,7 +333,8 @@ def ngspice_tran(circuit: Circuit, times: Sequence[float], *, nodes: Sequence[st
     extra = [f".options {options}"]
     # keep the circuit's TSTEP: ngspice (and the engine) use it for PULSE edges given as 0
     tstep = circuit.tran.tstep if circuit.tran is not None else min(tmax, tstop / 1000.0)
-    tran = Tran(tstep=tstep, tstop=tstop, tstart=0.0, tmax=tmax)
+    uic = circuit.tran is not None and circuit.tran.uic
+    tran = Tran(tstep=tstep, tstop=tstop, tstart=0.0, tmax=tmax, uic=uic)
     text = to_spice(circuit, overrides=overrides, tran=tran, extra_cards=extra)
     traces = run_netlist(text, timeout=timeout)
     want = (list(circuit.nodes) or None) if nodes is None else [n.lower() for n in nodes]

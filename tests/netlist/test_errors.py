@@ -24,20 +24,24 @@ def expect_error(text: str, line: int | None, token: str | None, fragment: str) 
 
 
 @pytest.mark.parametrize("card, token, fragment", [
-    ("L1 a 0 1u", "L1", "L1: inductors (L) are not supported yet (supported elements: R C V I S E)"),
-    ("G1 a 0 a 0 1m", "G1", "voltage-controlled current sources (G) are not supported yet"),
-    ("F1 a 0 v1 2", "F1", "current-controlled current sources (F) are not supported yet"),
-    ("H1 a 0 v1 2", "H1", "current-controlled voltage sources (H) are not supported yet"),
     ("Q1 a b 0 npn", "Q1", "Q1: semiconductor devices (bipolar transistor) are not supported: "
                            "dgcq_sim is a behavioural, linear circuit simulator (supported elements: "
-                           "R C V I S E"),
+                           "R C L V I S E G F H X"),
     ("M1 d g 0 0 nmos", "M1", "semiconductor devices (MOSFET) are not supported"),
     ("D1 a 0 dmod", "D1", "semiconductor devices (diode) are not supported"),
     ("J1 d g 0 jmod", "J1", "semiconductor devices (JFET) are not supported"),
     ("B1 a 0 V={v(a)*2}", "B1", "B1: behavioural B sources are not supported"),
-    ("K1 L1 L2 0.9", "K1", "unknown or unsupported element type 'K' (supported: R C V I S E)"),
-    (".ic v(a)=0", ".ic", "initial conditions (.ic) are not supported yet"),
+    ("K1 L1 L2 0.9", "K1", "unknown or unsupported element type 'K' (supported: R C L V I S E G F H X)"),
     (".nodeset v(a)=0", ".nodeset", "not supported yet"),
+    ("L1 a 0 1u", "l1", "loop of voltage sources v1, l1 (singular: their voltages are not "
+                        "independent) (an inductor is a short at DC"),
+    ("F1 a 0 v9 2", "v9", "f1: controlling source 'v9' is not a V source of the circuit (V sources: v1)"),
+    ("H1 b 0 r1 2", "r1", "h1: controlling source 'r1' is not a V source"),
+    ("G1 a 0 a 0 1e13", "1e13", "G1: transconductance 1e+13 S is outside the supported range"),
+    ("W1 a 0 v1 wmod", "W1", "W1: current-controlled switches (W) are not supported"),
+    (".ic v(zz)=0", "zz", ".ic: no node 'zz' in the circuit"),
+    (".ic a=0", "a", ".ic takes 'V(node)=value ...'"),
+    ("R2 a 0 1k ic=1", "ic", "R2: initial conditions (ic=) are only read on C and L elements"),
     ("X1 a 0 sub", "sub", "X1: unknown subcircuit 'sub' (subcircuits: none defined)"),
     (".include foo.lib", "foo.lib", ".include file 'foo.lib' not found"),
     (".inc foo.lib", "foo.lib", ".inc file 'foo.lib' not found"),
@@ -47,11 +51,9 @@ def expect_error(text: str, line: int | None, token: str | None, fragment: str) 
     (".endl", ".endl", "'.endl' without a matching '.lib SECTION'"),
     (".func f(x)", ".func f(x)", ".func needs 'NAME(arg, ...) = {expression}'"),
     (".foo 1 2", ".foo", "unknown card '.foo' (supported: .param, .model, .tran"),
-    ("C2 a 0 1p ic=0.5", "ic", "C2: initial conditions (ic=) are not supported yet"),
     ("V2 a 0 SIN(0 1 1meg)", "SIN", "V2: SIN sources are not supported yet (supported: DC, PULSE, PWL)"),
     ("I2 a 0 exp(0 1 1n 1n 2n 1n)", "exp", "I2: EXP sources are not supported yet"),
     ("V2 a 0 SFFM(0 1 1k)", "SFFM", "SFFM sources are not supported yet"),
-    (".tran 1n 1u uic", "uic", ".tran UIC (start from initial conditions) is not supported yet"),
 ])
 def test_unknown_elements_and_cards(card, token, fragment):
     expect_error(f"t\n{OK}{card}\n", 4, token, fragment)
@@ -61,8 +63,8 @@ def test_unknown_elements_and_cards(card, token, fragment):
     ("R2 a 1k", "R2 a 1k", "too few fields, expected 'Rname n1 n2 value'"),
     ("R2 a 0 1k 2k", "2k", "unexpected extra field"),
     ("C2 a", "C2 a", "too few fields"),
-    ("S1 a 0 a sw", "S1 a 0 a sw", "too few fields, expected 'Sname n1 n2 cp cn MODEL'"),
-    ("S1 a 0 a 0 sw off", "off", "on/off is not supported"),
+    ("S1 a 0 a sw", "S1 a 0 a sw", "too few fields, expected 'Sname n1 n2 cp cn MODEL [ON|OFF]'"),
+    ("S1 a 0 a 0 sw half", "half", "unexpected extra field"),
     ("E1 b 0 a 0", "E1 b 0 a 0", "too few fields"),
     ("E1 b 0 a 0 2 3", "3", "unexpected extra field"),
     ("V2 a", "V2 a", "too few fields"),
