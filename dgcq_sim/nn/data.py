@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, ModelFileError
+from ..archive import check_input_file, read_npz, require
+from ..errors import InputError
 from ..paths import DATA_DIR, REPO_DIR
 
 SHARED_DATA = REPO_DIR.parent / "shared" / "data"
@@ -53,21 +54,16 @@ def check_images(x: np.ndarray, what: str = "images") -> np.ndarray:
     return x
 
 
-def load_npz_dataset(path: str | Path) -> Dataset:
-    """Read an ``.npz`` with ``x`` uint8 (N, 32, 32, 3) and ``y`` (N,)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"data file {str(path)!r} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            for key in ("x", "y"):
-                if key not in z.files:
-                    raise ModelFileError(f"data file {path} lacks key {key!r}")
-            x, y = z["x"], z["y"]
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, ModelFileError):
-            raise
-        raise InputError(f"cannot read data file {str(path)!r}: {exc}") from exc
+def load_npz_dataset(path: str | Path, what: str = "data file") -> Dataset:
+    """Read an ``.npz`` with ``x`` uint8 (N, 32, 32, 3) and ``y`` (N,).
+
+    A missing file -> InputError; a file that is not a readable archive of plain arrays,
+    or lacks ``x``/``y`` -> ModelFileError naming the file (``what`` names its role) and key.
+    """
+    path = check_input_file(path, what, InputError)
+    arrs = read_npz(path, what, keys=("x", "y"))
+    x = require(arrs, "x", path, what)
+    y = require(arrs, "y", path, what)
     x = check_images(x, f"key 'x' of {path}")
     if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer):
         raise InputError(f"key 'y' of {path} must be integer of shape ({x.shape[0]},), "
@@ -87,13 +83,14 @@ def load_test_set(data: str | Path = "bundled") -> Dataset:
 def load_calibration_set(data: str | Path = "bundled") -> Dataset:
     """Calibration images (training split): ``"bundled"`` (500), ``"full"`` (5 000) or a path."""
     if str(data) == "bundled":
-        return load_npz_dataset(BUNDLED_CALIB)
+        return load_npz_dataset(BUNDLED_CALIB, "calibration file")
     if str(data) == "full":
-        return load_npz_dataset(SHARED_DATA / "cifar10_calib.npz")
-    return load_npz_dataset(data)
+        return load_npz_dataset(SHARED_DATA / "cifar10_calib.npz", "calibration file")
+    return load_npz_dataset(data, "calibration file")
 
 
 def load_reference() -> tuple[np.ndarray, np.ndarray]:
     """The first 256 test images and torch's fp32 ResNet-20 logits for them, (256, 10)."""
-    with np.load(BUNDLED_REFERENCE, allow_pickle=False) as z:
-        return z["x"], z["logits"]
+    arrs = read_npz(BUNDLED_REFERENCE, "reference file", keys=("x", "logits"))
+    return (require(arrs, "x", BUNDLED_REFERENCE, "reference file"),
+            require(arrs, "logits", BUNDLED_REFERENCE, "reference file"))

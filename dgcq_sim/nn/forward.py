@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 import numpy as np
 from tqdm import tqdm
 
-from ..errors import InputError
+from ..errors import InputError, ModelFileError
 from .data import check_images
 from .model import Layer, ResNet
 
@@ -98,10 +98,35 @@ def predict(model: ResNet, x_uint8: np.ndarray, run: Executor = float_layer, bat
     out = np.empty((x_uint8.shape[0], model.fc.cout), np.float32)
     bar = tqdm(total=x_uint8.shape[0], desc=desc, unit="img", disable=not progress, leave=False)
     for sl in iter_batches(x_uint8.shape[0], batch):
-        out[sl] = forward_batch(model, normalize(model, x_uint8[sl]), run)
+        xb = normalize(model, x_uint8[sl])
+        out[sl] = forward_batch(model, xb, run)
+        if not np.isfinite(out[sl]).all():
+            bar.close()
+            _raise_nonfinite(model, xb, run, sl)
         bar.update(sl.stop - sl.start)
     bar.close()
     return out
+
+
+def _raise_nonfinite(model: ResNet, x: np.ndarray, run: Executor, sl: slice) -> None:
+    """Re-run the batch layer by layer and raise naming the first non-finite layer."""
+    if not np.isfinite(x).all():
+        raise ModelFileError(f"model {model.name}: input normalization gives inf/NaN "
+                             f"(std {model.std})")
+
+    def checked(layer: Layer, xin: np.ndarray) -> np.ndarray:
+        y = run(layer, xin)
+        if not np.isfinite(y).all():
+            big = float(np.max(np.abs(xin[np.isfinite(xin)]), initial=0.0))
+            raise ModelFileError(
+                f"model {model.name}: layer {layer.name} gives non-finite outputs on images "
+                f"{sl.start}..{sl.stop - 1} (input |x| up to {big:.3g}; weights/bias or "
+                f"BatchNorm statistics out of range?)")
+        return y
+
+    forward_batch(model, x, checked)
+    raise ModelFileError(f"model {model.name}: non-finite logits on images "
+                         f"{sl.start}..{sl.stop - 1} (residual add or pooling overflowed)")
 
 
 def top1(logits: np.ndarray, y: np.ndarray) -> float:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..archive import read_npz, scalar_text
 from ..errors import ModelFileError
 from ..paths import DATA_DIR, REPO_DIR
 
@@ -147,9 +148,11 @@ def _fold(arrs: dict, conv: str, bn: str, cin: int, stride: int) -> Layer:
     if np.any(var < 0):
         raise ModelFileError(f"model key {bn}.var has negative entries")
     # Fold in float64, store float32: y = (conv(x) - mean) * g/sqrt(var+eps) + beta.
-    scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + BN_EPS)
-    wf = (w.astype(np.float64) * scale[:, None, None, None]).astype(np.float32)
-    bf = (beta.astype(np.float64) - mean.astype(np.float64) * scale).astype(np.float32)
+    # (Overflow to inf is reported by check_model_finite, naming the layer.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + BN_EPS)
+        wf = (w.astype(np.float64) * scale[:, None, None, None]).astype(np.float32)
+        bf = (beta.astype(np.float64) - mean.astype(np.float64) * scale).astype(np.float32)
     return Layer(conv, wf, bf, stride=stride, pad=k // 2)
 
 
@@ -161,17 +164,8 @@ def load_model(model: str | Path = "resnet20") -> ResNet:
     Raises ModelFileError naming the missing or mis-shaped key.
     """
     path = resolve_model_path(model)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrs = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(f"cannot read model file {str(path)!r}: {exc}") from exc
-    arch = {}
-    if "arch" in arrs:
-        try:
-            arch = json.loads(str(arrs["arch"]))
-        except json.JSONDecodeError as exc:
-            raise ModelFileError(f"model key 'arch' of {path} is not JSON: {exc}") from exc
+    arrs = read_npz(path, "model file")
+    arch = _arch_info(arrs, path)
     c0 = _conv_shape(arrs, "conv1.weight")
     if c0[1] != 3:
         raise ModelFileError(f"model key 'conv1.weight' has shape {c0}, expected 3 input channels")
@@ -180,8 +174,7 @@ def load_model(model: str | Path = "resnet20") -> ResNet:
                         if (m := re.match(r"layer(\d+)\.(\d+)\.conv1\.weight$", k))})
     if not stage_ids or stage_ids != list(range(1, len(stage_ids) + 1)):
         raise ModelFileError(f"model file {path} has no layer1..layerS blocks (found stages {stage_ids})")
-    stage_strides = {int(s["name"][5:]): int(s["stride"]) for s in arch.get("stages", [])
-                     if str(s.get("name", "")).startswith("layer")}
+    stage_strides = arch["strides"]
     blocks, cin = [], stem.cout
     for i in stage_ids:
         n_blocks = len({k.split(".")[1] for k in arrs if re.match(rf"layer{i}\.\d+\.conv1\.weight$", k)})
@@ -204,7 +197,78 @@ def load_model(model: str | Path = "resnet20") -> ResNet:
     fw = _get(arrs, "fc.weight", (n_cls, cin))
     fb = _get(arrs, "fc.bias", (n_cls,))
     fc = Layer("fc", fw[:, :, None, None], fb, 1, 0)
+    net = ResNet(name=arch["name"] or path.stem, stem=stem, blocks=blocks, fc=fc,
+                 mean=arch["mean"], std=arch["std"], classes=arch["classes"])
+    check_model_finite(net, str(path))
+    return net
+
+
+def _arch_info(arrs: dict, path: Path) -> dict:
+    """The optional ``arch`` JSON key, validated: name, per-stage strides, input mean/std,
+    class names.  Any field of the wrong type -> ModelFileError naming file and field."""
+    out = {"name": "", "strides": {}, "mean": CIFAR_MEAN, "std": CIFAR_STD, "classes": []}
+    if "arch" not in arrs:
+        return out
+    where = f"model file {str(path)!r}: key 'arch'"
+    text = scalar_text(arrs["arch"], "arch", path, "model file")
+    try:
+        arch = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ModelFileError(f"{where} is not JSON: {exc}") from None
+    if not isinstance(arch, dict):
+        raise ModelFileError(f"{where} must be a JSON object, got {type(arch).__name__}")
+    name = arch.get("name", "")
+    if not isinstance(name, str):
+        raise ModelFileError(f"{where}: field 'name' must be a string, got {name!r}")
+    out["name"] = name
+    stages = arch.get("stages", [])
+    if not isinstance(stages, list):
+        raise ModelFileError(f"{where}: field 'stages' must be a list, got {stages!r}")
+    for k, st in enumerate(stages):
+        if not isinstance(st, dict):
+            raise ModelFileError(f"{where}: field 'stages[{k}]' must be an object, got {st!r}")
+        sname = st.get("name", "")
+        if not isinstance(sname, str) or not re.fullmatch(r"layer\d+", sname):
+            continue
+        stride = st.get("stride", None)
+        if isinstance(stride, bool) or not isinstance(stride, int) or not 1 <= stride <= 8:
+            raise ModelFileError(f"{where}: field 'stages[{k}].stride' must be an integer "
+                                 f"1..8, got {stride!r}")
+        out["strides"][int(sname[5:])] = stride
     inp = arch.get("input", {})
-    return ResNet(name=str(arch.get("name", path.stem)), stem=stem, blocks=blocks, fc=fc,
-                  mean=tuple(inp.get("mean", CIFAR_MEAN)), std=tuple(inp.get("std", CIFAR_STD)),
-                  classes=list(arch.get("classes", [])))
+    if not isinstance(inp, dict):
+        raise ModelFileError(f"{where}: field 'input' must be an object, got {inp!r}")
+    for field_name, default in (("mean", CIFAR_MEAN), ("std", CIFAR_STD)):
+        val = inp.get(field_name, default)
+        ok = isinstance(val, (list, tuple)) and len(val) == 3 and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x)
+            for x in val)
+        if not ok or (field_name == "std" and min(val) <= 0):
+            raise ModelFileError(f"{where}: field 'input.{field_name}' must be 3 finite "
+                                 f"numbers{' > 0' if field_name == 'std' else ''}, got {val!r}")
+        out[field_name] = tuple(float(x) for x in val)
+    classes = arch.get("classes", [])
+    if not isinstance(classes, list):
+        raise ModelFileError(f"{where}: field 'classes' must be a list, got {classes!r}")
+    out["classes"] = [str(c) for c in classes]
+    return out
+
+
+#: Largest |folded weight or bias| accepted: beyond it float32 activations overflow
+#: within a layer or two (a BN with var 0 and a huge gamma, a corrupt file).
+MAX_FOLDED = 1e15
+
+
+def check_model_finite(net: "ResNet", source: str = "model") -> None:
+    """ModelFileError naming the layer if a folded weight or bias is non-finite or so large
+    that the float32 forward pass would overflow to inf/NaN."""
+    for L in net.layers():
+        for what, a in (("weights", L.w), ("bias", L.b)):
+            if not np.all(np.isfinite(a)):
+                raise ModelFileError(f"{source}: layer {L.name}: folded {what} are not finite "
+                                     f"(BatchNorm var/gamma out of range?)")
+            big = float(np.max(np.abs(a))) if a.size else 0.0
+            if big > MAX_FOLDED:
+                raise ModelFileError(f"{source}: layer {L.name}: folded {what} reach {big:.3g}"
+                                     f" (> {MAX_FOLDED:g}; BatchNorm var 0 with a large gamma?)"
+                                     f"; the forward pass would overflow")

@@ -477,47 +477,67 @@ class TransferFunction:
 
     @classmethod
     def load(cls, path) -> "TransferFunction":
-        """Read an archive written by :meth:`save`; bad content -> ModelFileError."""
+        """Read an archive written by :meth:`save`.
+
+        A missing, truncated, corrupt or non-``.npz`` file, a missing key, or a field of the
+        wrong type, shape or value raises :class:`ModelFileError` naming the file and key.
+        """
+        from ..archive import read_npz, scalar_float, scalar_int, scalar_text
+
+        what = "transfer function"
         path = Path(path)
-        try:
-            z = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            raise ModelFileError(f"{path}: no such file") from None
-        except (OSError, ValueError, EOFError) as exc:
-            raise ModelFileError(f"{path}: not a readable .npz archive ({exc})") from None
-        if not isinstance(z, np.lib.npyio.NpzFile):
-            raise ModelFileError(f"{path}: a single .npy array, not a .npz archive")
-        try:
-            with z:
-                data = {key: z[key] for key in z.files}
-        except (OSError, ValueError, EOFError) as exc:
-            raise ModelFileError(f"{path}: corrupt .npz archive ({exc})") from None
+        data = read_npz(path, what)
         for key, ndim in _ARCHIVE_KEYS.items():
             if key not in data:
-                raise ModelFileError(f"{path}: missing key {key!r}")
+                raise ModelFileError(f"{what} {str(path)!r} lacks key {key!r} (not a file "
+                                     f"written by TransferFunction.save?)")
             if data[key].ndim != ndim:
-                raise ModelFileError(f"{path}: key {key!r} has shape {data[key].shape}, "
-                                     f"expected {ndim}-D")
-        version = int(data["format_version"])
+                raise ModelFileError(f"{what} {str(path)!r}: key {key!r} has shape "
+                                     f"{data[key].shape}, expected {ndim}-D")
+        version = scalar_int(data["format_version"], "format_version", path, what)
         if version != FORMAT_VERSION:
-            raise ModelFileError(f"{path}: key 'format_version' = {version}, "
+            raise ModelFileError(f"{what} {str(path)!r}: key 'format_version' = {version}, "
                                  f"this version reads {FORMAT_VERSION}")
+        bits = scalar_int(data["bits"], "bits", path, what)
+        n_codes = scalar_int(data["n_codes"], "n_codes", path, what)
+        if not 1 <= bits <= _MAX_BITS:
+            raise ModelFileError(f"{what} {str(path)!r}: key 'bits' = {bits} outside "
+                                 f"1..{_MAX_BITS}")
+        if not 1 <= n_codes <= 2 ** bits:
+            raise ModelFileError(f"{what} {str(path)!r}: key 'n_codes' = {n_codes} outside "
+                                 f"1..2**bits = {2 ** bits}")
+        vmin = scalar_float(data["vmin"], "vmin", path, what)
+        vmax = scalar_float(data["vmax"], "vmax", path, what)
+        for key in ("edges", "code_values", "noise_grid", "noise_sigma"):
+            if data[key].dtype.kind not in "iuf":
+                raise ModelFileError(f"{what} {str(path)!r}: key {key!r} must hold real "
+                                     f"numbers, got dtype {data[key].dtype}")
+        if data["codes"].dtype.kind not in "iu":
+            raise ModelFileError(f"{what} {str(path)!r}: key 'codes' must hold integers, "
+                                 f"got dtype {data['codes'].dtype}")
         n_edges = data["edges"].shape[0]
-        n_codes = int(data["n_codes"])
         expect = {"codes": (n_edges + 1,), "code_values": (n_codes,),
                   "noise_sigma": data["noise_grid"].shape}
         for key, shape in expect.items():
             if data[key].shape != shape:
-                raise ModelFileError(f"{path}: key {key!r} has shape {data[key].shape}, "
-                                     f"expected {shape}")
+                raise ModelFileError(f"{what} {str(path)!r}: key {key!r} has shape "
+                                     f"{data[key].shape}, expected {shape}")
+        meta_text = scalar_text(data["meta"], "meta", path, what)
         try:
-            meta = json.loads(str(data["meta"]))
-            return cls(float(data["vmin"]), float(data["vmax"]), int(data["bits"]),
-                       data["edges"], data["codes"], code_values=data["code_values"],
-                       n_codes=n_codes, noise_grid=data["noise_grid"],
-                       noise_sigma=data["noise_sigma"], meta=meta)
-        except (ParameterError, ValueError, TypeError) as exc:
-            raise ModelFileError(f"{path}: invalid content: {exc}") from None
+            meta = json.loads(meta_text)
+        except (ValueError, RecursionError) as exc:
+            raise ModelFileError(f"{what} {str(path)!r}: key 'meta' is not JSON ({exc})") \
+                from None
+        if not isinstance(meta, dict):
+            raise ModelFileError(f"{what} {str(path)!r}: key 'meta' must be a JSON object, "
+                                 f"got {type(meta).__name__}")
+        try:
+            return cls(vmin, vmax, bits, data["edges"], data["codes"],
+                       code_values=data["code_values"], n_codes=n_codes,
+                       noise_grid=data["noise_grid"], noise_sigma=data["noise_sigma"],
+                       meta=meta)
+        except (ParameterError, ValueError, TypeError, OverflowError) as exc:
+            raise ModelFileError(f"{what} {str(path)!r}: invalid content: {exc}") from None
 
     # ------------------------------------------------------------------ misc
     def __repr__(self) -> str:
