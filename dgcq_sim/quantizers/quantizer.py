@@ -18,6 +18,7 @@ from ..blocks.rng import seed_from_generator
 from ..cost.spec import HardwareSpec
 from ..engine import CompiledProgram, compile_program
 from ..errors import InputError, ParameterError, QuantizerError
+from ..inputs import MAX_CONVERT_VALUES, real_voltages  # noqa: F401  (the one input rule)
 from ..netlist import Capacitor, Circuit
 from .architecture import Architecture, levels_bits
 from .kernels import convert_kernel, step_kernel
@@ -27,9 +28,6 @@ from .schedule import Schedule
 
 METHODS = ("response", "stepping")
 FEMTO = 1e-15
-#: Largest number of input values one ``convert`` call accepts (memory guard: inputs,
-#: stage sums, codes and estimates take ~ (32 + 8 G) bytes per value).
-MAX_CONVERT_VALUES = 200_000_000
 _MISMATCH_TAG, _OFFSET_TAG = 0x4D43, 0x564F53
 
 
@@ -277,28 +275,3 @@ class Quantizer:
 
         return characterize(self, rng, **effort)
 
-
-def real_voltages(v) -> np.ndarray:
-    """``v`` as a non-empty, finite float64 array; InputError for anything else.
-
-    Accepts real numbers (float, int arrays, Python numbers); refuses complex, bool,
-    strings/bytes, objects and datetimes rather than converting them silently."""
-    try:
-        arr = np.asarray(v)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"input voltages must be a real float array, got {type(v).__name__}") \
-            from exc
-    if arr.dtype.kind not in "fiu":
-        raise InputError(f"input voltages must be real numbers (V), got dtype {arr.dtype} "
-                         f"({type(v).__name__})")
-    if arr.size == 0:
-        raise InputError("input voltage array is empty")
-    if arr.size > MAX_CONVERT_VALUES:
-        raise InputError(f"{arr.size} input values in one call exceed the limit of "
-                         f"{MAX_CONVERT_VALUES} (memory); convert in chunks")
-    arr = arr.astype(np.float64, copy=False)
-    bad = ~np.isfinite(arr)
-    if np.any(bad):
-        raise InputError(f"input voltages contain {int(bad.sum())} non-finite value(s), "
-                         f"first {arr[bad].flat[0]!r}")
-    return arr

@@ -12,7 +12,8 @@ Conventions
   The staircase may be non-monotonic and may skip codes.
 * Clipping rule: every input is clipped to ``[vmin, vmax]`` before conversion.  With noise,
   ``sigma(v)·n`` is added to the clipped input and the sum is clipped again (a converter
-  saturates at its range ends).  NaN or inf inputs raise :class:`InputError`.
+  saturates at its range ends).  Inputs must satisfy :func:`dgcq_sim.inputs.real_voltages`
+  (non-empty, finite, real numeric dtype), else :class:`InputError`.
 * Noise: input-referred, Gaussian, ``sigma(v)`` piecewise linear on ``noise_grid`` (V rms),
   constant beyond the grid ends.  All zeros means noise-free.
 """
@@ -29,6 +30,7 @@ import numpy as np
 
 from ..blocks.rng import seed_from_generator
 from ..errors import InputError, ModelFileError, ParameterError
+from ..inputs import nonfinite_error, real_voltages
 from . import _kernels
 from ._floatsearch import bisect_first_true
 
@@ -280,13 +282,9 @@ class TransferFunction:
     # ------------------------------------------------------------------ conversion
     @staticmethod
     def _input(v) -> np.ndarray:
-        try:
-            a = np.asarray(v)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"input voltages must be a numeric array: {exc}") from None
-        if a.dtype.kind not in "biuf":
-            raise InputError(f"input voltages must be real numbers, got dtype {a.dtype}")
-        return a.astype(np.float64, copy=False)
+        # The one input rule of dgcq_sim.inputs (same as Quantizer.convert); NaN/inf are
+        # counted by the kernel itself.  Working memory: the output (8 B) per value.
+        return real_voltages(v, bytes_per_value=8, check_finite=False)
 
     def _run(self, v, rng, table: np.ndarray) -> np.ndarray:
         x = self._input(v)
@@ -308,9 +306,7 @@ class TransferFunction:
                                               self._slope, self._g_inv_w, self._g_buckets,
                                               self._g_lo, seed)
         if n_bad:
-            k = int(np.flatnonzero(~np.isfinite(flat))[0])
-            raise InputError(f"{n_bad} input voltage(s) are NaN or inf "
-                             f"(first at flat index {k}: {flat[k]})")
+            raise nonfinite_error(flat)
         return out.reshape(x.shape)
 
     def convert(self, v, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -318,7 +314,10 @@ class TransferFunction:
 
         Inputs are clipped to [vmin, vmax].  ``rng=None`` gives the noise-free staircase;
         with a Generator, input-referred noise sigma(v) is added (one seed is drawn from
-        ``rng``; results do not depend on the thread count).  NaN/inf -> InputError.
+        ``rng``; results do not depend on the thread count).  Inputs follow the rule of
+        :mod:`dgcq_sim.inputs`, the same as ``Quantizer.convert``: a non-empty, finite,
+        real numeric array (complex, bool, strings, bytes, dates, objects, NaN/inf and
+        over-large calls raise InputError).
         """
         return self._run(v, rng, self.codes)
 
