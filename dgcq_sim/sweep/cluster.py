@@ -23,7 +23,8 @@ def connect(scheduler: str | None = None, workers: int | None = None,
             connect_timeout: float = 5.0):
     """(client, cluster or None): a Client of the scheduler at ``scheduler`` (InputError if
     it cannot be reached within ``connect_timeout`` s), or of a new LocalCluster with
-    ``workers`` worker processes of one thread each."""
+    ``workers`` worker processes of one thread each (numba kernels too: NUMBA_NUM_THREADS=1;
+    results do not depend on thread counts)."""
     if scheduler is not None and workers is not None:
         raise ParameterError("give either a scheduler address or a number of workers, not both")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
@@ -42,7 +43,8 @@ def connect(scheduler: str | None = None, workers: int | None = None,
                              f"{connect_timeout:g} s: {type(exc).__name__}: {exc}") from None
         return client, None
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       env={"NUMBA_NUM_THREADS": "1"})
     try:
         client = distributed.Client(cluster, set_as_default=False)
     except Exception:

@@ -84,7 +84,7 @@ def test_worker_killed_mid_sweep_loses_no_point(serial_run, tmp_path):
         if killed:
             return
         busy = [w for w, keys in client.processing().items() if keys]
-        victim = busy[0]
+        victim = (busy or sorted(client.scheduler_info()["workers"]))[0]
         pid = client.run(os.getpid, workers=[victim])[victim]
         os.kill(pid, signal.SIGKILL)             # as a machine dying would
         killed.append((victim, pid))
