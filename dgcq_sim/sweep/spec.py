@@ -120,7 +120,8 @@ class SweepSpec:
 
     def canonical(self) -> dict:
         """JSON-able form used to check that a resumed directory holds the same sweep."""
-        return {"quantizer": self.quantizer, "seed": self.seed, "instances": self.instances,
+        given = self.source.get("quantizer", self.quantizer) if self.source else self.quantizer
+        return {"quantizer": str(given).strip(), "seed": self.seed, "instances": self.instances,
                 "ideal": self.ideal, "metrics": list(self.metrics), "n_sine": self.n_sine,
                 "ramp_per_code": self.ramp_per_code, "params": dict(self.params),
                 "grid": [[n, list(v)] for n, v in self.axes], "resnet": self.resnet}

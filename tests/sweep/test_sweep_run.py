@@ -153,3 +153,21 @@ def test_resnet_top1_metric(tmp_path):
     assert list(row) == ["point", "instance", "NC", "enob_static", "resnet_top1"]
     assert row["resnet_top1"] in (0.0, 0.25, 0.5, 0.75, 1.0)
     assert row["resnet_top1"] >= 0.5          # an 11-bit converter keeps the network working
+
+
+def test_netlist_path_beside_the_spec_cost_only_metrics(tmp_path, monkeypatch):
+    from dgcq_sim.paths import bundled_netlist
+
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "mine.cir").write_bytes(bundled_netlist("dgcq").read_bytes())
+    spec = tmp_path / "s.toml"
+    spec.write_text('quantizer = "nets/mine.cir"\nmetrics = ["area_um2", "cycles"]\n'
+                    '[grid]\nNC = "1:3:3"\n')
+    monkeypatch.chdir("/")
+    res = run(spec, tmp_path / "out", progress=False)
+    assert [(r["instance"], r["NC"]) for r in res.rows] == [(NOMINAL, 1.0), (NOMINAL, 2.0),
+                                                            (NOMINAL, 3.0)]
+    assert res.rows[0]["area_um2"] < res.rows[2]["area_um2"]
+    assert res.rows[0]["cycles"] < res.rows[2]["cycles"]
+    assert res.pareto is None and not (tmp_path / "out" / "pareto.png").exists()
+    assert run(spec, tmp_path / "out", resume=True, progress=False).computed == 0
