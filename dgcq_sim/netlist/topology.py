@@ -7,7 +7,7 @@ the node or element.
 from __future__ import annotations
 
 from ..errors import NetlistError
-from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Element, Inductor, ISource, Resistor, Switch,
+from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Element, Inductor, ISource, Resistor, Switch,  # noqa: F401
                       Vccs, Vcvs, VSource)
 from .cards import Ctx
 
