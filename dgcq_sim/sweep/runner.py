@@ -153,7 +153,12 @@ def check_parameters(spec: SweepSpec) -> None:
             load_point(spec, p)
         except DgcqError as exc:
             vals = ", ".join(f"{k}={v!r}" for k, v in spec.point_values(p).items())
-            raise type(exc)(f"grid point {p} ({vals or 'no axes'}): {exc}") from None
+            msg = f"grid point {p} ({vals or 'no axes'}): {exc}"
+            try:
+                err = type(exc)(msg)
+            except TypeError:                      # an error class with other arguments
+                err = ParameterError(msg)
+            raise err from None
 
 
 # ------------------------------------------------------------------------------ run
