@@ -40,6 +40,33 @@ def with_block(text: str, name: str, lines: list[str], path: str = "<netlist>",
     return pattern.sub(lambda _m: body, text, count=1)
 
 
+def opamp_lines(out: str, vminus: str, gbw: float, suffix: str = "") -> list[str]:
+    """A single-ended op-amp from ``vminus`` (non-inverting input grounded) to ``out``.
+
+    ``gbw`` = 0: the ideal-bandwidth E element of gain AOL (one line, no state).  ``gbw`` > 0:
+    DC gain AOL with one pole at GBW/AOL (unity-gain bandwidth GBW, Hz) and an ideal output
+    buffer: eamp drives the pole node through RGBW = 1 kohm onto CGBW = AOL/(2 pi GBW RGBW),
+    ebuf copies it to ``out`` (so the pole never loads the circuit; RGBW's kT/CGBW noise is
+    < 3 uV rms for GBW < 1 THz at AOL = 3000).  RGBW = 1 ohm would make CGBW ~1e8 times the
+    circuit's fF capacitors, which costs the engine's phase maps ~1e-4 relative accuracy
+    (seen against ngspice); 1 kohm keeps both within 3 uV.  Linear, so phase maps stay
+    exact.  pi is written out because ngspice has no pi in .param expressions."""
+    k = suffix
+    if gbw == 0:
+        return [f"eamp{k} {out} 0 0 {vminus} {{AOL}}"]
+    return [f"eamp{k} opa{k} 0 0 {vminus} {{AOL}}", f"rgbw{k} opa{k} opb{k} 1k",
+            f"cgbw{k} opb{k} 0 {{AOL/(6.283185307179586e3*GBW)}}",
+            f"ebuf{k} {out} 0 opb{k} 0 1"]
+
+
+def with_opamp_block(text: str, p, path: str = "<netlist>", out: str = "out",
+                     vminus: str = "vg") -> str:
+    """``text`` with its ``*@opamp`` block regenerated for the parameter GBW."""
+    gbw = float(p["gbw"])
+    note = "ideal bandwidth (GBW = 0); " if gbw == 0 else "one pole at GBW/AOL; "
+    return with_block(text, "opamp", opamp_lines(out, vminus, gbw), path, note)
+
+
 def dac_block(n_bits: int, top: str = "top", vref_param: str = "VREF_SAR") -> list[str]:
     """Element lines of an ``n_bits`` binary-weighted DAC."""
     lines = []

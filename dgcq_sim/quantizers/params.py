@@ -119,6 +119,9 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
     _spec("CU", "F", "unit capacitor", lo=0, lo_open=True),
     _spec("CPTOP", "F", "top-plate parasitic of the capacitor DAC (gain error)", lo=0),
     _spec("AOL", "V/V", "op-amp DC gain (E element)", lo=1, ideal=1e9),
+    _spec("GBW", "Hz", "op-amp unity-gain bandwidth, one pole at GBW/AOL; 0 = ideal bandwidth",
+          lo=0, ideal=0.0, default=0.0, source="0 (ideal bandwidth) when the netlist does not "
+          "set it"),
     _spec("CPAR", "F", "parasitic capacitance at the op-amp virtual ground", lo=0),
     _spec("RLEAK", "ohm", "leakage resistance across the integration capacitor", lo=0,
           lo_open=True, ideal=1e15),

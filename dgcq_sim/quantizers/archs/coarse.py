@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from ...cost.spec import CapBlock, HardwareSpec
 from ..architecture import Architecture, code_bits, register
+from ..dac import with_opamp_block
 from ..params import DesignParameterError, ParamSpec, int_param
 from ..resources import counter_bits
 from ..schedule import ScheduleBuilder
 from ..stages import coarse_loop
 
-COARSE_SHARED = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "KC", "AOL", "CPAR", "RLEAK",
+COARSE_SHARED = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "KC", "AOL", "GBW", "CPAR", "RLEAK",
                  "ILEAK", "GAIN", "CF", "CS", "CREF")
 
 
@@ -43,6 +44,9 @@ class Coarse(Architecture):
 
     def validate(self, p):
         coarse_levels(p, int_param(p, "niter"))
+
+    def prepare_netlist(self, text, p, path):
+        return with_opamp_block(text, p, path)
 
     def schedule(self, p):
         n = int_param(p, "niter")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ...cost.spec import HardwareSpec
 from ..architecture import Architecture, code_bits, register
-from ..dac import MAX_DAC_BITS, with_dac_block
+from ..dac import MAX_DAC_BITS, with_dac_block, with_opamp_block
 from ..params import DesignParameterError, ParamSpec, int_param
 from ..resources import counter_bits, sar_dac_caps
 from ..schedule import ScheduleBuilder
@@ -42,7 +42,7 @@ class Dgcq(Architecture):
         coarse_levels(p, 2 ** int_param(p, "nc"))
 
     def prepare_netlist(self, text, p, path):
-        return with_dac_block(text, _sar_bits(p), path)
+        return with_opamp_block(with_dac_block(text, _sar_bits(p), path), p, path)
 
     def schedule(self, p):
         n_iter = 2 ** int_param(p, "nc")

@@ -34,18 +34,14 @@ the stage handing over its residue never switches at the instant the next one sa
 from __future__ import annotations
 
 import math
-import re
 
 from ...cost.spec import CapBlock, HardwareSpec
-from ...errors import NetlistError
 from ..architecture import Architecture, register
+from ..dac import opamp_lines, with_block
 from ..params import ParamSpec, int_param
 from ..schedule import ScheduleBuilder
 
-BEGIN = "*@stages-begin"
-END = "*@stages-end"
 MAX_STAGES = 12
-_BLOCK = re.compile(r"^\*@stages-begin[^\n]*\n.*?^\*@stages-end[^\n]*$", re.M | re.S)
 
 #: per stage, the switches closed while it tracks its input / while it amplifies (holds)
 TRACK = ("a", "b", "g", "r")
@@ -72,8 +68,8 @@ def stage_probe(i: int) -> tuple[str, str]:
     return (f"a{i}", f"g{i}")
 
 
-def stage_block(n_stages: int) -> str:
-    """Netlist text of ``n_stages`` MDAC stages with their switch controls (markers included).
+def stage_block(n_stages: int, gbw: float = 0.0) -> list[str]:
+    """Element lines of ``n_stages`` MDAC stages with their switch controls.
 
     Stage i: switches s<i>a (input -> CS bottom a<i>), s<i>b (input -> CF bottom b<i>),
     s<i>g (top plate g<i> -> ground), s<i>r (output o<i> -> g<i>, op-amp reset) conduct
@@ -81,7 +77,7 @@ def stage_block(n_stages: int) -> str:
     output) while it amplifies.  The flash tracks the last residue on ``cfl`` (CFLASH)
     through ``sfl``.  The vc* sources give the schedule with VDAC = 0 for a plain ngspice
     run (stage i amplifies from t = i*TCLK/2 on)."""
-    lines = [f"{BEGIN} (generated for {n_stages} stages; regenerated from NSTAGES on load)"]
+    lines = []
     for i in range(1, n_stages + 1):
         src = stage_input(i)
         t = f"{{{i}*TCLK/2}}"
@@ -100,22 +96,21 @@ def stage_block(n_stages: int) -> str:
                   f"cs{i} a{i} g{i} {{CS}}",
                   f"cf{i} b{i} g{i} {{CF}}",
                   f"cpar{i} g{i} 0 {{CPAR}}",
-                  f"eamp{i} o{i} 0 0 g{i} {{AOL}}"]
+                  *opamp_lines(f"o{i}", f"g{i}", gbw, str(i))]
     t = f"{{{n_stages + 1}*TCLK/2}}"
     lines += [f"* flash input: tracks o{n_stages} on cfl, its comparators latch at the end",
               f"vcsfl csfl 0 PULSE({{VDD}} 0 {t} {{TEDGE}} {{TEDGE}} 1 2)",
               f"sfl o{n_stages} fl csfl 0 swm",
-              "cfl fl 0 {CFLASH}", END]
-    return "\n".join(lines)
+              "cfl fl 0 {CFLASH}"]
+    return lines
 
 
-def with_stage_block(text: str, n_stages: int, path: str = "<netlist>") -> str:
-    """``text`` with its stage block replaced by one for ``n_stages`` stages."""
-    found = _BLOCK.findall(text)
-    if len(found) != 1:
-        raise NetlistError(f"expected exactly one '{BEGIN}' ... '{END}' stage block, found "
-                           f"{len(found)}", path)
-    return _BLOCK.sub(lambda _m: stage_block(n_stages), text, count=1)
+def with_stage_block(text: str, n_stages: int, path: str = "<netlist>",
+                     gbw: float = 0.0) -> str:
+    """``text`` with its ``*@stages`` block replaced by one for ``n_stages`` stages (op-amps
+    of bandwidth ``gbw``, 0 = ideal, see dac.opamp_lines)."""
+    return with_block(text, "stages", stage_block(n_stages, gbw), path,
+                      f"generated for {n_stages} stages; ")
 
 
 def stage_switches(i: int, amplifying: bool) -> set[str]:
@@ -128,7 +123,7 @@ class Pipeline(Architecture):
     summary = ("pipelined ADC: NSTAGES 1.5-bit flip-around MDAC stages (digital redundancy "
                "correction) + 2-bit flash")
     shared_params = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "VOS", "VNOISE",
-                     "SIGMA_VOS", "KC", "AOL", "CPAR")
+                     "SIGMA_VOS", "KC", "AOL", "GBW", "CPAR")
     own_params = (
         ParamSpec("NSTAGES", "", "number of 1.5-bit MDAC stages (resolution NSTAGES + 2 bits)",
                   lo=1, hi=MAX_STAGES, integer=True),
@@ -141,7 +136,7 @@ class Pipeline(Architecture):
     )
 
     def prepare_netlist(self, text, p, path):
-        return with_stage_block(text, int_param(p, "nstages"), path)
+        return with_stage_block(text, int_param(p, "nstages"), path, p["gbw"])
 
     def schedule(self, p):
         n = int_param(p, "nstages")

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...cost.spec import CapBlock, HardwareSpec
 from ..architecture import Architecture, register
+from ..dac import with_opamp_block
 from ..params import DesignParameterError, ParamSpec, int_param
 from ..resources import counter_bits
 from ..schedule import ScheduleBuilder
@@ -42,7 +43,7 @@ def ramp_voltage(t, p) -> np.ndarray:
 class Ramp(Architecture):
     summary = "single-slope ramp ADC: track-and-hold, active RC ramp integrator, counter"
     shared_params = ("VREF", "VDD", "TCLK", "TSAMP", "RON", "ROFF", "TEMP", "VOS", "VNOISE",
-                     "SIGMA_VOS", "KC", "AOL", "CPAR", "CF")
+                     "SIGMA_VOS", "KC", "AOL", "GBW", "CPAR", "CF")
     own_params = (
         ParamSpec("NBITS", "", "resolution: 2^NBITS codes, 2^NBITS-1 ramp periods", lo=1,
                   hi=MAX_RAMP_BITS, integer=True),
@@ -63,6 +64,9 @@ class Ramp(Architecture):
             raise DesignParameterError(
                 f"TDCMP = {p['tdcmp']:g} s (comparator delay) must be shorter than the clock "
                 f"period TCLK = {p['tclk']:g} s")
+
+    def prepare_netlist(self, text, p, path):
+        return with_opamp_block(text, p, path)
 
     def schedule(self, p):
         n = int_param(p, "nbits")
