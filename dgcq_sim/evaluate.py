@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from .cost import CostModel, estimate, walden_fom
 from .errors import InputError, ParameterError, QuantizerError
+from .display import show
 from .metrics import code_density, coherent_cycles, coherent_sine, lossless_bits, sine_metrics
 from .metrics import static_enob, uniform_ramp
 
@@ -41,7 +42,7 @@ def _convert(q, v: np.ndarray, rng: np.random.Generator):
 
 
 def _evaluate_one(q, rng: np.random.Generator, n_sine: int, ramp_per_code: int,
-                  model: CostModel | None) -> dict:
+                  model: CostModel | None, records: dict | None = None) -> dict:
     vmin, vmax, n_codes = float(q.vmin), float(q.vmax), int(q.n_codes)
     # dynamic: coherent near-full-scale sine, IEEE 1241 fit (ENOB relative to the full scale)
     cycles = coherent_cycles(n_sine)
@@ -53,6 +54,11 @@ def _evaluate_one(q, rng: np.random.Generator, n_sine: int, ramp_per_code: int,
     x = uniform_ramp(n_ramp, vmin, vmax)
     codes, est_r = _convert(q, x, rng)
     lin = code_density(codes, n_codes, "ramp")
+    if records is not None:
+        records.update(sine_estimate=est, sine_cycles=int(cycles), ramp_vin=x,
+                       ramp_codes=np.asarray(codes), ramp_estimate=est_r,
+                       dnl_codes=lin.codes, dnl=lin.dnl, inl=lin.inl,
+                       inl_codes=np.arange(lin.first_code + 1, lin.last_code + 1))
     max_bits = int(math.ceil(math.log2(n_codes))) + 1
     lossless = lossless_bits(lambda u: _convert(q, u, rng)[1], vmin, vmax, max_bits)
     cost = estimate(q.hardware(), model)
@@ -69,7 +75,8 @@ def _evaluate_one(q, rng: np.random.Generator, n_sine: int, ramp_per_code: int,
 
 def evaluate_quantizer(q, *, rng: np.random.Generator, n_sine: int = 2 ** 14,
                        mc: int | None = None, ramp_per_code: int = 16,
-                       model: CostModel | None = None, progress: bool = True) -> dict:
+                       model: CostModel | None = None, progress: bool = True,
+                       records: dict | None = None) -> dict:
     """Metrics and cost of quantizer ``q``.
 
     q: a quantizer (see module docstring).
@@ -79,6 +86,10 @@ def evaluate_quantizer(q, *, rng: np.random.Generator, n_sine: int = 2 ** 14,
     ramp_per_code: ramp samples per code of the code-density test (capped at 2^18 samples).
     model: cost assumptions (default :class:`CostModel`).
     progress: tqdm bar on stderr for Monte Carlo.
+    records: optional dict, filled (nominal run only) with the raw records behind the
+        figures: ``sine_estimate`` and ``sine_cycles`` (the coherent record), ``ramp_vin``,
+        ``ramp_codes``, ``ramp_estimate``, ``dnl_codes``, ``dnl`` (LSB), ``inl_codes``, ``inl``
+        (LSB, at the transition into each code).
 
     Returns a dict with the keys of :data:`METRIC_KEYS`: ``enob_sine`` (IEEE 1241 sine-fit ENOB
     relative to the full scale, bits), ``enob_static`` (uniform-input ENOB, bits), ``sinad_db``
@@ -91,17 +102,17 @@ def evaluate_quantizer(q, *, rng: np.random.Generator, n_sine: int = 2 ** 14,
     if not isinstance(rng, np.random.Generator):
         raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if isinstance(n_sine, bool) or not isinstance(n_sine, (int, np.integer)) or n_sine < 16:
-        raise ParameterError(f"n_sine must be an integer >= 16, got {n_sine!r}")
+        raise ParameterError(f"n_sine must be an integer >= 16, got {show(n_sine)}")
     if isinstance(ramp_per_code, bool) or not isinstance(ramp_per_code, (int, np.integer)) \
             or ramp_per_code < 1:
-        raise ParameterError(f"ramp_per_code must be an integer >= 1, got {ramp_per_code!r}")
+        raise ParameterError(f"ramp_per_code must be an integer >= 1, got {show(ramp_per_code)}")
     for attr in ("vmin", "vmax", "n_codes", "convert", "hardware"):
         if not hasattr(q, attr):
             raise InputError(f"object of type {type(q).__name__} is not a quantizer: no {attr!r}")
     if mc is None:
-        return _evaluate_one(q, rng, int(n_sine), int(ramp_per_code), model)
+        return _evaluate_one(q, rng, int(n_sine), int(ramp_per_code), model, records)
     if isinstance(mc, bool) or not isinstance(mc, (int, np.integer)) or mc < 1:
-        raise ParameterError(f"mc must be a positive integer (number of instances), got {mc!r}")
+        raise ParameterError(f"mc must be a positive integer (number of instances), got {show(mc)}")
     if not hasattr(q, "instance"):
         raise InputError(f"quantizer {type(q).__name__} has no instance(k): no Monte Carlo")
     runs = []

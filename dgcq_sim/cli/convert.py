@@ -7,6 +7,7 @@ import json
 
 from ..errors import InputError
 from ..netlist import parse_param_assignments
+from ._common import check_output_file, nonneg_int, positive_int
 
 HELP = "convert input voltages with a quantizer (any registered architecture) and print the codes"
 DESCRIPTION = """\
@@ -25,18 +26,35 @@ Example (the slides' worked example, 3 coarse + 8 fine bits):
 
 def _voltages(text: str) -> list[float]:
     """Comma-separated SPICE numbers in volts (``0.3,500m,1.2``); an empty entry is an error."""
-    from ..errors import NetlistError
-    from ..netlist import parse_value
+    from ..errors import ParameterError
+    from ._common import cli_value
 
     vals = []
     for i, item in enumerate(text.split(",")):
         if not item.strip():
             raise InputError(f"--vin entry {i + 1} is empty in {text!r} (comma-separated volts)")
         try:
-            vals.append(parse_value(item.strip()))
-        except NetlistError as exc:
-            raise InputError(f"--vin entry {item.strip()!r}: {exc.reason}") from None
+            vals.append(cli_value(item.strip(), f"--vin entry {i + 1}", "V"))
+        except ParameterError as exc:
+            raise InputError(str(exc)) from None
     return vals
+
+
+def _ramp_outputs(args, q, vin, codes) -> None:
+    """--plot / --csv: the static (noise-free unless --noise) transfer on a ramp."""
+    import numpy as np
+
+    from ..report.figures import save_png, transfer_csv, transfer_figure, write_text
+
+    ramp = np.linspace(q.vmin, q.vmax, args.ramp)
+    rr = q.convert(ramp, noise=args.noise, rng=np.random.default_rng(args.seed))
+    if args.plot:
+        title = f"{args.netlist} ({q.bits} bit{', ideal' if args.ideal else ''})"
+        save_png(transfer_figure(title, ramp, rr.codes, rr.estimate, q.lsb,
+                                 {"vin": np.clip(vin, q.vmin, q.vmax), "codes": codes}),
+                 args.plot)
+    if args.csv:
+        write_text(args.csv, transfer_csv(ramp, rr.codes, rr.estimate, q.lsb))
 
 
 def register(subparsers) -> None:
@@ -54,9 +72,17 @@ def register(subparsers) -> None:
                         "mismatch; op-amp gain 1e9)")
     p.add_argument("--noise", action="store_true",
                    help="include thermal and comparator noise (default: static, noise-free)")
-    p.add_argument("--seed", type=int, default=0, metavar="S",
+    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
                    help="seed of the noise stream (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--plot", default=None, metavar="FILE.png",
+                   help="also write the transfer curve (code vs input) and code error "
+                        "(estimate - input, LSB) on a ramp over the full scale, with the "
+                        "--vin inputs marked")
+    p.add_argument("--csv", default=None, metavar="FILE",
+                   help="also write that ramp as CSV: vin_v,code,estimate_v,error_lsb")
+    p.add_argument("--ramp", type=positive_int, default=4096, metavar="N",
+                   help="ramp points of --plot/--csv (default 4096)")
     p.set_defaults(func=run)
 
 
@@ -67,9 +93,19 @@ def run(args: argparse.Namespace) -> int:
     from ..quantizers import load_quantizer
 
     vin = _voltages(args.vin)
+    if args.plot:
+        if not args.plot.lower().endswith(".png"):
+            raise InputError(f"--plot {args.plot!r} must end in .png")
+        check_output_file(args.plot, "--plot")
+    if args.csv:
+        check_output_file(args.csv, "--csv")
+    if args.ramp > 1_000_000:
+        raise InputError(f"--ramp must be at most 1000000 points, got {args.ramp}")
     q = load_quantizer(args.netlist, params=parse_param_assignments(args.param), ideal=args.ideal,
                        seed=args.seed)
     r = q.convert(np.array(vin), noise=args.noise)
+    if args.plot or args.csv:
+        _ramp_outputs(args, q, np.array(vin), r.codes)
     width = max(1, int(np.ceil(np.log2(q.n_codes))))
     staged = len(q.stages) > 1
     rows = []

@@ -6,6 +6,8 @@ import argparse
 import dataclasses
 import sys
 
+from ._common import nonneg_int
+
 HELP = "characterize DGCQ 3+8, SAR 11b and coarse-only quantizers and write a report"
 DESCRIPTION = """\
 Run the main job on the embedded defaults (bundled netlists, bundled ResNet-20 and a
@@ -33,6 +35,13 @@ examples:
 """
 
 
+def _int_arg(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def register(subparsers) -> None:
     """Add the ``demo`` subcommand to the ``dgcq-sim`` parser."""
     p = subparsers.add_parser("demo", help=HELP, description=DESCRIPTION,
@@ -42,11 +51,11 @@ def register(subparsers) -> None:
                         "(created if missing; default: ./dgcq_report)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: fewer sine samples and images, shorter sweeps (under a minute)")
-    p.add_argument("--seed", type=int, default=0, metavar="S",
-                   help="master seed of every random stream (default 0)")
-    p.add_argument("--images", type=int, default=None, metavar="N",
+    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
+                   help="master seed of every random stream (>= 0, default 0)")
+    p.add_argument("--images", type=_int_arg, default=None, metavar="N",
                    help="ResNet-20 test images (1..1000, strided over the bundled subset; "
-                        "default 200, 30 with --quick); 1000 takes ~4x longer than 200")
+                        "default 200, 16 with --quick); 1000 takes ~4x longer than 200")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.set_defaults(func=run)
 

@@ -7,6 +7,8 @@ import json
 import math
 import sys
 
+from ._common import check_output_file, nonneg_int, positive_int
+
 HELP = "ENOB, SINAD, DNL/INL, lossless bits, latency, area and energy of a quantizer"
 DESCRIPTION = """\
 Load a quantizer (a registered architecture — dgcq, sar, coarse, flash, ramp, pipeline,
@@ -68,12 +70,23 @@ def register(subparsers) -> None:
                         "e.g. NC=3, NF=8, NBITS=10, NITER=256, RLEAK=1g, CPAR=20f")
     p.add_argument("--ideal", action="store_true",
                    help="ideal variant: no parasitics, mismatch or noise")
-    p.add_argument("--mc", type=int, default=None, metavar="K",
+    p.add_argument("--mc", type=positive_int, default=None, metavar="K",
                    help="Monte Carlo over K mismatch instances (mean, p5, p95 of each figure)")
-    p.add_argument("--seed", type=int, default=0, metavar="S",
-                   help="seed of mismatch and noise (default 0); same seed, same numbers")
-    p.add_argument("--n-sine", type=int, default=2 ** 14, metavar="N",
-                   help="samples of the coherent sine record (default 16384)")
+    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
+                   help="seed of mismatch and noise (>= 0, default 0); same seed, same numbers")
+    p.add_argument("--n-sine", type=positive_int, default=2 ** 14, metavar="N",
+                   help="samples of the coherent sine record (>= 16, default 16384)")
+    p.add_argument("--plot", default=None, metavar="FILE.png",
+                   help="write the sine record's spectrum (fundamental and harmonics 2..9 "
+                        "marked) and DNL/INL vs code to FILE.png (not with --mc)")
+    p.add_argument("--csv", default=None, metavar="FILE",
+                   help="write DNL and INL per code (code,dnl_lsb,inl_lsb) to FILE "
+                        "(not with --mc)")
+    p.add_argument("--cost", default=None, metavar="FILE.toml",
+                   help="override cost-model constants from a TOML file (docs/cost.md)")
+    p.add_argument("--cost-param", action="append", default=[], metavar="NAME=VALUE",
+                   help="override one cost-model constant, e.g. comparator_energy=80f "
+                        "(repeatable; applied after --cost; names in docs/cost.md)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)
 
@@ -105,21 +118,49 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate the quantizer and print the table or JSON; return 0."""
     import numpy as np
 
+    import dataclasses
+
+    from ..cost.overrides import cost_model_from
     from ..errors import ParameterError
     from ..evaluate import evaluate_quantizer
     from ..quantizers import load_quantizer
 
     params = dict(parse_param(p) for p in args.param)
-    if args.mc is not None and args.mc < 1:
-        raise ParameterError(f"--mc must be >= 1, got {args.mc}")
+    if args.n_sine < 16:
+        raise ParameterError(f"--n-sine must be >= 16, got {args.n_sine}")
+    if args.mc is not None and (args.plot or args.csv):
+        raise ParameterError("--plot and --csv show one nominal run; drop --mc for them")
+    if args.plot:
+        check_output_file(args.plot, "--plot")
+        if not args.plot.lower().endswith(".png"):
+            raise ParameterError(f"--plot {args.plot!r} must end in .png")
+    if args.csv:
+        check_output_file(args.csv, "--csv")
+    cost_model = cost_model_from(args.cost, args.cost_param)
     q = load_quantizer(args.netlist, params=params, ideal=args.ideal, seed=args.seed)
     rng = np.random.default_rng(args.seed)
+    records: dict | None = {} if (args.plot or args.csv) else None
     result = evaluate_quantizer(q, rng=rng, n_sine=args.n_sine, mc=args.mc,
-                                progress=sys.stderr.isatty())
+                                progress=sys.stderr.isatty(), model=cost_model,
+                                records=records)
+    if args.plot:
+        from ..report.figures import enob_figure, save_png
+
+        enob = result["enob_sine"]
+        save_png(enob_figure(args.netlist, records["sine_estimate"], records["sine_cycles"],
+                             records["dnl_codes"], records["dnl"], records["inl_codes"],
+                             records["inl"], enob),
+                 args.plot)
+    if args.csv:
+        from ..report.figures import enob_csv, write_text
+
+        write_text(args.csv, enob_csv(records["dnl_codes"], records["dnl"],
+                                      records["inl_codes"], records["inl"]))
     if args.json:
         out = {"netlist": args.netlist, "kind": q.kind, "bits": int(q.bits),
                "n_codes": int(q.n_codes), "vmin": float(q.vmin), "vmax": float(q.vmax),
-               "ideal": bool(args.ideal), "seed": args.seed, "params": params, **result}
+               "ideal": bool(args.ideal), "seed": args.seed, "params": params,
+               "cost_model": dataclasses.asdict(cost_model), **result}
         print(json.dumps(out, default=float))
     else:
         print(format_table(args.netlist, q, result))

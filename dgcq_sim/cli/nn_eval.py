@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._common import fmt_num, nonneg_int, positive_int
+
 HELP = "CIFAR-10 accuracy of ResNet-20/18 with a quantizer on every CIM partial sum"
 DESCRIPTION = """\
 Run a CIFAR ResNet (numpy, BN folded) quantized to int8 (per-channel weights, calibrated
@@ -60,28 +62,65 @@ def register(subparsers) -> None:
                    help="8, or 4 derived from the 8-bit codes (shared weights)")
     p.add_argument("--vsquant", default=None, metavar="V/S",
                    help="VS-Quant: vector length V and scale bits S (digital only), e.g. 16/4")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="use N strided images")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the converter noise")
+    p.add_argument("--limit", type=positive_int, default=None, metavar="N",
+                   help="use N strided images (>= 1; default all)")
+    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
+                   help="seed of the converter noise and of a netlist's mismatch (>= 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.set_defaults(func=run)
 
 
+def quantizer_kind(spec: str | None) -> str:
+    """``"digital"`` (no spec), ``"ideal"``, ``"file"`` (a saved TransferFunction) or
+    ``"netlist"`` (an architecture name or netlist path)."""
+    if spec is None:
+        return "digital"
+    if spec.startswith("ideal:"):
+        return "ideal"
+    if spec.lower().endswith(".npz"):
+        return "file"
+    p = Path(spec)
+    try:
+        if p.is_file():
+            with open(p, "rb") as f:
+                if f.read(4) == b"PK\x03\x04":    # a zip archive whatever its name
+                    return "file"
+    except OSError:
+        pass
+    return "netlist"
+
+
 def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
-    """TransferFunction from a --quantizer spec (lazy imports: the simulator only if needed)."""
+    """TransferFunction from a --quantizer spec (lazy imports: the simulator only if needed).
+
+    --param and --ideal only apply to a netlist quantizer: with ideal:BITS or a saved
+    transfer function they are refused (they would be ignored)."""
     import numpy as np
 
     from ..errors import ParameterError
-    if spec is None:
+    kind = quantizer_kind(spec)
+    if kind != "netlist" and (params or ideal):
+        given = ", ".join([f"--param {k}" for k in params] + (["--ideal"] if ideal else []))
+        what = {"digital": "the digital network (no --quantizer)",
+                "ideal": f"--quantizer {spec} (an ideal ADC)",
+                "file": f"--quantizer {spec} (a saved transfer function)"}[kind]
+        raise ParameterError(f"{given}: {what} takes no netlist parameters (they would be "
+                             f"ignored); drop them or pass a netlist quantizer, e.g. "
+                             f"--quantizer dgcq")
+    if kind == "digital":
         return None
     from ..transfer import TransferFunction
-    if spec.startswith("ideal:"):
-        try:
-            bits = int(spec.split(":", 1)[1])
-        except ValueError:
-            raise ParameterError(f"--quantizer ideal:BITS needs an integer, got {spec!r}") from None
+    if kind == "ideal":
+        text = spec.split(":", 1)[1].strip()
+        if not text.isdigit():
+            raise ParameterError(f"--quantizer ideal:BITS needs a whole number of bits "
+                                 f"(1..24), got {spec!r}")
+        bits = int(text)
+        if not 1 <= bits <= 24:
+            raise ParameterError(f"--quantizer {spec}: BITS must be in 1..24, got {bits}")
         return TransferFunction.ideal(bits, 0.0, 1.0)
-    if spec.endswith(".npz"):
+    if kind == "file":
         return TransferFunction.load(spec)
     from ..quantizers import load_quantizer
     q = load_quantizer(spec, params=params or None, ideal=ideal, seed=seed)
@@ -89,11 +128,20 @@ def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
 
 
 def run(args: argparse.Namespace) -> int:
-    """Evaluate and print the result (text or --json); errors propagate as DgcqError."""
+    """Evaluate and print the result (text or --json); errors propagate as DgcqError.
+
+    Every argument and file is checked before the network or the simulator runs: option
+    values, --param syntax (and that the quantizer takes parameters), the model, test and
+    calibration files; only then is a netlist quantizer characterized.
+    """
+    import dataclasses
+
     from ..errors import ParameterError
     from ..netlist import parse_param_assignments
     from ..nn.cim import CimConfig
+    from ..nn.data import load_calibration_set, load_test_set
     from ..nn.evaluate import evaluate
+    from ..nn.model import load_model, resolve_model_path
     from ..nn.quant import QuantConfig
 
     vs = {}
@@ -103,25 +151,49 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             raise ParameterError(f"--vsquant expects V/S integers, e.g. 16/4, got {args.vsquant!r}") from None
         vs = {"vs_vector": v, "vs_scale_bits": s}
-    if args.limit is not None and args.limit < 1:
-        raise ParameterError(f"--limit must be >= 1, got {args.limit}")
     quant = QuantConfig(shared_4bit=args.weights_bits == 4, **vs)
     cim = CimConfig(rows=args.rows, input_bits_per_cycle=args.input_bits_per_cycle,
                     weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
                     digital_first_last=not args.all_analog, range_method=args.range)
-    model = args.model
-    if model not in ("resnet20", "resnet18") and not Path(model).is_file():
-        from ..errors import ModelFileError
-        raise ModelFileError(f"--model {model!r}: no such file (or use resnet20 / resnet18)")
-    tf = load_transfer(args.quantizer, parse_param_assignments(args.param), args.ideal, args.seed)
-    res = evaluate(model, args.data, tf=tf, quant=quant, cim=cim, limit=args.limit,
-                   seed=args.seed, calib=args.calib, progress=not args.no_progress)
+    params = parse_param_assignments(args.param)
+    kind = quantizer_kind(args.quantizer)
+    if kind != "netlist" and (params or args.ideal):
+        load_transfer(args.quantizer, params, args.ideal, args.seed)   # raises, naming them
+    if kind != "digital" and (quant.vs_vector is not None or quant.acc_bits is not None):
+        raise ParameterError("--vsquant is a digital option; it cannot be combined with "
+                             "--quantizer")
+    model_path = resolve_model_path(args.model)
+    net = load_model(model_path)
+    test = load_test_set(args.data).subset(args.limit)
+    calib = load_calibration_set(args.calib)
+    tf = load_transfer(args.quantizer, params, args.ideal, args.seed)
+    res = evaluate(net, test, tf=tf, quant=quant, cim=cim, seed=args.seed, calib=calib,
+                   progress=not args.no_progress)
     if args.json:
         keys = ("top1", "float_top1", "int8_top1", "images", "seconds")
         extra = {k: res[k] for k in ("conversions_per_image",) if k in res}
-        print(json.dumps({**{k: res[k] for k in keys}, **extra}))
+        out = {**{k: res[k] for k in keys}, **extra,
+               "model": args.model, "model_path": str(model_path), "data": str(args.data),
+               "calib": str(args.calib), "limit": args.limit, "seed": args.seed,
+               "quantizer": args.quantizer or "digital", "quantizer_kind": kind,
+               "params": params, "ideal": bool(args.ideal),
+               "quant": {"weights_bits": args.weights_bits, "vsquant": args.vsquant},
+               "cim": dataclasses.asdict(cim) if tf is not None else None}
+        if tf is not None:
+            out["transfer"] = {"bits": tf.bits, "n_codes": tf.n_codes, "vmin": tf.vmin,
+                               "vmax": tf.vmax, "noise_free": bool(tf.is_noise_free)}
+            out["ranges"] = {k: float(v) for k, v in res.get("ranges", {}).items()}
+        print(json.dumps(out))
     else:
-        print(f"model {model}, {res['images']} images, quantizer {args.quantizer or 'digital'}")
+        print(f"model {args.model}, {res['images']} images, quantizer "
+              f"{args.quantizer or 'digital'}"
+              + (" (" + ", ".join(f"{k}={fmt_num(v)}" for k, v in params.items()) + ")"
+                 if params else ""))
+        if tf is not None:
+            print(f"  CIM mapping: {cim.rows} rows, {cim.input_bits_per_cycle} input "
+                  f"bit(s)/cycle, {cim.weight_bits_per_cell} weight bit(s)/cell, "
+                  f"{cim.signed}, range {cim.range_method}"
+                  f"{'' if cim.digital_first_last else ', first/last layers analog too'}")
         print(f"  float top-1   {100 * res['float_top1']:.2f} %")
         print(f"  int8  top-1   {100 * res['int8_top1']:.2f} %")
         print(f"  this  top-1   {100 * res['top1']:.2f} %")

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._common import check_output_file, fmt_num
+
 HELP = "transient simulation of a netlist: node voltages at phase ends or given times"
 DESCRIPTION = """\
 Simulate a netlist's .tran with the phase-exact engine (the start is the DC operating
@@ -26,6 +28,10 @@ examples:
   dgcq-sim tran xval_sc_integrator --param A=100 --at 10.5n,20.5n,80n --node out --node vg
   dgcq-sim tran xval_charge_share --sweep vin=0:1:5 --at 80n --node acc --json
 """
+
+
+#: Largest --sweep COUNT (each sample holds nodes x output times float64 values).
+MAX_SWEEP = 1_000_000
 
 
 def register(subparsers) -> None:
@@ -52,6 +58,11 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"t\": [...], \"v\": {node: [[...] per sample]}} "
                         "instead of a table")
+    p.add_argument("--plot", default=None, metavar="FILE.png",
+                   help="also write the waveforms (node voltages vs time, one line per node "
+                        "and sweep sample) to FILE.png")
+    p.add_argument("--csv", default=None, metavar="FILE",
+                   help="also write them as CSV: sample,t_s,[sweep sources],v(node)_v...")
     p.set_defaults(func=run)
 
 
@@ -67,14 +78,11 @@ def _resolve_netlist(text: str) -> Path:
     raise InputError(f"netlist file {text!r} not found")
 
 
-def _value(text: str, what: str) -> float:
-    from ..errors import NetlistError, ParameterError
-    from ..netlist import parse_value
+def _value(text: str, what: str, unit: str = "V or A") -> float:
+    """A SPICE number read strictly (``80x`` is refused, not read as 80; see cli_value)."""
+    from ._common import cli_value
 
-    try:
-        return parse_value(text.strip())
-    except NetlistError as exc:
-        raise ParameterError(f"{what}: {exc.reason} (got {text!r})") from None
+    return cli_value(text, what, unit)
 
 
 def parse_sweep(spec: str):
@@ -91,12 +99,15 @@ def parse_sweep(spec: str):
     start = _value(parts[0], f"--sweep {spec!r} START")
     stop = _value(parts[1], f"--sweep {spec!r} STOP")
     try:
-        count = int(parts[2])
+        count = int(parts[2].strip())
     except ValueError:
         raise ParameterError(f"--sweep {spec!r}: COUNT must be a whole number, got "
                              f"{parts[2]!r}") from None
     if count < 1:
         raise ParameterError(f"--sweep {spec!r}: COUNT must be >= 1, got {count}")
+    if count > MAX_SWEEP:
+        raise ParameterError(f"--sweep {spec!r}: COUNT = {count} exceeds {MAX_SWEEP} samples "
+                             f"(memory: every sample keeps every node at every output time)")
     return name.strip().lower(), np.linspace(start, stop, count)
 
 
@@ -109,7 +120,7 @@ def parse_times(items) -> list[float] | None:
         for part in item.split(","):
             if not part.strip():
                 raise ParameterError(f"--at: empty time in {item!r}")
-            times.append(_value(part, "--at"))
+            times.append(_value(part, "--at", "s"))
     return times or None
 
 
@@ -130,6 +141,21 @@ def format_table(res, sweep: dict) -> str:
     return "\n\n".join(blocks)
 
 
+def _check_finite(res) -> None:
+    """SimulationError naming the node, sample and time of the first non-finite voltage."""
+    import numpy as np
+
+    from ..errors import SimulationError
+
+    for node, v in res.v.items():
+        bad = ~np.isfinite(v)
+        if bad.any():
+            s, i = (int(k[0]) for k in np.nonzero(bad))
+            raise SimulationError(f"v({node}) is not finite ({float(v[s, i])}) at t = "
+                                  f"{fmt_num(res.t[i])} s (sample {s}): the circuit's values "
+                                  f"overflow double precision")
+
+
 def run(args: argparse.Namespace) -> int:
     """Load, simulate and print; return 0 (errors raise DgcqError -> exit code 1)."""
     from ..engine import simulate
@@ -143,14 +169,41 @@ def run(args: argparse.Namespace) -> int:
         if name in sweep:
             raise ParameterError(f"--sweep names source {name!r} twice")
         sweep[name] = values
+    times = parse_times(args.at)
+    if args.plot:
+        if not args.plot.lower().endswith(".png"):
+            raise ParameterError(f"--plot {args.plot!r} must end in .png")
+        check_output_file(args.plot, "--plot")
+    if args.csv:
+        check_output_file(args.csv, "--csv")
     circuit = load_netlist(_resolve_netlist(args.netlist), params=params or None)
     for note in circuit.ignored:
         print(f"warning: {note}", file=sys.stderr)
     if circuit.tran is None:
         raise NetlistError("has no .tran card (nor a 'tran' command in a .control block); add "
                            "one, e.g. '.tran 10p 100n'", circuit.path)
+    tstop = float(circuit.tran.tstop)
+    for t in times or ():
+        if not 0.0 <= t <= tstop:
+            raise ParameterError(f"--at {fmt_num(t)} s is outside the simulated interval "
+                                 f"[0, {fmt_num(tstop)}] s (.tran tstop)")
+    sources = sorted(e.name for e in circuit.elements
+                     if type(e).__name__ in ("VSource", "ISource"))
+    for name in sweep:
+        if name not in sources:
+            raise ParameterError(f"--sweep {name}: no V or I source {name!r} in the netlist; "
+                                 f"sources: {', '.join(sources) or '(none)'}")
     probes = [n.lower() for n in args.node] or None
-    res = simulate(circuit, probes=probes, at=parse_times(args.at), sweep=sweep or None)
+    res = simulate(circuit, probes=probes, at=times, sweep=sweep or None)
+    _check_finite(res)
+    if args.plot:
+        from ..report.figures import save_png, waveform_figure
+
+        save_png(waveform_figure(Path(args.netlist).stem, res.t, res.v, sweep), args.plot)
+    if args.csv:
+        from ..report.figures import waveform_csv, write_text
+
+        write_text(args.csv, waveform_csv(res.t, res.v, sweep))
     if args.json:
         out = {"t": [float(t) for t in res.t],
                "v": {n: v.tolist() for n, v in res.v.items()}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ..errors import ParameterError
+from ..display import show
 
 BOLTZMANN = 1.380649e-23  # J/K (exact, SI 2019)
 
@@ -12,14 +13,14 @@ BOLTZMANN = 1.380649e-23  # J/K (exact, SI 2019)
 def _positive(value, name: str) -> float:
     v = float(value)
     if not math.isfinite(v) or v <= 0:
-        raise ParameterError(f"{name} must be a positive finite number, got {value!r}")
+        raise ParameterError(f"{name} must be a positive finite number, got {show(value)}")
     return v
 
 
 def _finite(value, name: str) -> float:
     v = float(value)
     if not math.isfinite(v):
-        raise ParameterError(f"{name} must be finite, got {value!r}")
+        raise ParameterError(f"{name} must be finite, got {show(value)}")
     return v
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 
+from ..display import show
 from ..errors import ParameterError
 from .spec import CapBlock, HardwareSpec
+
 
 @dataclass(frozen=True)
 class CostModel:
@@ -59,9 +61,9 @@ class CostModel:
         for f in fields(self):
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ParameterError(f"CostModel.{f.name} must be a finite number, got {v!r}")
+                raise ParameterError(f"CostModel.{f.name} must be a finite number, got {show(v)}")
             if v < 0 or (v == 0 and f.name in ("cap_density", "reference_unit_cap", "clock_period")):
-                raise ParameterError(f"CostModel.{f.name} must be positive, got {v!r}")
+                raise ParameterError(f"CostModel.{f.name} must be positive, got {show(v)}")
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def _check_number(name: str, v, *, integer: bool = False) -> None:
         ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
     if not ok:
         what = "a non-negative int" if integer else "a finite number >= 0"
-        raise ParameterError(f"HardwareSpec.{name} must be {what}, got {v!r}")
+        raise ParameterError(f"HardwareSpec.{name} must be {what}, got {show(v)}")
 
 
 def _check_spec(spec: HardwareSpec, m: CostModel) -> None:
@@ -120,7 +122,7 @@ def _check_spec(spec: HardwareSpec, m: CostModel) -> None:
         _check_number(name, getattr(spec, name))
     for c in spec.caps:
         if not isinstance(c, CapBlock):
-            raise ParameterError(f"HardwareSpec.caps must hold CapBlock objects, got {c!r}")
+            raise ParameterError(f"HardwareSpec.caps must hold CapBlock objects, got {show(c)}")
         _check_number(f"caps[{c.name!r}].capacitance", c.capacitance)
         _check_number(f"caps[{c.name!r}].events", c.events)
         _activity(c, m)

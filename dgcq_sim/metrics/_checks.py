@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..errors import InputError, ParameterError
+from ..display import show
 
 
 def as_finite_1d(x, name: str, min_size: int = 1) -> np.ndarray:
@@ -22,7 +23,7 @@ def as_finite_1d(x, name: str, min_size: int = 1) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{name} holds a non-finite value ({arr[i]!r} at index {i})")
+        raise InputError(f"{name} holds a non-finite value ({show(arr[i])} at index {i})")
     return arr
 
 
@@ -48,7 +49,7 @@ def check_range(vmin, vmax) -> tuple[float, float]:
     try:
         lo, hi = float(vmin), float(vmax)
     except (TypeError, ValueError):
-        raise ParameterError(f"full-scale range must be numbers, got vmin={vmin!r}, vmax={vmax!r}") from None
+        raise ParameterError(f"full-scale range must be numbers, got vmin={show(vmin)}, vmax={show(vmax)}") from None
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         raise ParameterError(f"full-scale range needs finite vmin < vmax, got vmin={lo}, vmax={hi}")
     return lo, hi
@@ -57,7 +58,7 @@ def check_range(vmin, vmax) -> tuple[float, float]:
 def check_positive_int(value, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int >= ``minimum`` or raise ParameterError naming it."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ParameterError(f"{name} must be an integer, got {value!r}")
+        raise ParameterError(f"{name} must be an integer, got {show(value)}")
     if value < minimum:
         raise ParameterError(f"{name} must be >= {minimum}, got {value}")
     return int(value)

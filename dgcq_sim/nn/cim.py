@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..errors import InputError, ParameterError
+from ..display import show
 from .forward import layer_input_matrix, predict
 from .model import Layer
 from .quant import EXACT_F32, QLayer, QuantizedModel, quantize_input
@@ -88,20 +89,20 @@ class CimConfig:
 
     def __post_init__(self):
         if not 16 <= int(self.rows) <= 1024:
-            raise ParameterError(f"rows must be in 16..1024, got {self.rows!r}")
+            raise ParameterError(f"rows must be in 16..1024, got {show(self.rows)}")
         for name in ("input_bits_per_cycle", "weight_bits_per_cell"):
             if not 1 <= int(getattr(self, name)) <= 8:
-                raise ParameterError(f"{name} must be in 1..8, got {getattr(self, name)!r}")
+                raise ParameterError(f"{name} must be in 1..8, got {show(getattr(self, name))}")
         if self.signed not in SIGNED_SCHEMES:
             raise ParameterError(f"signed must be one of {SIGNED_SCHEMES}, got {self.signed!r}")
         if self.range_method not in RANGE_METHODS:
             raise ParameterError(f"range_method must be one of {RANGE_METHODS}, got {self.range_method!r}")
         if not 50.0 <= float(self.percentile) <= 100.0:
-            raise ParameterError(f"percentile must be in [50, 100], got {self.percentile!r}")
+            raise ParameterError(f"percentile must be in [50, 100], got {show(self.percentile)}")
         if not 1 <= int(self.search_points) <= 200:
-            raise ParameterError(f"search_points must be in 1..200, got {self.search_points!r}")
+            raise ParameterError(f"search_points must be in 1..200, got {show(self.search_points)}")
         if int(self.calib_images) < 1:
-            raise ParameterError(f"calib_images must be >= 1, got {self.calib_images!r}")
+            raise ParameterError(f"calib_images must be >= 1, got {show(self.calib_images)}")
 
 
 def _nbits(qmax: int) -> int:
@@ -190,7 +191,7 @@ class Adc:
 
     def __init__(self, tf, p_range: float, unsigned: bool, zero_cal: bool):
         if not p_range > 0:
-            raise ParameterError(f"partial-sum range must be > 0, got {p_range!r}")
+            raise ParameterError(f"partial-sum range must be > 0, got {show(p_range)}")
         self.tf, self.p_range = tf, float(p_range)
         span = tf.vmax - tf.vmin
         self.v0 = tf.vmin if unsigned else tf.vmin + span / 2

@@ -30,6 +30,11 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
     seed: seeds the converter noise Generator. calib: calibration images.
     Returns ``{"top1", "float_top1", "int8_top1", "images", "seconds", ...}`` (fractions).
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be an integer >= 0, got {seed!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer))
+                              or limit < 1):
+        raise ParameterError(f"limit must be an integer >= 1 (images), got {limit!r}")
     t0 = time.perf_counter()
     net = model if isinstance(model, ResNet) else load_model(model)
     ds = (data if isinstance(data, Dataset) else load_test_set(data)).subset(limit)

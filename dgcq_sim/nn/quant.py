@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..errors import ParameterError
+from ..display import show
 from .forward import float_layer, layer_input_matrix, predict
 from .model import Layer, ResNet
 
@@ -64,7 +65,7 @@ class QuantConfig:
         for name in ("weight_bits", "act_bits"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or not 2 <= v <= 8:
-                raise ParameterError(f"{name} must be an integer in 2..8, got {v!r}")
+                raise ParameterError(f"{name} must be an integer in 2..8, got {show(v)}")
         if self.act_calibration not in ACT_CALIBRATIONS:
             raise ParameterError(f"act_calibration must be one of {ACT_CALIBRATIONS}, got {self.act_calibration!r}")
         if self.weight_clip not in WEIGHT_CLIPS:

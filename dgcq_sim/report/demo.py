@@ -91,10 +91,10 @@ class DemoConfig:
         """The full run, or the quick one.
 
         quick reduces: sine samples 16384 -> 4096, DNL ramp 16 -> 4 samples per code,
-        transfer-function noise fit 512 x 32 -> 128 x 16 noisy conversions, ResNet-20 images
-        staircase search 16 -> 4 points per LSB (transitions are still bisected to float64),
-        200 -> 16, range-calibration images 32 -> 4 and 500 -> 50, sweeps 7 + 5 -> 3 + 3
-        points (DGCQ NC = 2, 3, 4).  The quantizers themselves (DGCQ 3+8, SAR 11b, coarse 2048) are the same.
+        transfer-function noise fit 512 x 32 -> 128 x 16 noisy conversions, staircase
+        search 16 -> 4 points per LSB (transitions are still bisected to float64), ResNet-20
+        images 200 -> 16, range-calibration images 32 -> 4 and 500 -> 50, sweeps 7 + 5 ->
+        3 + 3 points (DGCQ NC = 2, 3, 4).  The quantizers themselves (DGCQ 3+8, SAR 11b, coarse 2048) are the same.
         """
         if not quick:
             return cls(seed=seed)

@@ -11,6 +11,7 @@ import math
 from typing import Mapping, Sequence
 
 from ..errors import InputError
+from ..display import show
 
 # A ratio within this factor of 1 reads "about the same".
 _SAME = 1.05
@@ -40,7 +41,7 @@ def ratio_phrase(other: float, ours: float, fewer: str, more: str) -> str:
     fewer / more: the words for ours < other and ours > other ("less area", "more area").
     """
     if not (other > 0 and ours > 0):
-        raise InputError(f"ratio needs two positive values, got {other!r} and {ours!r}")
+        raise InputError(f"ratio needs two positive values, got {show(other)} and {show(ours)}")
     r = other / ours
     if r >= _SAME:
         return f"{r:.3g}× {fewer}"

@@ -12,6 +12,7 @@ from typing import Callable, Hashable, Mapping
 import numpy as np
 
 from ..errors import InputError
+from ..display import show
 
 
 def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
@@ -36,7 +37,7 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
 
     if isinstance(n_images, bool) or not isinstance(n_images, (int, np.integer)) \
             or not 1 <= n_images <= 1000:
-        raise InputError(f"n_images must be an integer in 1..1000, got {n_images!r}")
+        raise InputError(f"n_images must be an integer in 1..1000, got {show(n_images)}")
     net = load_model("resnet20")
     ds = load_test_set("bundled").subset(int(n_images))
     cal = load_calibration_set("bundled").subset(int(stats_images))

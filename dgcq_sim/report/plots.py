@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..errors import InputError
+from ..display import show
 
 DPI = 110
 # One colour per design (in the order they come), one line style / marker fill per variant.
@@ -83,7 +84,7 @@ def plot_transfer(path: str | Path, title: str, curves: Sequence[TransferCurve],
     if not curves:
         raise InputError("plot_transfer needs at least one curve")
     if not (np.isfinite(lsb) and lsb > 0):
-        raise InputError(f"lsb must be a positive finite voltage, got {lsb!r}")
+        raise InputError(f"lsb must be a positive finite voltage, got {show(lsb)}")
     fig = Figure(figsize=(10, 4.2))
     ax_t, ax_e = fig.subplots(1, 2)
     for i, c in enumerate(curves):
@@ -153,7 +154,7 @@ def plot_enob_vs_iterations(path: str | Path,
                 label=label)
     for i, (label, enob) in enumerate((references or {}).items()):
         if not np.isfinite(enob):
-            raise InputError(f"reference {label!r} ENOB is not finite: {enob!r}")
+            raise InputError(f"reference {label!r} ENOB is not finite: {show(enob)}")
         ax.axhline(enob, color=colors[_family(label)], ls=["-", "--", ":"][i % 3], lw=1,
                    label=label)
     ax.set_xscale("log", base=2)
@@ -186,7 +187,7 @@ def plot_tradeoff(path: str | Path, points: Sequence[Mapping]) -> Path:
         for key in ("enob", "area_um2", "latency_s"):
             v = p.get(key)
             if v is None or not np.isfinite(v):
-                raise InputError(f"trade-off point {p.get('name')!r}: {key} = {v!r} is not finite")
+                raise InputError(f"trade-off point {p.get('name')!r}: {key} = {show(v)} is not finite")
         if p["area_um2"] <= 0 or p["latency_s"] <= 0:
             raise InputError(f"trade-off point {p.get('name')!r}: area and latency must be > 0")
         color = colors[p.get("kind")]
@@ -242,7 +243,7 @@ def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float
     values = {k: float(v) for k, v in top1.items()}
     for k, v in [*values.items(), ("float_top1", float_top1), ("int8_top1", int8_top1)]:
         if not (np.isfinite(v) and 0.0 <= v <= 1.0):
-            raise InputError(f"accuracy {k!r} = {v!r} is not a fraction in [0, 1]")
+            raise InputError(f"accuracy {k!r} = {show(v)} is not a fraction in [0, 1]")
     fig = Figure(figsize=(max(6.5, 1.0 * len(values) + 3), 4.6))
     ax = fig.subplots()
     labels = list(values)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..errors import InputError
+from ..outputs import check_output_dir
 from .findings import compute_findings, format_findings
 
 # (header, row key, scale, format): value shown = row[key] * scale.
@@ -73,25 +73,11 @@ def check_out_dir(out_dir: str | Path) -> Path:
     """Refuse an output directory that cannot be created or written, before any work.
 
     out_dir: directory for the report; it may not exist yet (it is created later), but
-    it must not be a file, and its nearest existing ancestor must be a writable directory.
-    Nothing is created here.  Returns the path.
+    it must not be a file, every name in it must fit the file system, and a probe file must
+    be creatable (and is removed again) in it or its nearest existing ancestor.  Returns
+    the path.
     """
-    path = Path(out_dir)
-    if path.exists():
-        if not path.is_dir():
-            raise InputError(f"--out {str(path)!r} exists and is not a directory")
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise InputError(f"--out {str(path)!r} is not writable")
-        return path
-    parent = path.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InputError(f"--out {str(path)!r}: {str(parent)!r} is a file, not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"--out {str(path)!r}: cannot create it inside {str(parent)!r} "
-                         f"(not writable)")
-    return path
+    return check_output_dir(out_dir, "--out")
 
 
 def results_json(results: Mapping) -> str:

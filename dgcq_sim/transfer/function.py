@@ -30,6 +30,7 @@ import numpy as np
 
 from ..blocks.rng import seed_from_generator
 from ..errors import InputError, ModelFileError, ParameterError
+from ..display import show
 from ..inputs import nonfinite_error, real_voltages
 from . import _kernels
 from ._floatsearch import bisect_first_true
@@ -60,17 +61,17 @@ def _as_1d_float(name: str, a: Any) -> np.ndarray:
 
 def _as_int(name: str, x: Any) -> int:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
-        raise ParameterError(f"{name} must be an integer, got {x!r}")
+        raise ParameterError(f"{name} must be an integer, got {show(x)}")
     return int(x)
 
 
 def _as_float(name: str, x: Any) -> float:
     if isinstance(x, (bool, np.bool_)):
-        raise ParameterError(f"{name} must be a number, got {x!r}")
+        raise ParameterError(f"{name} must be a number, got {show(x)}")
     try:
         v = float(x)
     except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a number, got {x!r}") from None
+        raise ParameterError(f"{name} must be a number, got {show(x)}") from None
     if not math.isfinite(v):
         raise ParameterError(f"{name} must be finite, got {v}")
     return v

@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import ParameterError, QuantizerError
+from ..display import show
 from ._floatsearch import bisect_first_true
 
 MAX_SWEEP_POINTS = 50_000_000
@@ -55,7 +56,7 @@ def call_converter(convert: Callable[[np.ndarray], np.ndarray], v: np.ndarray,
     bad = (out < 0) | (out >= n_codes)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise QuantizerError(f"{what} returned code {out[k]} at v = {v[k]!r} V, "
+        raise QuantizerError(f"{what} returned code {out[k]} at v = {show(v[k])} V, "
                              f"outside 0..{n_codes - 1}")
     return out
 
@@ -107,7 +108,7 @@ def characterize(convert: Callable[[np.ndarray], np.ndarray], vmin: float, vmax:
     """
     if isinstance(points_per_lsb, bool) or not isinstance(points_per_lsb, (int, np.integer)) \
             or points_per_lsb < 1:
-        raise ParameterError(f"points_per_lsb must be a positive integer, got {points_per_lsb!r}")
+        raise ParameterError(f"points_per_lsb must be a positive integer, got {show(points_per_lsb)}")
     n_sweep = int(points_per_lsb) * 2 ** bits + 1
     if n_sweep > MAX_SWEEP_POINTS:
         raise ParameterError(f"sweep of {n_sweep} points (points_per_lsb={points_per_lsb}, "
@@ -122,7 +123,7 @@ def characterize(convert: Callable[[np.ndarray], np.ndarray], vmin: float, vmax:
     calls += 1
     if not np.array_equal(again, c[probe]):
         k = int(np.flatnonzero(again != c[probe])[0])
-        raise QuantizerError(f"convert_noise_free is not deterministic: v = {v[probe][k]!r} V "
+        raise QuantizerError(f"convert_noise_free is not deterministic: v = {show(v[probe][k])} V "
                              f"gave {c[probe][k]} then {again[k]}")
     edges, codes, n = _resolve(convert, v, c, n_codes)
     calls += n
