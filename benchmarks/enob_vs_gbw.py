@@ -1,14 +1,15 @@
 """DGCQ 3+8 ENOB vs op-amp gain-bandwidth GBW*TCLK, against the single-pole closed form.
 
-Two variants of the bundled DGCQ 3+8, noise off (TEMP = VNOISE = VNOISE_C = 0) so the
-static error is what settling does: "clean" (RON = 10 ohm, AOL = 1e6: the op-amp pole is
-the only slow thing) and "default" (the netlist's RON = 500 ohm, AOL = 3000, parasitics).
-Closed form (clean): an integrate phase of T = TCLK/2 transfers the charge incompletely by
-e = exp(-T/tau), tau = 1/(2 pi beta GBW), beta = CF/(CF+CS+CREF+CPAR); the coarse loop's
-gain error e reaches half an LSB of the 2^11 codes at e = 1/2^12, i.e. at the knee
-GBW_knee = ln(2^12) / (2 pi beta T).  Prints one JSON line per point, the measured and
-closed-form knees (first GBW from above where static ENOB has lost 0.5 bit), and writes
-benchmarks/out/enob_vs_gbw.png.
+Two variants of the bundled DGCQ 3+8: "ideal" (ideal=True, only GBW set: the op-amp pole
+is the only error) and "default" (the netlist's parasitics, RON = 500 ohm, AOL = 3000,
+noise off: TEMP = VNOISE = VNOISE_C = 0, so the static error is what settling does).
+Closed form: an integrate phase of T = TCLK/2 transfers the charge incompletely by
+e = exp(-T/tau), tau = 1/(2 pi beta GBW), beta = CF/(CF+CS+CREF+CPAR).  Input and
+reference charge are short by the same factor, so the count is unaffected and the residue
+the SAR reads is scaled by (1 - e): it costs half a fine LSB at a full-scale residue when
+e = 2^-(NF+1), the closed-form knee GBW_knee = ln(2^(NF+1)) / (2 pi beta T).  Prints one
+JSON line per point, the measured knee (largest GBW at which static ENOB has lost 0.5 bit
+against GBW = inf) next to the closed form, and writes benchmarks/out/enob_vs_gbw.png.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dgcq_sim.quantizers import load_quantizer
 
 OUT = Path(__file__).resolve().parent / "out"
 QUIET = {"TEMP": 0, "VNOISE": 0, "VNOISE_C": 0}
-VARIANTS = {"clean": {**QUIET, "RON": 10, "AOL": 1e6}, "default": dict(QUIET)}
+VARIANTS = {"ideal": ({}, True), "default": (QUIET, False)}
 
 
 def emit(**fields) -> None:
@@ -48,8 +49,8 @@ def main(argv=None) -> int:
     gbws = np.geomspace(args.gbw_min, args.gbw_max, args.points)
     fig = Figure(figsize=(7.5, 4.6))
     ax = fig.subplots()
-    for variant, params in VARIANTS.items():
-        base = load_quantizer("dgcq", params)
+    for variant, (params, ideal) in VARIANTS.items():
+        base = load_quantizer("dgcq", params, ideal=ideal)
         p = base.params
         t_half = p["tclk"] / 2
         beta = p["cf"] / (p["cf"] + p["cs"] + p["cref"] + p["cpar"])
@@ -57,7 +58,7 @@ def main(argv=None) -> int:
                                  progress=False)
         xs, sine, static = [], [], []
         for gbw in gbws:
-            q = load_quantizer("dgcq", {**params, "GBW": float(gbw)})
+            q = load_quantizer("dgcq", {**params, "GBW": float(gbw)}, ideal=ideal)
             m = evaluate_quantizer(q, rng=np.random.default_rng(0), n_sine=args.n_sine,
                                    progress=False)
             err = math.exp(-t_half * 2 * math.pi * beta * gbw)
@@ -67,7 +68,7 @@ def main(argv=None) -> int:
             xs.append(gbw * p["tclk"])
             sine.append(m["enob_sine"])
             static.append(m["enob_static"])
-        knee_cf = math.log(2 ** 12) / (2 * math.pi * beta * t_half)
+        knee_cf = math.log(2 ** (int(p["nf"]) + 1)) / (2 * math.pi * beta * t_half)
         lost = [ref["enob_static"] - s for s in static]
         knee = next((float(g) for g, lo in zip(gbws[::-1], lost[::-1]) if lo >= 0.5), None)
         emit(figure="enob_vs_gbw_knee", variant=variant, ideal_bandwidth_enob_static=
@@ -76,9 +77,8 @@ def main(argv=None) -> int:
         line, = ax.semilogx(xs, static, "o-", label=f"{variant}: static ENOB")
         ax.semilogx(xs, sine, "x--", color=line.get_color(), label=f"{variant}: sine-fit ENOB")
         ax.axhline(ref["enob_static"], color=line.get_color(), lw=0.6, ls=":")
-        if variant == "clean":
-            ax.axvline(knee_cf * p["tclk"], color="gray", ls="-.",
-                       label="closed-form knee (clean): e = 2^-12")
+        ax.axvline(knee_cf * p["tclk"], color=line.get_color(), ls="-.", lw=0.8,
+                   label=f"{variant}: closed-form knee, e = 2^-(NF+1)")
     ax.set_xlabel("GBW x TCLK (op-amp unity-gain bandwidth x clock period)")
     ax.set_ylabel("ENOB (bits)")
     ax.set_title("DGCQ 3+8: ENOB vs op-amp bandwidth (noise off; dotted: GBW = inf)")
