@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ..blocks.comparator import decide
+from ..blocks.comparator import decide, resolve_metastable
 from ..blocks.rng import BLOCK, block_seed
 
 # The stepping kernel serves long schedules (thousands of phases per conversion), so it
@@ -19,13 +19,15 @@ STEP_BLOCK = 256
 
 
 @nb.njit(cache=True, parallel=True)
-def convert_kernel(v, a, c, bt, chol_t, stage, weight, use_noise, seed, stage_out):
+def convert_kernel(v, a, c, bt, chol_t, stage, weight, meta, use_noise, seed, stage_out):
     """Convert every v[s] (V): comparator decisions in order, weighted stage sums.
 
     Decision j sees s_j = a[j]*v + c[j] + sum_{i<j} b[j,i] d_i (+ (L @ xi)[j] with noise)
     and compares it with 0 (offset and threshold are folded into c).  ``bt`` = b.T and
     ``chol_t`` = L.T (row i: what decision i / noise draw i adds to the later s_j), so a
-    decision of 1 adds one contiguous row to the pending comparator inputs.
+    decision of 1 adds one contiguous row to the pending comparator inputs.  With noise, a
+    decision whose input lies within ``meta[j]`` of its threshold is metastable and resolves
+    at random.
     """
     n = v.shape[0]
     D = a.shape[0]
@@ -50,6 +52,8 @@ def convert_kernel(v, a, c, bt, chol_t, stage, weight, use_noise, seed, stage_ou
                 stage_out[s, g] = 0
             for j in range(D):
                 dj = decide(acc[j], 0.0, 0.0, 0.0)
+                if use_noise and abs(acc[j]) < meta[j]:
+                    dj = resolve_metastable(np.random.random())
                 if dj:
                     for l in range(j + 1, D):
                         acc[l] += bt[j, l]
@@ -58,7 +62,7 @@ def convert_kernel(v, a, c, bt, chol_t, stage, weight, use_noise, seed, stage_ou
 
 @nb.njit(cache=True, parallel=True)
 def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr_idx, pr_coef,
-                fp, st_ptr, st_idx, st_vec, fz, rank, dec_c, dec_rms, stage, weight,
+                fp, st_ptr, st_idx, st_vec, fz, rank, dec_c, dec_rms, stage, weight, meta,
                 use_noise, seed, stage_out):
     """Step every v[s] (V) through the macro steps of the program (see macro.py).
 
@@ -103,6 +107,8 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
                         acc += fp[j, i] * xi[i]
                     cmp_noise = dec_rms[j] * np.random.standard_normal() if use_noise else 0.0
                     dj = decide(acc, 0.0, 0.0, cmp_noise)
+                    if use_noise and abs(acc + cmp_noise) < meta[j]:
+                        dj = resolve_metastable(np.random.random())
                     d[j] = dj
                     if dj:
                         stage_out[s, stage[j]] += weight[j]

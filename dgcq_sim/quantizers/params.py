@@ -114,6 +114,11 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
     _spec("SIGMA_VOS_C", "V", "sigma of the per-instance random offset of the coarse "
           "comparator", lo=0, ideal=0.0, default=0.0,
           source="0 when the netlist does not set it"),
+    _spec("TAU_REG", "s", "comparator latch regeneration time constant; 0 = no metastability",
+          lo=0, ideal=0.0, default=0.0, source="0 (off) when the netlist does not set it; "
+          "10-30 ps for a StrongARM latch in 28-65 nm"),
+    _spec("TDEC", "s", "time the latch has to regenerate before its decision is used",
+          lo=0, lo_open=True, default=100e-12, source="100 ps when the netlist does not set it"),
     _spec("KC", "", "Pelgrom coefficient: sigma(dC/C) = KC*sqrt(1fF/C) per designed capacitor",
           lo=0, ideal=0.0),
     _spec("CU", "F", "unit capacitor", lo=0, lo_open=True),
@@ -133,6 +138,10 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
           lo_open=True),
     _spec("VREF_SAR", "V", "SAR DAC reference (2*VREF with over-range)", lo=0, lo_open=True),
 )}
+
+
+#: Every architecture's comparators have these (applied to all decisions by the Quantizer).
+COMPARATOR_DYNAMICS = ("TAU_REG", "TDEC")
 
 
 def specs_for(names: Iterable[str], own: Iterable[ParamSpec] = ()) -> dict[str, ParamSpec]:

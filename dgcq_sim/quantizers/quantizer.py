@@ -91,6 +91,12 @@ class Quantizer:
             sched = sched.with_offsets(np.array(
                 [d.sigma_offset * self._offset_draws.get(d.comparator, 0.0)
                  for d in sched.decisions]))
+        tau = float(params.get("tau_reg", 0.0))
+        if tau > 0:
+            # latch regeneration: after TDEC an input v has grown to v*exp(TDEC/TAU_REG);
+            # below VDD*exp(-TDEC/TAU_REG) the output is still undecided when it is used
+            sched = sched.with_metastability(float(params.get("vdd", 1.0))
+                                             * math.exp(-float(params["tdec"]) / tau))
         self.schedule: Schedule = sched
         temp = params.get("temp", 0.0)
         self.program: CompiledProgram = compile_program(
@@ -149,7 +155,7 @@ class Quantizer:
     def has_noise(self) -> bool:
         """True if thermal or comparator noise is on."""
         return bool(np.any(self.program.noise_rank > 0)) or \
-            any(d.noise_rms > 0 for d in self.schedule.decisions)
+            any(d.noise_rms > 0 or d.metastable > 0 for d in self.schedule.decisions)
 
     def _inputs(self, v) -> tuple[np.ndarray, tuple]:
         arr = real_voltages(v)
@@ -183,7 +189,8 @@ class Quantizer:
         sums = np.zeros((x.size, max(len(sc.stages), 1)), dtype=np.int64)
         if method == "response":
             t = self.tables
-            convert_kernel(x, t.a, t.c, t.bt, t.chol_t, t.stage, t.weight, use_noise, seed, sums)
+            convert_kernel(x, t.a, t.c, t.bt, t.chol_t, t.stage, t.weight, sc.metastable,
+                           use_noise, seed, sums)
         else:
             self._run_stepping(x, use_noise, seed, sums)
         codes = sc.assemble(sums)
@@ -199,7 +206,8 @@ class Quantizer:
                     mp.st_ptr, mp.st_idx, mp.st_vec, mp.fz, mp.rank,
                     np.array([d.offset - d.threshold for d in decs]),
                     np.array([d.noise_rms for d in decs]),
-                    self.schedule.stage_index, self.schedule.weights, use_noise, seed, sums)
+                    self.schedule.stage_index, self.schedule.weights, self.schedule.metastable,
+                    use_noise, seed, sums)
 
     def code_to_voltage(self, codes) -> np.ndarray:
         """Input estimate of each code: centre of its ideal bin, V."""

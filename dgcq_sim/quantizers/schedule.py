@@ -45,6 +45,9 @@ class Decision:
     stage: label of the stage it belongs to.  comparator: name of the physical comparator
     that takes it (decisions of one comparator share its random instance offset).
     sigma_offset: sigma (V) of that comparator's per-instance random offset.
+    metastable: half-width (V) of the input window in which the latch has not regenerated
+    by the time the decision is used (see params TAU_REG, TDEC); with noise on, a decision
+    inside it resolves at random (1/2 each), noise-free it resolves to its sign.
     """
 
     step: int
@@ -56,6 +59,7 @@ class Decision:
     stage: str
     comparator: str = "cmp"
     sigma_offset: float = 0.0
+    metastable: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,16 @@ class Schedule:
         """The same schedule with ``extra`` (D,) volts added to the decisions' offsets."""
         decs = tuple(replace(d, offset=d.offset + float(e)) for d, e in zip(self.decisions, extra))
         return replace(self, decisions=decs)
+
+    def with_metastability(self, window: float) -> "Schedule":
+        """The same schedule with every decision's metastability window set to ``window`` V."""
+        return replace(self, decisions=tuple(replace(d, metastable=float(window))
+                                             for d in self.decisions))
+
+    @property
+    def metastable(self) -> np.ndarray:
+        """(D,) metastability windows, V."""
+        return np.array([d.metastable for d in self.decisions], dtype=np.float64)
 
     def u_dec_step(self, k: int) -> np.ndarray:
         """Dense (m, D) decision coefficients of step k."""

@@ -37,7 +37,11 @@ def step_numpy(q, v, noise: bool = False, rng: np.random.Generator | None = None
             if rank:
                 p = p + xi @ prog.noise_probe[k, dec.probe, :rank]
             n = dec.noise_rms * rng.standard_normal(S) if use_noise else 0.0
-            d[:, j] = (p + dec.offset + n >= dec.threshold)
+            margin = p + dec.offset + n - dec.threshold
+            d[:, j] = margin >= 0
+            if use_noise and dec.metastable > 0:
+                meta = np.abs(margin) < dec.metastable      # latch not regenerated in time
+                d[meta, j] = rng.random(int(meta.sum())) < 0.5
         z = z @ prog.phi[k].T + u @ prog.gam[k].T
         if rank:
             z = z + xi @ prog.noise[k, :, :rank].T
