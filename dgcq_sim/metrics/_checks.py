@@ -10,12 +10,22 @@ from ..errors import InputError, ParameterError
 from ..display import show
 
 
+def _asarray(x, name: str) -> np.ndarray:
+    if isinstance(x, (str, bytes)):
+        raise InputError(f"{name} must be numeric, got {type(x).__name__}")
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(f"{name} must be a numeric array, got {type(x).__name__} "
+                         f"({str(exc)[:100]})") from None
+
+
 def as_finite_1d(x, name: str, min_size: int = 1) -> np.ndarray:
     """Return ``x`` as a 1-D float64 array, refusing NaN/inf, wrong shape or too few samples."""
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be numeric, got {type(x).__name__}: {exc}") from None
+    raw = _asarray(x, name)
+    if raw.dtype.kind not in "fiu":     # the rule of dgcq_sim.inputs: no complex/bool/text
+        raise InputError(f"{name} must be real numbers, got dtype {raw.dtype}")
+    arr = raw.astype(np.float64)
     if arr.ndim != 1:
         raise InputError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.size < min_size:
@@ -29,7 +39,7 @@ def as_finite_1d(x, name: str, min_size: int = 1) -> np.ndarray:
 
 def as_codes(codes, name: str = "codes", min_size: int = 1) -> np.ndarray:
     """Return integer codes as int64, refusing non-integers, NaN and wrong shapes."""
-    arr = np.asarray(codes)
+    arr = _asarray(codes, name)
     if arr.dtype.kind in "iu":
         arr = arr.astype(np.int64)
     else:

@@ -324,7 +324,10 @@ class TransferFunction:
 
     def to_voltage(self, codes) -> np.ndarray:
         """Input estimates (float64, V) for integer ``codes`` in ``0 .. n_codes-1``."""
-        c = np.asarray(codes)
+        try:
+            c = np.asarray(codes)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InputError(f"codes must be an integer array: {str(exc)[:100]}") from None
         if c.dtype == object or not (np.issubdtype(c.dtype, np.integer)):
             raise InputError(f"codes must be an integer array, got dtype {c.dtype}")
         if c.size:

@@ -70,8 +70,13 @@ def test_static_enob_ideal_and_gain_error():
     q = IdealQuantizer(8)
     x = uniform_ramp(2 ** 8 * 64, 0, 1)
     assert static_enob(q.estimate(x), x, 0, 1) == pytest.approx(8, abs=0.01)
-    # a 2 % gain error adds a ramp error: static ENOB must fall, sine ENOB (fit absorbs gain) not
-    assert static_enob(q.estimate(x) * 1.02, x, 0, 1) < 7.5
+    # a 2 % gain error adds a ramp error: 1.02 (x + e) - x = 0.02 x + 1.02 e with x uniform on
+    # [0, 1] and e the quantization error (rms LSB/sqrt(12), uncorrelated with x):
+    # rms^2 = 0.02^2/3 + 1.02^2 / (12 * 256^2), ENOB = log2(1 / (sqrt(12) rms)) = 4.637
+    rms = math.sqrt(0.02 ** 2 / 3 + 1.02 ** 2 / (12 * 256 ** 2))
+    expected = math.log2(1 / (math.sqrt(12) * rms))
+    assert expected == pytest.approx(4.637, abs=1e-3)
+    assert static_enob(q.estimate(x) * 1.02, x, 0, 1) == pytest.approx(expected, abs=0.005)
 
 
 def test_fft_sinad_of_pure_tone_plus_noise():

@@ -18,6 +18,26 @@ def _is_png(path) -> bool:
     return data[:8] == PNG_MAGIC and len(data) > 10_000
 
 
+@pytest.fixture
+def figures(monkeypatch):
+    """Every Figure the plot functions save, captured before it is written."""
+    from dgcq_sim.report import plots
+
+    got = []
+    orig = plots._save
+
+    def spy(fig, path):
+        got.append(fig)
+        return orig(fig, path)
+
+    monkeypatch.setattr(plots, "_save", spy)
+    return got
+
+
+def _lines(ax):
+    return {ln.get_label(): ln for ln in ax.get_lines()}
+
+
 def _ramp(n_codes=256, gain=1.0):
     v = np.linspace(0.0, 1.0, 4001)
     lsb = 1.0 / n_codes
@@ -25,12 +45,23 @@ def _ramp(n_codes=256, gain=1.0):
     return v, codes, ((codes + 0.5) * lsb - v) / lsb, lsb
 
 
-def test_plot_transfer_writes_png(tmp_path):
+def test_plot_transfer_writes_png(tmp_path, figures):
     v, c, e, lsb = _ramp()
     v2, c2, e2, _ = _ramp(gain=0.97)
     out = plot_transfer(tmp_path / "t.png", "DGCQ", [TransferCurve("ideal", v, c, e),
                                                      TransferCurve("parasitic", v2, c2, e2)], lsb)
     assert _is_png(out)
+    (fig,) = figures
+    axes = [ax for ax in fig.axes if ax.get_lines()]
+    assert len(axes) == 2
+    labels = " ".join(ax.get_xlabel() + " " + ax.get_ylabel() for ax in axes)
+    assert "(V)" in labels and "code" in labels and "LSB" in labels
+    for ax in axes:   # both variants drawn, x data = the input ramp 0..1 V
+        xs = [np.asarray(ln.get_xdata(), float) for ln in ax.get_lines() if np.size(ln.get_xdata()) > 100]
+        assert len(xs) >= 2 and all(x.min() == 0.0 and x.max() == 1.0 for x in xs)
+    ys = [np.asarray(ln.get_ydata(), float) for ln in axes[0].get_lines()
+          if np.size(ln.get_ydata()) > 100]
+    assert max(y.max() for y in ys) == 255 and min(y.min() for y in ys) == 0  # codes 0..255
 
 
 def test_plot_transfer_rejects_mismatched_and_nan(tmp_path):
@@ -46,13 +77,19 @@ def test_plot_transfer_rejects_mismatched_and_nan(tmp_path):
     assert not (tmp_path / "t.png").exists()
 
 
-def test_plot_enob_vs_iterations(tmp_path):
+def test_plot_enob_vs_iterations(tmp_path, figures):
     out = plot_enob_vs_iterations(
         tmp_path / "e.png",
         {"coarse, ideal": ([16, 64, 256], [4, 6, 8]), "coarse, parasitic": ([16, 64, 256], [4, 5.5, 5])},
         references={"SAR 11b, ideal": 10.9},
         ideal_bits=[("log2 N", [16, 256], [4, 8])])
     assert _is_png(out)
+    ax = next(ax for ax in figures[0].axes if ax.get_lines())
+    assert "bit" in ax.get_ylabel() and ax.get_xscale() == "log"
+    lines = _lines(ax)
+    par = next(ln for k, ln in lines.items() if "parasitic" in k)
+    np.testing.assert_allclose(par.get_xdata(), [16, 64, 256])
+    np.testing.assert_allclose(par.get_ydata(), [4, 5.5, 5])
     with pytest.raises(InputError, match="positive"):
         plot_enob_vs_iterations(tmp_path / "bad.png", {"x": ([0, 4], [1, 2])})
 

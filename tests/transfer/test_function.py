@@ -94,19 +94,29 @@ def test_input_dependent_sigma_is_piecewise_linear():
         assert abs(np.std(est) - np.sqrt(s ** 2 + tf.lsb ** 2 / 12)) < 0.02 * s
 
 
+def _two_threads():
+    """numba thread count for the 'many threads' side: 2 at least (a one-core machine would
+    otherwise compare 1 thread with 1 thread); skip if numba's pool has a single thread."""
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba was started with a single thread (NUMBA_NUM_THREADS=1)")
+    return max(2, numba.get_num_threads())
+
+
 def test_reproducible_and_thread_count_independent():
     tf = TransferFunction.ideal(11).with_noise([0.0, 1.0], [2e-4, 9e-4])
     v = np.random.default_rng(0).uniform(0, 1, 50_001)
-    a = tf.convert(v, np.random.default_rng(42))
-    b = tf.convert(v, np.random.default_rng(42))
-    np.testing.assert_array_equal(a, b)
     old = numba.get_num_threads()
+    many = _two_threads()
     try:
+        numba.set_num_threads(many)
+        a = tf.convert(v, np.random.default_rng(42))
+        b = tf.convert(v, np.random.default_rng(42))
         numba.set_num_threads(1)
         c = tf.convert(v, np.random.default_rng(42))
         e1 = tf.apply(v, np.random.default_rng(42))
     finally:
         numba.set_num_threads(old)
+    np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a, c)
     np.testing.assert_array_equal(e1, tf.to_voltage(a))
     assert not np.array_equal(a, tf.convert(v, np.random.default_rng(43)))
@@ -117,7 +127,12 @@ def test_zero_sigma_region_stays_noise_free_and_reproducible():
     # sigma = 0 below 0.5 V, > 0 above: the lower half must be exactly noise-free.
     tf = TransferFunction.ideal(10).with_noise([0.0, 0.5, 0.5 + 1e-9, 1.0], [0, 0, 2e-3, 2e-3])
     v = np.random.default_rng(3).uniform(0, 1, 100_003)
-    a = tf.convert(v, np.random.default_rng(8))
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(_two_threads())
+        a = tf.convert(v, np.random.default_rng(8))
+    finally:
+        numba.set_num_threads(old)
     low = v < 0.5
     np.testing.assert_array_equal(a[low], tf.convert(v[low]))
     assert (a[~low] != tf.convert(v[~low])).mean() > 0.5
