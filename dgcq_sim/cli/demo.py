@@ -56,6 +56,11 @@ def register(subparsers) -> None:
     p.add_argument("--images", type=_int_arg, default=None, metavar="N",
                    help="ResNet-20 test images (1..1000, strided over the bundled subset; "
                         "default 200, 16 with --quick); 1000 takes ~4x longer than 200")
+    p.add_argument("--cost", default=None, metavar="FILE.toml",
+                   help="override cost-model constants from a TOML file (docs/cost.md)")
+    p.add_argument("--cost-param", action="append", default=[], metavar="NAME=VALUE",
+                   help="override one cost-model constant, e.g. opamp_area=250p "
+                        "(repeatable; after --cost; names in docs/cost.md)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.set_defaults(func=run)
 
@@ -67,13 +72,16 @@ def run(args: argparse.Namespace) -> int:
     from ..report.findings import format_findings
     from ..report.writer import check_out_dir, format_table
 
+    from ..cost.overrides import cost_model_from
+
     check_out_dir(args.out)  # refuse a bad --out before minutes of work
+    cost_model = cost_model_from(args.cost, args.cost_param)
     cfg = DemoConfig.preset(quick=args.quick, seed=args.seed)
     if args.images is not None:
         if not 1 <= args.images <= 1000:
             raise InputError(f"--images must be in 1..1000, got {args.images}")
         cfg = dataclasses.replace(cfg, n_images=args.images)
-    res = run_demo(args.out, cfg, progress=not args.no_progress)
+    res = run_demo(args.out, cfg, progress=not args.no_progress, cost_model=cost_model)
     print(format_table(res.results))
     print()
     print(format_findings(res.results["findings"]))

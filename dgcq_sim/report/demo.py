@@ -148,13 +148,16 @@ def _transfer_curve(q, variant: str, n_ramp: int) -> plots.TransferCurve:
 
 
 def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = None,
-             progress: bool = True, log: Callable[[str], None] | None = None) -> DemoResult:
+             progress: bool = True, log: Callable[[str], None] | None = None,
+             cost_model=None) -> DemoResult:
     """Run the whole demo and write its report into ``out_dir``.
 
     out_dir: report directory (created; refused up front if it is a file or not writable).
     config: sizes and seed (default: the full run, seed 0).
     progress: show tqdm bars on stderr.
     log: optional callable receiving one-line status messages.
+    cost_model: :class:`~dgcq_sim.cost.CostModel` of the area/latency/energy columns
+        (default: the documented defaults, docs/cost.md).
     Returns a :class:`DemoResult`.
     """
     # Imported here so the report/plot half of this package works without the simulator.
@@ -181,7 +184,8 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
             q = load_quantizer(design.key, params=design.params, ideal=(variant == "ideal"),
                                seed=cfg.seed)
             m = evaluate_quantizer(q, rng=step_rng(cfg.seed, f"eval {tag}"), n_sine=cfg.n_sine,
-                                   ramp_per_code=cfg.ramp_per_code, progress=False)
+                                   ramp_per_code=cfg.ramp_per_code, progress=False,
+                                   model=cost_model)
             rows.append(_metrics_row(design, variant, q, m))
             bar.update()
             bar.set_postfix_str(f"characterize {tag}")

@@ -25,7 +25,7 @@ TABLE_COLUMNS: tuple[tuple[str, str, float, str], ...] = (
     ("INL max (LSB)", "inl_max", 1.0, "{:.2f}"),
     ("cycles", "cycles", 1.0, "{:g}"),
     ("latency (ns)", "latency_s", 1e9, "{:.4g}"),
-    ("area (unit caps)", "area_unit_caps", 1.0, "{:.4g}"),
+    ("area (unit-cap eq., all blocks)", "area_unit_caps", 1.0, "{:.4g}"),
     ("area (µm²)", "area_um2", 1.0, "{:.4g}"),
     ("energy (pJ)", "energy_j", 1e12, "{:.3g}"),
     ("ResNet-20 top-1 (%)", "top1", 100.0, "{:.1f}"),
