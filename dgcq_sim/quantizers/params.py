@@ -101,8 +101,9 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
           ideal=10.0),
     _spec("ROFF", "ohm", "switch off-resistance (leakage through open switches)", lo=0,
           lo_open=True, ideal=1e14),
-    _spec("TEMP", "K", "noise temperature of resistors and switches (kT/C); 0 = noise-free",
-          lo=0, ideal=0.0),
+    _spec("TEMP", "K", "temperature: thermal noise of resistors and switches (kT/C), RON and "
+          "ILEAK temperature dependence; 0 = noise-free with RON and ILEAK at their TNOM values",
+          lo=0, hi=1000, ideal=0.0),
     _spec("VOS", "V", "systematic offset of the (fine/SAR/flash/pipeline) comparator(s)",
           ideal=0.0),
     _spec("VNOISE", "V", "rms input-referred noise per comparator decision", lo=0, ideal=0.0),
@@ -119,6 +120,14 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
           "10-30 ps for a StrongARM latch in 28-65 nm"),
     _spec("TDEC", "s", "time the latch has to regenerate before its decision is used",
           lo=0, lo_open=True, default=100e-12, source="100 ps when the netlist does not set it"),
+    _spec("TNOM", "K", "temperature at which RON and ILEAK are given", lo=0, lo_open=True,
+          default=300.0, source="300 K when the netlist does not set it"),
+    _spec("TCRON", "1/K", "temperature coefficient of the switch on-resistance (RON at TEMP = "
+          "RON*(1 + TCRON*(TEMP - TNOM)); TEMP = 0 leaves RON)", lo=-0.003, hi=0.1,
+          default=0.0, source="bundled netlists: 3e-3/K (CMOS transmission gate, mobility "
+          "~T^-1.5 near 300 K); 0 when the netlist does not set it"),
+    _spec("ILEAK_DT", "K", "junction leakage ILEAK doubles every ILEAK_DT kelvin above TNOM",
+          lo=0, lo_open=True, default=10.0, source="10 K (junction leakage rule of thumb)"),
     _spec("KC", "", "Pelgrom coefficient: sigma(dC/C) = KC*sqrt(1fF/C) per designed capacitor",
           lo=0, ideal=0.0),
     _spec("CU", "F", "unit capacitor", lo=0, lo_open=True),
@@ -140,8 +149,9 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
 )}
 
 
-#: Every architecture's comparators have these (applied to all decisions by the Quantizer).
-COMPARATOR_DYNAMICS = ("TAU_REG", "TDEC")
+#: Every architecture has these: comparator dynamics (applied to all decisions by the
+#: Quantizer) and the temperature of the switches' on-resistance.
+COMPARATOR_DYNAMICS = ("TAU_REG", "TDEC", "TNOM", "TCRON")
 
 
 def specs_for(names: Iterable[str], own: Iterable[ParamSpec] = ()) -> dict[str, ParamSpec]:

@@ -16,7 +16,7 @@ from ..schedule import ScheduleBuilder
 from ..stages import coarse_loop
 
 COARSE_SHARED = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "KC", "AOL", "GBW", "CPAR", "RLEAK",
-                 "ILEAK", "GAIN", "CF", "CS", "CREF")
+                 "ILEAK", "ILEAK_DT", "GAIN", "CF", "CS", "CREF")
 
 
 def coarse_levels(p, n_iter: int) -> int:
