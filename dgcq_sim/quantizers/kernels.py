@@ -2,6 +2,10 @@
 (macro.py).  Both write, per sample, the weighted decision sum of every stage
 (``stage_out[s, g] = sum_{j in stage g} weight_j * d_j``); the code is their total minus
 the schedule's offset (``Schedule.assemble``).  Any number of decisions per step.
+
+Noise comes from the counter-based stream of :mod:`dgcq_sim.blocks.rng`: sample s of a
+call seeded ``seed`` draws from its own key, so results depend on (seed, sample) only —
+not on blocks or the thread count — and no generator is seeded per block.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ import numba as nb
 import numpy as np
 
 from ..blocks.comparator import decide, resolve_metastable
-from ..blocks.rng import BLOCK, block_seed
+from ..blocks.rng import ZIG_FN, ZIG_KN, ZIG_WN, normal, sample_key, uniform01
 
-# The stepping kernel serves long schedules (thousands of phases per conversion), so it
-# reseeds per smaller block to keep both threads busy on a few thousand samples; any fixed
-# block size keeps results independent of the thread count.
+# Samples per work block: scratch arrays are allocated once per block.  Results do not
+# depend on it (every sample has its own random stream).
+BLOCK = 4096
 STEP_BLOCK = 256
+_KN, _WN, _FN = ZIG_KN, ZIG_WN, ZIG_FN
 
 
 @nb.njit(cache=True, parallel=True)
@@ -34,18 +39,18 @@ def convert_kernel(v, a, c, bt, chol_t, stage, weight, meta, use_noise, seed, st
     G = stage_out.shape[1]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for blk in nb.prange(n_blocks):
-        if use_noise:
-            np.random.seed(block_seed(seed, blk))
         acc = np.zeros(D)
         start = blk * BLOCK
         stop = min(start + BLOCK, n)
         for s in range(start, stop):
             x = v[s]
+            key = sample_key(seed, s)
+            ctr = np.uint64(0)
             for j in range(D):
                 acc[j] = a[j] * x + c[j]
             if use_noise:
                 for i in range(D):
-                    xi = np.random.standard_normal()
+                    xi, ctr = normal(key, ctr, _KN, _WN, _FN)
                     for j in range(i, D):
                         acc[j] += chol_t[i, j] * xi
             for g in range(G):
@@ -53,7 +58,8 @@ def convert_kernel(v, a, c, bt, chol_t, stage, weight, meta, use_noise, seed, st
             for j in range(D):
                 dj = decide(acc[j], 0.0, 0.0, 0.0)
                 if use_noise and abs(acc[j]) < meta[j]:
-                    dj = resolve_metastable(np.random.random())
+                    dj = resolve_metastable(uniform01(key, ctr))
+                    ctr += np.uint64(1)
                 if dj:
                     for l in range(j + 1, D):
                         acc[l] += bt[j, l]
@@ -79,8 +85,6 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
     G = stage_out.shape[1]
     n_blocks = (n + STEP_BLOCK - 1) // STEP_BLOCK
     for blk in nb.prange(n_blocks):
-        if use_noise:
-            np.random.seed(block_seed(seed, blk))
         z = np.zeros(r)
         zn = np.zeros(r)
         xi = np.zeros(max(q, 1))
@@ -89,6 +93,8 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
         stop = min(start + STEP_BLOCK, n)
         for s in range(start, stop):
             x = v[s]
+            key = sample_key(seed, s)
+            ctr = np.uint64(0)
             for i in range(r):
                 z[i] = z0v[i] * x + z0c[i]
             for g in range(G):
@@ -96,7 +102,7 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
             for m in range(M):
                 nr = rank[m] if use_noise else 0
                 for i in range(nr):
-                    xi[i] = np.random.standard_normal()
+                    xi[i], ctr = normal(key, ctr, _KN, _WN, _FN)
                 for j in range(dec_lo[m], dec_hi[m]):
                     acc = pv[j] * x + pc[j] + dec_c[j]
                     for i in range(r):
@@ -105,10 +111,14 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
                         acc += pr_coef[e] * d[pr_idx[e]]
                     for i in range(nr):
                         acc += fp[j, i] * xi[i]
-                    cmp_noise = dec_rms[j] * np.random.standard_normal() if use_noise else 0.0
+                    cmp_noise = 0.0
+                    if use_noise and dec_rms[j] > 0.0:
+                        g, ctr = normal(key, ctr, _KN, _WN, _FN)
+                        cmp_noise = dec_rms[j] * g
                     dj = decide(acc, 0.0, 0.0, cmp_noise)
                     if use_noise and abs(acc + cmp_noise) < meta[j]:
-                        dj = resolve_metastable(np.random.random())
+                        dj = resolve_metastable(uniform01(key, ctr))
+                        ctr += np.uint64(1)
                     d[j] = dj
                     if dj:
                         stage_out[s, stage[j]] += weight[j]

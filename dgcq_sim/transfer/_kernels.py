@@ -8,8 +8,8 @@ can map to it (bounds widened by a float-rounding margin), so a short forward sc
 
 Inputs are clipped to [vmin, vmax]; noisy kernels add input-referred Gaussian noise
 ``sigma(v)·n`` to the clipped input and clip again (the converter saturates at the range
-ends).  Noise streams are seeded per block of :data:`~dgcq_sim.blocks.rng.BLOCK` samples,
-so results do not depend on the thread count.
+ends).  Noise comes from the counter-based stream of :mod:`dgcq_sim.blocks.rng` (sample k
+of a call seeded ``seed`` has its own key), so results do not depend on the thread count.
 
 Kernels do not raise: they count non-finite inputs (converting them as if they were vmin)
 and return the count, and the Python wrapper turns a non-zero count into an
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ..blocks.rng import BLOCK, block_seed
+from ..blocks.rng import BLOCK, ZIG_FN, ZIG_KN, ZIG_WN, normal, sample_key
 
 _LINEAR_SCAN_MAX = 8
 
@@ -98,15 +98,14 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
                  grid, sigma, slope, g_inv_w, g_buckets, g_lo, seed):
     """Like :func:`lookup_noise_free` with input-referred Gaussian noise sigma(v) added.
 
-    One standard normal is drawn per sample where sigma(v) > 0 (none where it is 0), from a
-    stream seeded per block with ``block_seed(seed, block)``; which samples draw depends on
-    the inputs only, so results stay independent of the thread count.
+    One standard normal per sample where sigma(v) > 0 (none where it is 0), from sample k's
+    own counter-based stream ``sample_key(seed, k)``: results depend on (seed, k) only.
     """
     n = x.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
     bad = np.zeros(n_blocks, dtype=np.int64)
+    kn, wn, fn = ZIG_KN, ZIG_WN, ZIG_FN
     for b in nb.prange(n_blocks):
-        np.random.seed(block_seed(seed, b))
         start = b * BLOCK
         stop = min(start + BLOCK, n)
         nbad = 0
@@ -121,7 +120,8 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
                 v = vmax
             s = _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo)
             if s > 0.0:
-                v = v + s * np.random.standard_normal()
+                g, _ = normal(sample_key(seed, k), np.uint64(0), kn, wn, fn)
+                v = v + s * g
                 if v < vmin:
                     v = vmin
                 elif v > vmax:
