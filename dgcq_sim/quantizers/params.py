@@ -23,6 +23,16 @@ from ..errors import ParameterError, QuantizerError
 INF = math.inf
 
 
+#: Magnitudes a non-zero value of each unit may take (beyond each spec's own range): what
+#: the circuit-level numerics handle and any real design lies within (the netlist parser's
+#: element limits are the same for R and C).  A value of 0 passes where the spec allows it.
+PHYSICAL_MAGNITUDE: dict[str, tuple[float, float]] = {
+    "s": (1e-15, 1e3), "F": (1e-21, 1.0), "ohm": (1e-6, 1e18), "V": (0.0, 1e3),
+    "A": (0.0, 1.0), "Hz": (1.0, 1e16), "V/V": (0.0, 1e12), "K": (0.0, 1000.0),
+    "1/K": (0.0, 1.0),
+}
+
+
 class DesignParameterError(ParameterError, QuantizerError):
     """A quantizer design parameter that is missing, out of range or not an integer."""
 
@@ -82,6 +92,14 @@ class ParamSpec:
         if not ok:
             raise DesignParameterError(f"{self.name} = {v:g}{at} is out of range: "
                                        f"{self.describe()}")
+        lo_m, hi_m = PHYSICAL_MAGNITUDE.get(self.unit, (0.0, math.inf))
+        if v != 0 and not lo_m <= abs(v) <= hi_m:
+            zero_ok = (0 > self.lo or (0 == self.lo and not self.lo_open)) and \
+                (0 < self.hi or (0 == self.hi and not self.hi_open))
+            raise DesignParameterError(
+                f"{self.name} = {v:g}{at} is outside the physical range of a value in "
+                f"{self.unit}: |{self.name}| must be {'0 or ' if zero_ok else ''}in "
+                f"[{lo_m:g}, {hi_m:g}] {self.unit}; {self.describe()}")
         return v
 
 

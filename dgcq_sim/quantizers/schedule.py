@@ -165,6 +165,11 @@ class Schedule:
         return np.clip(code, 0, self.n_codes - 1)
 
 
+#: Longest schedule a controller may write (steps per conversion): compiling one costs
+#: memory and time linear in it; 2^15 covers 16 384 coarse iterations.
+MAX_STEPS = 2 ** 15
+
+
 class ScheduleBuilder:
     """Write a controller schedule step by step.
 
@@ -201,6 +206,10 @@ class ScheduleBuilder:
 
     def step(self, label: str, duration: float, closed) -> int:
         """Append a step of ``duration`` s with switches ``closed``; returns its index."""
+        if len(self.steps) >= MAX_STEPS:
+            raise QuantizerError(f"the controller's schedule exceeds {MAX_STEPS} steps per "
+                                 f"conversion (the limit of what is compiled); use fewer "
+                                 f"iterations or bits")
         self.steps.append((Phase(float(duration), frozenset(closed)), label, dict(self.value)))
         return len(self.steps) - 1
 

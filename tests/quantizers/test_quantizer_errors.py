@@ -78,3 +78,15 @@ def test_bad_codes_rng_and_method():
         q.instance(-1)
     with pytest.raises(InputError, match="decisions"):
         q.spice_overrides(0.3, decisions=[0, 1])
+
+
+@pytest.mark.parametrize("name,params,word", [
+    ("sar", {"TSAMP": "5e-324"}, "TSAMP"), ("sar", {"VNOISE": "1.34e154"}, "VNOISE"),
+    ("sar", {"CU": 1e300}, "CU"), ("dgcq", {"RON": 1e-9}, "RON"), ("flash", {"TCMP": 2e3}, "TCMP"),
+    ("dgcq", {"AOL": 1e15}, "AOL"), ("ramp", {"ILEAK": 5.0} if False else {"TDCMP": 1e-16}, "TDCMP"),
+])
+def test_values_outside_the_physical_range_are_named(name, params, word):
+    """Found by the fuzzer: a 5e-324 s phase reached an SVD failure and a 1e154 V noise an
+    OverflowError; every spec'd value now has a physical magnitude range by its unit."""
+    with pytest.raises(ParameterError, match=rf"{word} = .*physical range"):
+        load_quantizer(name, params, ideal=True)

@@ -39,7 +39,7 @@ def coarse_caps(p, n_iter: int) -> tuple[CapBlock, ...]:
 class Coarse(Architecture):
     summary = "coarse-only iterative SC accumulator + counter (incremental first-order loop)"
     shared_params = COARSE_SHARED + ("VOS", "VNOISE", "SIGMA_VOS")
-    own_params = (ParamSpec("NITER", "", "coarse iterations N", lo=1, hi=2 ** 20,
+    own_params = (ParamSpec("NITER", "", "coarse iterations N", lo=1, hi=2 ** 14,
                             integer=True),)
 
     def validate(self, p):

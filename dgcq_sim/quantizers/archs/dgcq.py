@@ -27,7 +27,7 @@ class Dgcq(Architecture):
     shared_params = COARSE_SHARED + ("VOS_C", "VNOISE_C", "SIGMA_VOS_C", "VOS", "VNOISE",
                                      "SIGMA_VOS", "CU", "CPTOP", "TSAMP", "TSAR", "VREF_SAR")
     own_params = (
-        ParamSpec("NC", "", "coarse bits: N = 2^NC coarse iterations", lo=0, hi=16,
+        ParamSpec("NC", "", "coarse bits: N = 2^NC coarse iterations", lo=0, hi=13,
                   integer=True),
         ParamSpec("NF", "", "fine (SAR) bits", lo=1, hi=MAX_DAC_BITS, integer=True),
         ParamSpec("OVERRANGE", "", "1: one redundant SAR bit, residue range [-VREF/2, "
