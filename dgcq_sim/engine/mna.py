@@ -302,34 +302,6 @@ def _capacitor_bases(n: int, caps: list[tuple[int, int]]) -> tuple[np.ndarray, n
 
 
 def source_value_at(wave, t: float) -> float:
-    """Value of a Dc/Pulse/Pwl waveform at time ``t`` (s), ngspice semantics."""
-    from ..netlist.circuit import Dc, Pulse, Pwl
-    if isinstance(wave, Dc):
-        return float(wave.value)
-    if isinstance(wave, Pulse):
-        if t <= wave.td:
-            return float(wave.v1)
-        tt = t - wave.td
-        if wave.per > 0:
-            tt = math.fmod(tt, wave.per)
-        if tt < wave.tr:
-            return wave.v1 + (wave.v2 - wave.v1) * tt / wave.tr
-        tt -= wave.tr
-        if tt <= wave.pw:
-            return float(wave.v2)
-        tt -= wave.pw
-        if tt < wave.tf:
-            return wave.v2 + (wave.v1 - wave.v2) * tt / wave.tf
-        return float(wave.v1)
-    if isinstance(wave, Pwl):
-        ts, vs = wave.times, wave.values
-        if t <= ts[0]:
-            return float(vs[0])
-        for i in range(1, len(ts)):
-            if t <= ts[i]:
-                dt = ts[i] - ts[i - 1]
-                if dt <= 0:
-                    return float(vs[i])
-                return vs[i - 1] + (vs[i] - vs[i - 1]) * (t - ts[i - 1]) / dt
-        return float(vs[-1])
-    raise ParameterError(f"unsupported waveform {wave!r}")
+    """Value of a source waveform at time ``t`` (s), ngspice semantics (see :mod:`.waves`)."""
+    from .waves import value_at
+    return value_at(wave, t)

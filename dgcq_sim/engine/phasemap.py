@@ -53,7 +53,8 @@ PROJ_SHRINK = 1e-6   # probe-noise read-out step relative to the base step
 
 @dataclass(frozen=True)
 class PhaseMap:
-    """x_end = mxx·x_start + mxu·u_start + mxd·du   (du = source slope, V/s or A/s).
+    """x_end = mxx·x_start + mxu·u_start + mxd·du [+ mxw·w_start]   (du = source slope,
+    V/s or A/s; w = state of the source generator ``gen``, see :func:`compute_phase_map`).
 
     ``q`` is the covariance (V², A²) of x_end from thermal noise (None when off);
     ``mproj`` (noise only) a BE map of a vanishing step (base step × 1e-6): the consistent
@@ -68,9 +69,10 @@ class PhaseMap:
     q: np.ndarray | None
     mproj: np.ndarray | None
     k: int
+    mxw: np.ndarray | None = None    # columns of the source generator state (see gen)
 
 
-def _augmented(sys: MnaSystem, closed: frozenset[str], slope: bool):
+def _augmented(sys: MnaSystem, closed: frozenset[str], slope: bool, gen=None):
     """C_aug, A_aug in rotated coordinates ξ = Tᵀx, T = [W, N] (W: range(C), N: null(C)).
 
     In node coordinates the common mode of a floating capacitor held only by ROFF paths
@@ -82,7 +84,8 @@ def _augmented(sys: MnaSystem, closed: frozenset[str], slope: bool):
     w = sys.cap_basis
     rc = w.shape[1]
     t = np.hstack([w, sys.null_basis])
-    na = n + ns * (2 if slope else 1)
+    ng = 0 if gen is None else gen[0].shape[0]
+    na = n + ns * (2 if slope else 1) + ng
     c_aug = np.eye(na)
     c_aug[:n, :n] = 0.0
     c_aug[:rc, :rc] = w.T @ sys.c @ w
@@ -90,7 +93,11 @@ def _augmented(sys: MnaSystem, closed: frozenset[str], slope: bool):
     a_aug[:n, :n] = t.T @ sys.a_matrix(closed) @ t
     a_aug[:n, n:n + ns] = -t.T @ sys.b
     if slope:
-        a_aug[n:n + ns, n + ns:] = -np.eye(ns)
+        a_aug[n:n + ns, n + ns:n + 2 * ns] = -np.eye(ns)
+    if ng:
+        f, h = gen                     # w' = F·w; the sources see u + H·w
+        a_aug[:n, na - ng:] = -t.T @ sys.b @ h
+        a_aug[na - ng:, na - ng:] = -f
     return c_aug, a_aug, t
 
 
@@ -157,14 +164,17 @@ def _choose_noise_k(sys, c_aug, a_aug, duration, closed, t) -> int:
 
 
 def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *,
-                      slope: bool = False, temperature: float | None = None) -> PhaseMap:
+                      slope: bool = False, temperature: float | None = None,
+                      gen: tuple[np.ndarray, np.ndarray] | None = None) -> PhaseMap:
     """Map of one phase of ``duration`` seconds with the switches ``closed`` conducting.
 
     ``slope`` adds the source-slope columns ``mxd`` (ramp phases); ``temperature`` (K)
-    adds the thermal-noise covariance ``q``.
+    adds the thermal-noise covariance ``q``; ``gen = (F, H)`` appends a linear source
+    generator w' = F·w whose output H·w adds to the source values (sinusoids and
+    exponentials, :mod:`.waves`), giving the columns ``mxw``.
     """
     n, ns = sys.n, len(sys.sources)
-    c_aug, a_aug, t = _augmented(sys, closed, slope)
+    c_aug, a_aug, t = _augmented(sys, closed, slope, gen)
     results = []
     for kk in (K_DET, K_DET + 1):
         e, _ = _base_step(sys, c_aug, a_aug, duration / 2.0 ** kk, closed, t)
@@ -173,7 +183,9 @@ def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *
     pc = sys.cap_basis @ sys.cap_basis.T   # M = M·W·Wᵀ exactly: drop round-off outside range(C)
     mxx = (t @ (np.eye(n) + e[:n, :n]) @ t.T) @ pc
     mxu = t @ e[:n, n:n + ns]
-    mxd = t @ e[:n, n + ns:] if slope else None
+    mxd = t @ e[:n, n + ns:n + 2 * ns] if slope else None
+    ng = 0 if gen is None else gen[0].shape[0]
+    mxw = t @ e[:n, e.shape[1] - ng:] if ng else None
     q = mproj = None
     k_noise = 0
     if temperature is not None:
@@ -196,4 +208,4 @@ def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *
     if not (np.all(np.isfinite(mxx)) and np.all(np.isfinite(mxu))):
         raise SimulationError(f"non-finite phase map for circuit {sys.circuit.title!r} "
                               f"(closed={sorted(closed)}, duration={duration!r} s)")
-    return PhaseMap(mxx, mxu, mxd, q, mproj, k_noise)
+    return PhaseMap(mxx, mxu, mxd, q, mproj, k_noise, mxw)

@@ -66,13 +66,15 @@ def system_for(circuit: Circuit) -> tuple[MnaSystem, dict]:
 
 
 def phase_map(circuit: Circuit, closed: frozenset[str], duration: float, *, slope: bool = False,
-              temperature: float | None = None) -> PhaseMap:
-    """Cached :func:`compute_phase_map` keyed by (circuit, switches, duration, slope, T)."""
+              temperature: float | None = None, gen=None) -> PhaseMap:
+    """Cached :func:`compute_phase_map` keyed by (circuit, switches, duration, slope, T,
+    generator); ``gen`` is an object with ``f``, ``h`` (arrays) and a hashable ``key``."""
     sys, cache = system_for(circuit)
-    key = (closed, float(duration), slope, temperature)
+    key = (closed, float(duration), slope, temperature, None if gen is None else gen.key)
     if key not in cache:
         cache[key] = compute_phase_map(sys, closed, duration, slope=slope,
-                                       temperature=temperature)
+                                       temperature=temperature,
+                                       gen=None if gen is None else (gen.f, gen.h))
     return cache[key]
 
 

@@ -6,8 +6,8 @@ The subset is documented in ``docs/netlists.md``.
 """
 
 from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Circuit, Dc, Element, Inductor, ISource,
-                      Pulse, Pwl, Resistor, SourceLoc, Switch, SwitchModel, Tran, Vccs, Vcvs,
-                      VSource, Waveform)
+                      Exp, Pulse, Pwl, Resistor, Sffm, Sin, SourceLoc, Switch, SwitchModel, Tran,
+                      Vccs, Vcvs, VSource, Waveform)
 from .expressions import Expression, evaluate, parse_expression
 from .parser import load_netlist, parse_netlist, parse_param_assignments
 from .values import SCALE_SUFFIXES, parse_value
@@ -15,7 +15,7 @@ from .values import SCALE_SUFFIXES, parse_value
 __all__ = [
     "GROUND", "Capacitor", "Circuit", "Dc", "Element", "ISource", "Pulse", "Pwl", "Resistor",
     "SourceLoc", "Switch", "SwitchModel", "Tran", "Vcvs", "VSource", "Waveform",
-    "Inductor", "Vccs", "Cccs", "Ccvs",
+    "Inductor", "Vccs", "Cccs", "Ccvs", "Sin", "Exp", "Sffm",
     "Expression", "evaluate", "parse_expression",
     "load_netlist", "parse_netlist", "parse_param_assignments",
     "SCALE_SUFFIXES", "parse_value",

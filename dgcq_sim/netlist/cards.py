@@ -57,7 +57,7 @@ REFUSED_ELEMENTS: dict[str, str] = {
          "current flips at a time that depends on the state; use a voltage-controlled S switch",
 }
 # source functions (V/I) the subset will grow into
-SOURCE_FUNCS_NOT_YET = ("sin", "exp", "sffm", "am", "trnoise", "trrandom", "pat")
+SOURCE_FUNCS_NOT_YET = ("am", "trnoise", "trrandom", "pat")
 _SEMICONDUCTORS = {"m": "MOSFET", "d": "diode", "q": "bipolar transistor", "j": "JFET"}
 
 _INLINE_COMMENT = re.compile(f";|(?:^|(?<=[{BLANKS}]))\\$")
@@ -308,5 +308,5 @@ def check_card(card: Card, ctx: Ctx) -> str | None:
                             "elements", t.line, t.text)
         if letter in "vi" and k >= 3 and t.low in SOURCE_FUNCS_NOT_YET:
             raise ctx.error(f"{head.text}: {t.text.upper()} sources are {_NOT_YET} (supported: DC, "
-                            "PULSE, PWL)", t.line, t.text)
+                            "PULSE, PWL, SIN, EXP, SFFM)", t.line, t.text)
     return None

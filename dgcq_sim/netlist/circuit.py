@@ -41,9 +41,11 @@ class Dc:
 
 @dataclass(frozen=True)
 class Pulse:
-    """SPICE PULSE(v1 v2 td tr tf pw per), ngspice semantics.
+    """SPICE PULSE(v1 v2 td tr tf pw per [np]), ngspice semantics.
 
-    ``per`` = 0 means a single pulse.  Rise/fall are linear ramps.
+    ``per`` = 0 means a single pulse.  Rise/fall are linear ramps.  ``npulses`` (ngspice's
+    8th value NP) > 0 ends the train after that many periods (the value is ``v1`` once
+    ``t - td > npulses·per``); 0 = unbounded.
     """
 
     v1: float
@@ -53,17 +55,69 @@ class Pulse:
     tf: float
     pw: float
     per: float
+    npulses: float = 0.0
 
 
 @dataclass(frozen=True)
 class Pwl:
-    """SPICE PWL(t1 v1 t2 v2 ...): linear between points, held after the last."""
+    """SPICE PWL(t1 v1 t2 v2 ...) [r=R] [td=TD]: linear between points, held after the last.
+
+    ``td`` delays the whole sequence; ``r`` (one of the times, < the last) repeats the
+    stretch from ``r`` to the last time forever after the last point (ngspice: the value
+    jumps back to the value at ``r``); None = no repetition.
+    """
 
     times: tuple[float, ...]
     values: tuple[float, ...]
+    td: float = 0.0
+    r: float | None = None
 
 
-Waveform = Union[Dc, Pulse, Pwl]
+@dataclass(frozen=True)
+class Sin:
+    """SPICE SIN(vo va freq td theta phase): ``vo + va·sin(phase)`` until ``td``, then
+    ``vo + va·exp(-theta·τ)·sin(2π·freq·τ + phase)``, τ = t − td (``phase`` in degrees).
+    Values are as ngspice runs them (a missing or zero ``freq`` is 1/tstop)."""
+
+    vo: float
+    va: float
+    freq: float
+    td: float = 0.0
+    theta: float = 0.0
+    phase: float = 0.0
+
+
+@dataclass(frozen=True)
+class Exp:
+    """SPICE EXP(v1 v2 td1 tau1 td2 tau2): ``v1`` until ``td1``, then rising towards ``v2``
+    with ``tau1``; from ``td2`` on, falling back towards ``v1`` with ``tau2`` (the two
+    exponentials add, as in ngspice).  Values as ngspice runs them (missing or zero
+    ``td1``, ``tau1``, ``tau2`` are TSTEP, ``td2`` is ``td1`` + TSTEP)."""
+
+    v1: float
+    v2: float
+    td1: float
+    tau1: float
+    td2: float
+    tau2: float
+
+
+@dataclass(frozen=True)
+class Sffm:
+    """SPICE SFFM(vo va fc mdi fs phasec phases) of ngspice-39:
+    ``vo + va·sin(2π·fc·t + phasec + mdi·sin(2π·fs·t + phases))`` (phases in degrees;
+    a missing or zero ``fc``/``fs`` is 1/tstop)."""
+
+    vo: float
+    va: float
+    fc: float
+    mdi: float
+    fs: float
+    phasec: float = 0.0
+    phases: float = 0.0
+
+
+Waveform = Union[Dc, Pulse, Pwl, Sin, Exp, Sffm]
 
 
 # --------------------------------------------------------------------------- elements

@@ -14,13 +14,14 @@ from typing import Mapping
 
 from ..errors import NetlistError
 from .cards import SINGLE, Card, Ctx, Tok, unwrap
-from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Dc, Element, Inductor, ISource, Pulse, Pwl,
+from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Dc, Element, Inductor, ISource,
                       Resistor, SourceLoc, Switch, SwitchModel, Tran, Vccs, Vcvs, VSource)
 from .expressions import CONSTANTS, parse_expression
 from .functions import UserFunction, signatures
 from .limits import range_problem
 from .params import IDENT
 from .values import number_hint, split_number, split_rkm
+from .waves import WAVE_FUNCS, PendingWave, finish_wave, read_pwl_options, read_wave, wave_args
 
 # a model name; ':' and '.' appear in the names of models defined in subcircuits (x1:smod)
 MODEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:]*\Z")
@@ -141,25 +142,16 @@ def parse_rc(card: Card, val: Values, ctx: Ctx) -> Element:
 # --------------------------------------------------------------------------- sources
 
 @dataclass
-class PendingPulse:
-    """PULSE values as written; missing trailing ones are filled once .tran is known."""
-
-    args: list[float]
-    toks: list[Tok]
-    level: str                    # "voltage" or "current", for the range check of v1, v2
-
-
-@dataclass
 class PendingSource:
     cls: type
     name: str
     pos: str
     neg: str
-    wave: object                  # Dc | Pwl | PendingPulse
+    wave: object                  # Dc | PendingWave
     loc: SourceLoc
 
     def finish(self, tran: Tran | None, ctx: Ctx) -> Element:
-        wave = _finish_pulse(self.wave, tran, ctx) if isinstance(self.wave, PendingPulse) else self.wave
+        wave = finish_wave(self.wave, tran, ctx) if isinstance(self.wave, PendingWave) else self.wave
         return self.cls(self.name, self.pos, self.neg, wave, self.loc)
 
 
@@ -180,25 +172,7 @@ class PendingSwitch:
         return Switch(self.name, *self.nodes, model, self.loc, self.on)
 
 
-def _source_args(toks: list[Tok], i: int, func: str, ctx: Ctx) -> tuple[list[Tok], int]:
-    """Arguments of PULSE/PWL starting at toks[i]: inside (...) or up to the end of the card."""
-    if i < len(toks) and toks[i].text == "(":
-        j = i + 1
-        while j < len(toks) and toks[j].text != ")":
-            j += 1
-        if j >= len(toks):
-            raise ctx.error(f"{func.upper()}: missing ')'", toks[i].line, toks[i].text)
-        args, nxt = toks[i + 1:j], j + 1
-    else:
-        args, nxt = toks[i:], len(toks)
-    for t in args:
-        if t.text in "()=":
-            raise ctx.error(f"{func.upper()}: unexpected '{t.text}' (options such as r=, td= are not supported)",
-                            t.line, t.text)
-    return args, nxt
-
-
-_SOURCE_KEYWORDS = ("dc", "pulse", "pwl") + SMALL_SIGNAL_SPECS
+_SOURCE_KEYWORDS = ("dc",) + WAVE_FUNCS + SMALL_SIGNAL_SPECS
 
 
 def _small_signal_values(toks: list[Tok], i: int, val: Values) -> int:
@@ -212,7 +186,8 @@ def _small_signal_values(toks: list[Tok], i: int, val: Values) -> int:
 
 def parse_source(card: Card, val: Values, ctx: Ctx) -> PendingSource:
     toks = card.tokens
-    usage = f"{toks[0].text[0].upper()}name n+ n- [DC] value | PULSE(v1 v2 td tr tf pw per) | PWL(t1 v1 ...)"
+    usage = (f"{toks[0].text[0].upper()}name n+ n- [DC] value | PULSE(...) | PWL(t1 v1 ...) | "
+             "SIN(...) | EXP(...) | SFFM(...)")
     if len(toks) < 4:
         raise ctx.error(f"{toks[0].text}: too few fields, expected '{usage}'", toks[-1].line,
                         " ".join(t.text for t in toks))
@@ -232,14 +207,13 @@ def parse_source(card: Card, val: Values, ctx: Ctx) -> PendingSource:
                 raise ctx.error(f"{owner}: DC needs a value", tok.line, tok.text)
             dc = val.checked(toks[i + 1], "DC value", level, owner)
             i += 2
-        elif low in ("pulse", "pwl"):
+        elif low in WAVE_FUNCS:
             if wave is not None:
                 raise ctx.error(f"{owner}: more than one transient waveform", tok.line, tok.text)
-            args, i = _source_args(toks, i + 1, low, ctx)
+            args, i = wave_args(toks, i + 1, low, ctx)
+            wave = read_wave(low, tok, args, val, level, owner, ctx)
             if low == "pwl":
-                wave = _make_pwl(args, tok, val, level, owner, ctx)
-            else:
-                wave = PendingPulse([val(a, "PULSE argument") for a in args], [tok, *args], level)
+                i = read_pwl_options(toks, i, wave, val, ctx)
         elif low in SMALL_SIGNAL_SPECS:
             start = i
             i = _small_signal_values(toks, i + 1, val)
@@ -263,55 +237,6 @@ def _range(ctx: Ctx, tok: Tok, owner: str, what: str, kind: str, value: float) -
     problem = range_problem(kind, value)
     if problem is not None:
         raise ctx.error(f"{owner}: {what} {problem}", tok.line, tok.text[:40])
-
-
-def _make_pwl(args: list[Tok], head: Tok, val: Values, level: str, owner: str, ctx: Ctx) -> Pwl:
-    values = [val(a, "PWL argument") for a in args]
-    if not values or len(values) % 2:
-        last = args[-1] if args else head
-        raise ctx.error(f"PWL needs pairs 't1 v1 t2 v2 ...', got {len(values)} values", last.line, last.text)
-    times, levels = values[0::2], values[1::2]
-    if times[0] < 0:
-        raise ctx.error("PWL times must be >= 0", args[0].line, args[0].text)
-    for k in range(1, len(times)):
-        if times[k] <= times[k - 1]:
-            t = args[2 * k]
-            raise ctx.error(f"PWL times must increase strictly ({times[k]:g} after {times[k - 1]:g})",
-                            t.line, t.text)
-    for k, (t, v) in enumerate(zip(times, levels)):
-        _range(ctx, args[2 * k], owner, "PWL time", "time", t)
-        _range(ctx, args[2 * k + 1], owner, "PWL value", level, v)
-    return Pwl(tuple(times), tuple(levels))
-
-
-def _finish_pulse(p: PendingPulse, tran: Tran | None, ctx: Ctx) -> Pulse:
-    """Fill missing trailing PULSE args with ngspice defaults: td=0, tr=tf=tstep, pw=per=tstop."""
-    head = p.toks[0]
-    names = ("v1", "v2", "td", "tr", "tf", "pw", "per")
-    if len(p.args) < 2:
-        raise ctx.error(f"PULSE needs at least v1 v2 (got {len(p.args)} values)", head.line, head.text)
-    if len(p.args) > 7:
-        extra = p.toks[1 + 7]
-        raise ctx.error("PULSE takes at most 7 values (v1 v2 td tr tf pw per)", extra.line, extra.text)
-    args = list(p.args)
-    if len(args) < 7:
-        missing = names[len(args):]
-        if tran is None and any(m != "td" for m in missing):
-            raise ctx.error(f"PULSE without {', '.join(missing)} takes ngspice defaults from .tran "
-                            "(tr=tf=tstep, pw=per=tstop), but the netlist has no .tran",
-                            head.line, head.text)
-        defaults = {"td": 0.0}
-        if tran is not None:
-            defaults.update(tr=tran.tstep, tf=tran.tstep, pw=tran.tstop, per=tran.tstop)
-        args += [defaults[m] for m in missing]
-    v1, v2, td, tr, tf, pw, per = args
-    for k, (n, v) in enumerate(zip(names[2:], (td, tr, tf, pw, per)), start=2):
-        if v < 0:
-            t = p.toks[1 + k]
-            raise ctx.error(f"PULSE {n} must be >= 0, got {v:g}", t.line, t.text)
-    for k, v in enumerate(args[:len(p.args)]):         # defaults come from a checked .tran
-        _range(ctx, p.toks[1 + k], "PULSE", names[k], "time" if k >= 2 else p.level, v)
-    return Pulse(v1, v2, td, tr, tf, pw, per)
 
 
 # --------------------------------------------------------------------------- S, E, .model, .tran

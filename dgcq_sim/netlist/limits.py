@@ -49,6 +49,11 @@ LIMITS: dict[str, Limit] = {
     "transconductance": Limit(0.0, 1e12, "S", signed=True),      # G value
     "transresistance": Limit(0.0, 1e18, "ohm", signed=True),     # H value
     "inductance": Limit(1e-18, 1e6, "H"),                         # L values
+    "frequency": Limit(1e-6, 1e15, "Hz", zero_ok=True),   # SIN FREQ, SFFM FC FS (0: 1/tstop)
+    "damping": Limit(0.0, 1e15, "1/s", signed=True),      # SIN THETA
+    "phase": Limit(0.0, 1e6, "deg", signed=True),         # SIN PHASE, SFFM PHASEC PHASES
+    "modulation": Limit(0.0, 1e3, "rad"),                 # SFFM MDI
+    "count": Limit(0.0, 1e12, "pulses"),                  # PULSE NP
 }
 
 

@@ -1,7 +1,7 @@
 """Write a :class:`~dgcq_sim.netlist.circuit.Circuit` back out as a plain ngspice netlist.
 
 The text uses only what the parser reads and ngspice runs: R, C, L (with ``ic=``), V/I
-sources (DC, PULSE, PWL), S switches (``ON``) with ``.model NAME SW(...)``, E, G, F, H
+sources (DC, PULSE, PWL, SIN, EXP, SFFM), S switches (``ON``) with ``.model NAME SW(...)``, E, G, F, H
 elements, ``.ic``, ``.param`` (as resolved numbers, for the reader's information) and
 ``.tran`` (``uic``).  Subcircuits are written flattened, with ngspice's own names
 (``r.x1.r3``, node ``x1.n5``, model ``x1:smod``), which ngspice reads back unchanged.  Numbers are written with :func:`repr`, the
@@ -19,8 +19,9 @@ import math
 from typing import Iterable, Mapping
 
 from ..errors import InputError
-from ..netlist.circuit import (Capacitor, Cccs, Ccvs, Circuit, Dc, Inductor, ISource, Pulse, Pwl,
-                               Resistor, Switch, SwitchModel, Tran, Vccs, Vcvs, VSource, Waveform)
+from ..netlist.circuit import (Capacitor, Cccs, Ccvs, Circuit, Dc, Exp, Inductor, ISource, Pulse,
+                               Pwl, Resistor, Sffm, Sin, Switch, SwitchModel, Tran, Vccs, Vcvs,
+                               VSource, Waveform)
 
 __all__ = ["to_spice", "format_number", "format_waveform"]
 
@@ -40,19 +41,31 @@ def _numbers(values: Iterable[float]) -> str:
 
 
 def format_waveform(wave: Waveform) -> str:
-    """The value part of a source card: ``DC v``, ``PULSE(...)`` or ``PWL(...)``."""
+    """The value part of a source card: ``DC v``, ``PULSE(...)``, ``PWL(...) [r= td=]``,
+    ``SIN(...)``, ``EXP(...)`` or ``SFFM(...)`` (every value written out)."""
     if isinstance(wave, Dc):
         return f"DC {format_number(wave.value)}"
     if isinstance(wave, Pulse):
-        return "PULSE(" + _numbers((wave.v1, wave.v2, wave.td, wave.tr, wave.tf, wave.pw,
-                                    wave.per)) + ")"
+        fields = [wave.v1, wave.v2, wave.td, wave.tr, wave.tf, wave.pw, wave.per]
+        return "PULSE(" + _numbers(fields + ([wave.npulses] if wave.npulses else [])) + ")"
+    if isinstance(wave, Sin):
+        return "SIN(" + _numbers((wave.vo, wave.va, wave.freq, wave.td, wave.theta,
+                                  wave.phase)) + ")"
+    if isinstance(wave, Exp):
+        return "EXP(" + _numbers((wave.v1, wave.v2, wave.td1, wave.tau1, wave.td2,
+                                  wave.tau2)) + ")"
+    if isinstance(wave, Sffm):
+        return "SFFM(" + _numbers((wave.vo, wave.va, wave.fc, wave.mdi, wave.fs, wave.phasec,
+                                   wave.phases)) + ")"
     if isinstance(wave, Pwl):
         if len(wave.times) != len(wave.values) or not wave.times:
             raise InputError(f"PWL needs as many times as values and at least one point, got "
                              f"{len(wave.times)} times and {len(wave.values)} values")
         pairs = (v for tv in zip(wave.times, wave.values) for v in tv)
-        return "PWL(" + _numbers(pairs) + ")"
-    raise InputError(f"cannot export waveform {wave!r}: expected Dc, Pulse or Pwl")
+        opts = (f" r={format_number(wave.r)}" if wave.r is not None else "") + \
+            (f" td={format_number(wave.td)}" if wave.td else "")
+        return "PWL(" + _numbers(pairs) + ")" + opts
+    raise InputError(f"cannot export waveform {wave!r}: expected Dc, Pulse, Pwl, Sin, Exp or Sffm")
 
 
 def _model_card(m: SwitchModel) -> str:

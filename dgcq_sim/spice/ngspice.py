@@ -45,7 +45,10 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError, SpiceError
-from ..netlist.circuit import GROUND, Circuit, Dc, ISource, Pulse, Pwl, Tran, VSource, Waveform
+from ..netlist.circuit import (GROUND, Circuit, Dc, Exp, ISource, Pulse, Pwl, Sffm, Sin, Tran,
+                               VSource, Waveform)
+
+WAVES = (Dc, Pulse, Pwl, Sin, Exp, Sffm)
 from .export import to_spice
 
 __all__ = ["DEFAULT_OPTIONS", "NgspiceTraces", "NgspiceResult", "ngspice_executable",
@@ -168,45 +171,19 @@ def _as_run(wave: Waveform, circuit: Circuit) -> Waveform:
 
 
 def waveform_breakpoints(wave: Waveform, tstop: float) -> np.ndarray:
-    """Sorted times (s) in [0, tstop] where ``wave`` changes slope (ngspice semantics)."""
-    if isinstance(wave, Dc):
-        pts: list[float] = []
-    elif isinstance(wave, Pwl):
-        pts = list(wave.times)
-    elif isinstance(wave, Pulse):
-        per = wave.per if wave.per > 0 else math.inf
-        pts = []
-        k = 0
-        while True:
-            start = wave.td + k * per
-            if start > tstop:
-                break
-            pts += [start, start + wave.tr, start + wave.tr + wave.pw,
-                    start + wave.tr + wave.pw + wave.tf]
-            k += 1
-            if per == math.inf:
-                break
-    else:
+    """Sorted times (s) in (0, tstop) where ``wave`` changes its form (ngspice semantics)."""
+    from ..engine.waves import breakpoints
+    if not isinstance(wave, WAVES):
         raise InputError(f"unknown waveform {wave!r}")
-    arr = np.unique(np.asarray([p for p in pts if 0.0 <= p <= tstop], dtype=float))
-    return arr
+    return np.unique(breakpoints(wave, tstop))
 
 
 def waveform_value(wave: Waveform, t: np.ndarray | float) -> np.ndarray:
     """Value of ``wave`` at times ``t`` (s), as ngspice evaluates it."""
-    t = np.asarray(t, dtype=float)
-    if isinstance(wave, Dc):
-        return np.full_like(t, wave.value)
-    if isinstance(wave, Pwl):
-        return np.interp(t, np.asarray(wave.times), np.asarray(wave.values))
-    if isinstance(wave, Pulse):
-        tl = t - wave.td
-        if wave.per > 0:
-            tl = np.where(tl > 0, np.mod(tl, wave.per), tl)
-        knots = [0.0, wave.tr, wave.tr + wave.pw, wave.tr + wave.pw + wave.tf]
-        vals = [wave.v1, wave.v2, wave.v2, wave.v1]
-        return np.where(tl <= 0, wave.v1, np.interp(tl, knots, vals))
-    raise InputError(f"unknown waveform {wave!r}")
+    from ..engine.waves import values_at
+    if not isinstance(wave, WAVES):
+        raise InputError(f"unknown waveform {wave!r}")
+    return values_at(wave, np.asarray(t, dtype=float))
 
 
 def flat_end_times(circuit: Circuit, *, overrides: Mapping[str, Waveform] | None = None,

@@ -51,9 +51,9 @@ def expect_error(text: str, line: int | None, token: str | None, fragment: str) 
     (".endl", ".endl", "'.endl' without a matching '.lib SECTION'"),
     (".func f(x)", ".func f(x)", ".func needs 'NAME(arg, ...) = {expression}'"),
     (".foo 1 2", ".foo", "unknown card '.foo' (supported: .param, .model, .tran"),
-    ("V2 a 0 SIN(0 1 1meg)", "SIN", "V2: SIN sources are not supported yet (supported: DC, PULSE, PWL)"),
-    ("I2 a 0 exp(0 1 1n 1n 2n 1n)", "exp", "I2: EXP sources are not supported yet"),
-    ("V2 a 0 SFFM(0 1 1k)", "SFFM", "SFFM sources are not supported yet"),
+    ("V2 a 0 AM(1 0 1k 1meg)", "AM", "V2: AM sources are not supported yet (supported: DC, PULSE, PWL, SIN, EXP, SFFM)"),
+    ("I2 a 0 trnoise(1n 1n 0 0)", "trnoise", "I2: TRNOISE sources are not supported yet"),
+    ("V2 a 0 PAT(1 0 0 1n 1n 1n b101 0)", "PAT", "PAT sources are not supported yet"),
 ])
 def test_unknown_elements_and_cards(card, token, fragment):
     expect_error(f"t\n{OK}{card}\n", 4, token, fragment)
@@ -98,7 +98,7 @@ def test_bad_values(card, token, fragment):
 
 @pytest.mark.parametrize("spec, token, fragment", [
     ("PULSE(0 1)", "PULSE", "netlist has no .tran"),
-    ("PULSE(0 1 0 1n 1n 5n 10n 7)", "7", "at most 7 values"),
+    ("PULSE(0 1 0 1n 1n 5n 10n 7 3)", "3", "at most 8 values"),
     ("PULSE(0)", "PULSE", "at least v1 v2"),
     ("PULSE(0 1 0 -1n 1n 5n 10n)", "-1n", "tr must be >= 0"),
     ("PULSE(0 1 0 1n 1n 5n 10n", "(", "missing ')'"),
@@ -107,7 +107,15 @@ def test_bad_values(card, token, fragment):
     ("PWL(0 0 2n 1 1n 0)", "1n", "PWL times must increase strictly"),
     ("PWL(0 0 1n 1 1n 0)", "1n", "PWL times must increase strictly"),
     ("PWL(-1n 0 1n 1)", "-1n", "PWL times must be >= 0"),
-    ("PWL(0 0 1n 1) r=0", "r", "unexpected field"),
+    ("PWL(0 0 1n 1) q=0", "q", "unknown PWL option"),
+    ("PWL(0 0 1n 1) r=0.5n", "0.5n", "must be one of the PWL times"),
+    ("PWL(0 0 1n 1) r=1n", "1n", "before the last PWL time"),
+    ("PWL(0 0 1n 1 r=0)", "=", "follow the closing parenthesis"),
+    ("SIN(0 1 1k 0 0 0 7)", "7", "at most 6 values"),
+    ("SIN(0)", "SIN", "needs at least vo va"),
+    ("EXP(0 1 1n -1n)", "-1n", "must be >= 0"),
+    ("SFFM(0 1 1k -2 100)", "-2", "must be >= 0"),
+    ("SIN(0 1 -1k)", "-1k", "must be >= 0"),
     ("PULSE(0 1 0 1n 1n 5n 10n) PWL(0 0 1n 1)", "PWL", "more than one transient waveform"),
 ])
 def test_bad_waveforms(spec, token, fragment):

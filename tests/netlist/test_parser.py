@@ -116,7 +116,7 @@ def test_sc_integrator_round_trip():
     assert c.nodes == ("phi1", "phi2", "in", "ref", "top", "x", "vm", "out")
     assert [e.name for e in c.elements] == ["vphi1", "vphi2", "vin", "vref", "s1", "s2", "cs", "s3",
                                            "s4", "cf", "eamp", "rleak", "ipar"]
-    assert astuple(c.element("vphi1").wave) == pytest.approx((0, 1, 0, 1e-10, 1e-10, 4.8e-9, 1e-8))
+    assert astuple(c.element("vphi1").wave) == pytest.approx((0, 1, 0, 1e-10, 1e-10, 4.8e-9, 1e-8, 0))
     ph2 = c.element("vphi2")
     assert ph2.neg == "0" and ph2.wave.td == pytest.approx(5e-9)
     assert c.element("vin").wave == Dc(0.3) and c.element("vref").wave == Dc(0.5)

@@ -403,7 +403,7 @@ def test_limits_table_bounds_are_inclusive():
     (".subckt amp a b", "'.subckt' is never closed"), ("X1 a b amp", "unknown subcircuit 'amp'"),
     (".include models.lib", ".include file 'models.lib' not found"),
     (".lib x.lib tt", ".lib file 'x.lib' not found"), (".func f(x) {y(}", "expression"),
-    ("V2 a 0 SIN(0 {va} 1meg)", "SIN sources"), ("W1 a 0 v1 wm", "current-controlled switches"),
+    ("V2 a 0 AM(0 {va} 1meg)", "AM sources"), ("W1 a 0 v1 wm", "current-controlled switches"),
     (".frobnicate", "unknown card"),
 ])
 def test_card_problems_come_before_param_resolution(card, fragment):
