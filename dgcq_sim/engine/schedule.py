@@ -102,11 +102,17 @@ class Controls:
         return sum((s * values_at(self.waves[src], t) for s, src in self.driven[node]),
                    np.zeros(t.shape))
 
-    def values(self, sw: Switch, t: np.ndarray) -> np.ndarray:
-        """Control voltages v(cp) − v(cn) of ``sw`` at times ``t``."""
+    def values(self, sw: Switch, t: np.ndarray, memo: dict | None = None) -> np.ndarray:
+        """Control voltages v(cp) − v(cn) of ``sw`` at times ``t`` (``memo``: source values
+        at these times, shared between switches)."""
         t = np.asarray(t, dtype=float)
-        return sum((s * values_at(self.waves[src], t) for s, src in self.terms[sw.name]),
-                   np.zeros(t.shape))
+        memo = {} if memo is None else memo
+        out = np.zeros(t.shape)
+        for s, src in self.terms[sw.name]:
+            if src not in memo:
+                memo[src] = values_at(self.waves[src], t)
+            out += s * memo[src]
+        return out
 
     def _affine(self, sw: Switch) -> bool:
         return not any(isinstance(self.waves[src], MODAL) for _, src in self.terms[sw.name])
@@ -116,11 +122,13 @@ class Controls:
         t0, t1 = bounds[:-1], bounds[1:]
         dt = t1 - t0
         out = []
+        memo_a, memo_b = {}, {}
+        ta, tb = t0 + 0.25 * dt, t0 + 0.75 * dt
         for sw in self.switches:
             ths = sorted({sw.model.vt + sw.model.vh, sw.model.vt - sw.model.vh})
             if self._affine(sw):
-                a = self.values(sw, t0 + 0.25 * dt)
-                b = self.values(sw, t0 + 0.75 * dt)
+                a = self.values(sw, ta, memo_a)
+                b = self.values(sw, tb, memo_b)
                 slope = (b - a) / (0.5 * dt)
                 v0 = a - slope * 0.25 * dt
                 moving = slope != 0.0
@@ -148,8 +156,9 @@ class Controls:
         n_sw = len(self.switches)
         st = np.zeros((len(mids) + 1, n_sw), dtype=bool)
         times = np.concatenate([[0.0], mids])
+        memo: dict = {}
         for k, sw in enumerate(self.switches):
-            v = self.values(sw, times)
+            v = self.values(sw, times, memo)
             code = np.where(v > sw.model.vt + sw.model.vh, 1,
                             np.where(v < sw.model.vt - sw.model.vh, 0, -1))
             if code[0] < 0:
