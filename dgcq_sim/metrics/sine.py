@@ -174,8 +174,17 @@ def sine_metrics(estimate, vmin: float, vmax: float, frequency: float | None = N
     """
     lo, hi = check_range(vmin, vmax)
     y = as_finite_1d(estimate, "estimate", MIN_SINE_SAMPLES)
+    # estimates of a quantizer lie near its range; values 1e6 full scales away would only
+    # overflow the fit (found by the fuzzer: 1.5e154 among zeros)
+    span = (hi - lo) * 1e6 + abs(lo) + abs(hi)
+    if np.max(np.abs(y)) > span:
+        raise InputError(f"estimate holds a value {float(np.max(np.abs(y))):g} V, more than a "
+                         f"million full scales from the range [{lo:g}, {hi:g}] V")
     fit = fit_sine(y, frequency)
     rms = fit.rms_residual
+    if not (math.isfinite(fit.amplitude) and fit.amplitude > 0):
+        raise InputError(f"no sine in the estimates: the fitted amplitude is "
+                         f"{fit.amplitude:g} V (a constant record has no SINAD)")
     sinad = math.inf if rms == 0.0 else 20 * math.log10(fit.amplitude / math.sqrt(2) / rms)
     sinad_fft = fft_sinad_db(y)
     return SineMetrics(

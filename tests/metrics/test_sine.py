@@ -107,3 +107,17 @@ def test_bad_ranges_and_cycles():
         coherent_sine(1024, 64, 0, 1)
     with pytest.raises(InputError, match="length"):
         static_enob(np.zeros(10), np.zeros(11), 0, 1)
+
+
+def test_far_out_of_range_estimates_are_a_typed_error():
+    """Found by the fuzzer: a 1.5e154 V estimate among zeros hit log10(0) in the SINAD."""
+    import numpy as np
+    import pytest
+
+    from dgcq_sim.errors import InputError
+    from dgcq_sim.metrics import sine_metrics
+
+    y = np.zeros(16)
+    y[-1] = 1.4874705067790025e154
+    with pytest.raises(InputError, match="million full scales"):
+        sine_metrics(y, 0.0, 1.0)
