@@ -66,12 +66,11 @@ def test_noisy_kernels_agree_in_distribution(arch_name):
     assert abs(np.mean(ea != 0) - np.mean(eb != 0)) < 0.02 + 0.1 * np.mean(ea != 0)
 
 
-@pytest.mark.ngspice
-def test_exported_schedule_matches_ngspice(arch_name):
+def ngspice_deviation(q, vin, circuit=None) -> float:
+    """Largest |engine - ngspice| (V) over every probe at every step end of the exported
+    conversion of ``vin``; ngspice runs ``circuit`` (default: the quantizer's own)."""
     from dgcq_sim.spice import ngspice_tran
 
-    q = load_quantizer(arch_name)
-    vin = q.vmin + 0.3719 * (q.vmax - q.vmin)
     d = q.decisions(vin)
     overrides, tran = q.spice_overrides(vin)
     u = q.schedule.source_values(vin, d)
@@ -79,12 +78,22 @@ def test_exported_schedule_matches_ngspice(arch_name):
     ends = q.step_times()[1:] * (1 - 1e-9)
     nodes = sorted({n for p in q.schedule.probes for n in ((p,) if isinstance(p, str) else p)
                     if n != "0"})
-    res = ngspice_tran(q.circuit, ends, nodes=nodes, overrides=overrides, tstop=tran.tstop,
-                       tmax=tran.tmax)
+    res = ngspice_tran(circuit or q.circuit, ends, nodes=nodes, overrides=overrides,
+                       tstop=tran.tstop, tmax=tran.tmax)
+    worst = 0.0
     for i, p in enumerate(q.schedule.probes):
         pos, neg = (p, "0") if isinstance(p, str) else p
         got = res.v[pos] - (res.v[neg] if neg != "0" else 0.0)
-        np.testing.assert_allclose(got, probes[0, :, i], atol=1e-4, err_msg=str(p))
+        worst = max(worst, float(np.max(np.abs(got - probes[0, :, i]))))
+    return worst
+
+
+@pytest.mark.ngspice
+def test_exported_schedule_matches_ngspice(arch_name):
+    q = load_quantizer(arch_name)
+    for frac in (0.1234, 0.3719, 0.9012):
+        vin = q.vmin + frac * (q.vmax - q.vmin)
+        assert ngspice_deviation(q, vin) < 1e-4, (arch_name, vin)
 
 
 def test_hardware_is_a_valid_spec(arch_name):

@@ -27,7 +27,7 @@ def test_engine_matches_ngspice_on_exported_schedule(name, params, vin):
     res = ngspice_tran(q.circuit, ends, nodes=list(q.schedule.probes), overrides=overrides,
                        tstop=tran.tstop, tmax=tran.tmax)
     for i, node in enumerate(q.schedule.probes):
-        np.testing.assert_allclose(res.v[node], probes[0, :, i], atol=2e-4, err_msg=node)
+        np.testing.assert_allclose(res.v[node], probes[0, :, i], atol=1e-4, err_msg=node)
     # ngspice's comparator inputs give the same decisions (none within 1 mV of threshold)
     for j, dec in enumerate(q.schedule.decisions):
         v = res.v[q.schedule.probes[dec.probe]][dec.step]
@@ -45,3 +45,23 @@ def test_export_spice_text_runs_in_ngspice():
     # ideal: after the final subtraction out = 2*0.3 - 0 = 0.6 V, sampled onto the top plate
     t_end_sub = q.step_times()[q.schedule.labels.index("final subtract") + 1]
     assert tr.at([t_end_sub * (1 - 1e-9)], ["out"])["out"][0] == pytest.approx(0.6, abs=1e-4)
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("name,change", [
+    ("dgcq", {"CPTOP": 2.2e-15}),        # 10 % more top-plate parasitic: DAC gain error
+    ("dgcq", {"CF": 101e-15}),           # 1 % integration-cap error: coarse gain error
+    ("dgcq", {"RON": 600}),              # 20 % slower switches: settling
+    ("sar", {"CPTOP": 2.2e-15}),         # 10 % more CPTOP: 182 uV at 0.9 V
+    ("pipeline", {"CPAR": 40e-15}),      # doubled virtual-ground parasitic: stage gain
+])
+def test_negative_controls_exceed_the_tolerance(name, change):
+    """The 100 uV bar catches the effects it is meant to: ngspice on a circuit with one
+    element changed disagrees with the engine of the unchanged design by more than it."""
+    from tests.quantizers.test_contract import ngspice_deviation
+
+    q = load_quantizer(name, {**QUIET})
+    other = load_quantizer(name, {**QUIET, **change})
+    vin = q.vmin + 0.9012 * (q.vmax - q.vmin)
+    assert ngspice_deviation(q, vin) < 1e-4
+    assert ngspice_deviation(q, vin, circuit=other.circuit) > 1e-4, change
