@@ -40,7 +40,8 @@ def with_block(text: str, name: str, lines: list[str], path: str = "<netlist>",
     return pattern.sub(lambda _m: body, text, count=1)
 
 
-def opamp_lines(out: str, vminus: str, gbw: float, suffix: str = "") -> list[str]:
+def opamp_lines(out: str, vminus: str, gbw: float, suffix: str = "",
+                noise_r: float = 0.0) -> list[str]:
     """A single-ended op-amp from ``vminus`` (non-inverting input grounded) to ``out``.
 
     ``gbw`` = 0: the ideal-bandwidth E element of gain AOL (one line, no state).  ``gbw`` > 0:
@@ -50,21 +51,48 @@ def opamp_lines(out: str, vminus: str, gbw: float, suffix: str = "") -> list[str
     < 3 uV rms for GBW < 1 THz at AOL = 3000).  RGBW = 1 ohm would make CGBW ~1e8 times the
     circuit's fF capacitors, which costs the engine's phase maps ~1e-4 relative accuracy
     (seen against ngspice); 1 kohm keeps both within 3 uV.  Linear, so phase maps stay
-    exact.  pi is written out because ngspice has no pi in .param expressions."""
+    exact.  pi is written out because ngspice has no pi in .param expressions.
+
+    ``noise_r`` > 0 (needs ``gbw`` > 0): input-referred white noise, as a resistor of that
+    value in series with the op-amp input (``rvn``): the E input draws no current, so it
+    changes nothing but adds its thermal noise 4kT*R = VN_OPAMP^2, band-limited by the
+    pole (ngspice's transient ignores it, so exports agree with the noise-free engine)."""
     k = suffix
     if gbw == 0:
         return [f"eamp{k} {out} 0 0 {vminus} {{AOL}}"]
-    return [f"eamp{k} opa{k} 0 0 {vminus} {{AOL}}", f"rgbw{k} opa{k} opb{k} 1k",
+    head = [f"rvn{k} {vminus} vn{k} {noise_r:.12g}"] if noise_r > 0 else []
+    inp = f"vn{k}" if noise_r > 0 else vminus
+    return [*head, f"eamp{k} opa{k} 0 0 {inp} {{AOL}}", f"rgbw{k} opa{k} opb{k} 1k",
             f"cgbw{k} opb{k} 0 {{AOL/(6.283185307179586e3*GBW)}}",
             f"ebuf{k} {out} 0 opb{k} 0 1"]
 
 
+BOLTZMANN = 1.380649e-23
+
+
+def opamp_noise_resistance(p) -> float:
+    """Series input resistance whose thermal noise 4kT*R is VN_OPAMP^2 at TEMP (0 = none);
+    DesignParameterError when VN_OPAMP > 0 with the ideal-bandwidth op-amp (white noise
+    through an infinite bandwidth has infinite variance)."""
+    from .params import DesignParameterError
+
+    vn = float(p.get("vn_opamp", 0.0))
+    if vn == 0:
+        return 0.0
+    if float(p["gbw"]) == 0:
+        raise DesignParameterError(f"VN_OPAMP = {vn:g} V/sqrt(Hz) needs a finite op-amp "
+                                   f"bandwidth GBW > 0 Hz to limit its noise (GBW = 0 is ideal "
+                                   f"bandwidth)")
+    return vn * vn / (4 * BOLTZMANN * max(float(p["temp"]), 1.0))
+
+
 def with_opamp_block(text: str, p, path: str = "<netlist>", out: str = "out",
                      vminus: str = "vg") -> str:
-    """``text`` with its ``*@opamp`` block regenerated for the parameter GBW."""
+    """``text`` with its ``*@opamp`` block regenerated for GBW and VN_OPAMP."""
     gbw = float(p["gbw"])
     note = "ideal bandwidth (GBW = 0); " if gbw == 0 else "one pole at GBW/AOL; "
-    return with_block(text, "opamp", opamp_lines(out, vminus, gbw), path, note)
+    return with_block(text, "opamp", opamp_lines(out, vminus, gbw, "",
+                                                 opamp_noise_resistance(p)), path, note)
 
 
 def dac_block(n_bits: int, top: str = "top", vref_param: str = "VREF_SAR") -> list[str]:

@@ -29,7 +29,7 @@ INF = math.inf
 PHYSICAL_MAGNITUDE: dict[str, tuple[float, float]] = {
     "s": (1e-15, 1e3), "F": (1e-21, 1.0), "ohm": (1e-6, 1e18), "V": (0.0, 1e3),
     "A": (0.0, 1.0), "Hz": (1.0, 1e16), "V/V": (0.0, 1e12), "K": (0.0, 1000.0),
-    "1/K": (0.0, 1.0),
+    "1/K": (0.0, 1.0), "V/sqrt(Hz)": (0.0, 1e-3),
 }
 
 
@@ -154,6 +154,9 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
     _spec("GBW", "Hz", "op-amp unity-gain bandwidth, one pole at GBW/AOL; 0 = ideal bandwidth",
           lo=0, ideal=0.0, default=0.0, source="0 (ideal bandwidth) when the netlist does not "
           "set it"),
+    _spec("VN_OPAMP", "V/sqrt(Hz)", "op-amp input-referred white noise density, band-limited "
+          "by the GBW pole (needs GBW > 0)", lo=0, ideal=0.0, default=0.0,
+          source="0 when the netlist does not set it; 5-20 nV/sqrt(Hz) for a CMOS OTA"),
     _spec("CPAR", "F", "parasitic capacitance at the op-amp virtual ground", lo=0),
     _spec("RLEAK", "ohm", "leakage resistance across the integration capacitor", lo=0,
           lo_open=True, ideal=1e15),

@@ -69,3 +69,35 @@ def test_finite_gbw_matches_ngspice(name, params):
         pos, neg = (p, "0") if isinstance(p, str) else p
         got = res.v[pos] - (res.v[neg] if neg != "0" else 0.0)
         np.testing.assert_allclose(got, probes[0, :, i], atol=1e-4, err_msg=str(p))
+
+
+@pytest.mark.parametrize("gbw", [1e9, 3e9])
+def test_opamp_noise_of_a_follower_is_vn_squared_times_the_noise_bandwidth(gbw):
+    """During the reset phase the op-amp is a unity-gain follower (CF shorted, RON = 1 ohm):
+    output noise variance = VN^2 * (pi/2) * GBW (one-pole noise bandwidth), on top of the
+    switches' own noise."""
+    vn = 20e-9
+
+    def var_out(vn_opamp):
+        q = load_quantizer("coarse", {"GBW": gbw, "TEMP": 300, "AOL": 1e5, "RON": 1,
+                                      "VN_OPAMP": vn_opamp})
+        i = list(q.program.probes).index("out")
+        return float(np.sum(q.program.noise_probe[0, i, :q.program.noise_rank[0]] ** 2))
+
+    assert math.sqrt(var_out(vn) - var_out(0.0)) == pytest.approx(
+        vn * math.sqrt(math.pi / 2 * gbw), rel=1e-3)
+
+
+def test_opamp_noise_needs_a_bandwidth_and_reaches_the_codes():
+    from dgcq_sim.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="VN_OPAMP .*GBW"):
+        load_quantizer("dgcq", {"VN_OPAMP": 10e-9})
+    v = np.random.default_rng(0).uniform(0, 1, 20000)
+
+    def code_noise(vn):
+        q = load_quantizer("dgcq", {"GBW": 20e9, "VN_OPAMP": vn})
+        ref = q.convert(v, noise=False).codes
+        return np.std(q.convert(v, rng=np.random.default_rng(1)).codes - ref)
+
+    assert code_noise(200e-9) > 1.3 * code_noise(0.0)

@@ -15,8 +15,8 @@ from ..resources import counter_bits
 from ..schedule import ScheduleBuilder
 from ..stages import coarse_loop
 
-COARSE_SHARED = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "KC", "AOL", "GBW", "CPAR", "RLEAK",
-                 "ILEAK", "ILEAK_DT", "GAIN", "CF", "CS", "CREF")
+COARSE_SHARED = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "KC", "AOL", "GBW", "VN_OPAMP",
+                 "CPAR", "RLEAK", "ILEAK", "ILEAK_DT", "GAIN", "CF", "CS", "CREF")
 
 
 def coarse_levels(p, n_iter: int) -> int:
