@@ -216,7 +216,7 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
                 ("coarse-only", "coarse", cfg.coarse_sweep, lambda n: {"NITER": n}, lambda n: n),
                 ("DGCQ c+8", "dgcq", cfg.dgcq_sweep, lambda c: {"NC": c, "NF": 8},
                  lambda c: 2 ** c)):
-            xs, ys, lossless = [], [], []
+            xs, ys, lossless, static = [], [], [], []
             for val in values:
                 bar.set_postfix_str(f"sweep {key} {val} {variant}")
                 q = load_quantizer(key, params=params_of(val), ideal=(variant == "ideal"),
@@ -226,10 +226,12 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
                                        progress=False)
                 xs.append(int(iters_of(val)))
                 ys.append(float(m["enob_sine"]))
+                static.append(float(m["enob_static"]))
                 lossless.append(int(m["lossless_bits"]))
                 bar.update()
             sweep[f"{label}, {variant}"] = {"kind": key, "variant": variant, "iterations": xs,
-                                           "enob": ys, "lossless_bits": lossless,
+                                           "enob": ys, "enob_static": static,
+                                           "lossless_bits": lossless,
                                            "parameter": list(values)}
     timings["sweep"] = time.perf_counter() - t0
     bar.close()
@@ -281,7 +283,9 @@ def draw_plots(out: Path, results: dict, curves: dict[str, list[plots.TransferCu
             out / "enob_vs_iterations.png",
             {k: (s["iterations"], s["enob"]) for k, s in sweep.items()},
             references={k: e for k, e in refs.items() if e is not None},
-            ideal_bits=[("coarse-only level bound log2(N)", all_n, list(np.log2(all_n)))])
+            ideal_bits=[("coarse-only level bound log2(N)", all_n, list(np.log2(all_n)))],
+            static={k: s["enob_static"] for k, s in sweep.items() if s.get("enob_static")},
+            lossless={k: s["lossless_bits"] for k, s in sweep.items() if s.get("lossless_bits")})
     pts = [dict(name=r["name"], kind=r["kind"], variant=r["variant"], enob=r["enob_sine"],
                 enob_static=r["enob_static"], area_um2=r["area_um2"], latency_s=r["latency_s"],
                 energy_j=r["energy_j"])

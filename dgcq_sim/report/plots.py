@@ -126,20 +126,25 @@ def plot_transfer(path: str | Path, title: str, curves: Sequence[TransferCurve],
 def plot_enob_vs_iterations(path: str | Path,
                             series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
                             references: Mapping[str, float] | None = None,
-                            ideal_bits: Sequence[tuple[str, Sequence[float], Sequence[float]]] = ()
-                            ) -> Path:
+                            ideal_bits: Sequence[tuple[str, Sequence[float], Sequence[float]]] = (),
+                            static: Mapping[str, Sequence[float]] | None = None,
+                            lossless: Mapping[str, Sequence[float]] | None = None) -> Path:
     """ENOB versus coarse iterations per conversion.
 
-    series: label -> (iterations, ENOB in bits); iterations > 0 (plotted on a log2 axis).
+    series: label -> (iterations, sine-fit ENOB in bits); iterations > 0 (log2 axis).
     references: label -> ENOB, drawn as horizontal lines (e.g. the SAR, which has no
         coarse iterations).
     ideal_bits: optional (label, iterations, bits) lines giving the level-count bound.
+    static: optional label -> static ENOB per iteration count (drawn as crosses: gain and
+        offset errors that the sine fit removes show here).
+    lossless: optional label -> lossless bits per iteration count, in a second panel.
     Returns the path written.
     """
     if not series:
         raise InputError("plot_enob_vs_iterations needs at least one series")
-    fig = Figure(figsize=(7.5, 4.8))
-    ax = fig.subplots()
+    fig = Figure(figsize=(11.5 if lossless else 7.5, 4.8))
+    axes = fig.subplots(1, 2 if lossless else 1)
+    ax = axes[0] if lossless else axes
     colors = design_colors([_family(k) for k in series] + [_family(k) for k in references or {}])
     for label, (iters, enob) in series.items():
         x = _finite_1d(f"{label} iterations", iters)
@@ -148,10 +153,24 @@ def plot_enob_vs_iterations(path: str | Path,
             raise InputError(f"series {label!r}: iterations {x.shape} must be positive and "
                              f"match ENOB {y.shape}")
         ls = "--" if "parasitic" in label else "-"
-        ax.plot(x, y, ls, marker="o", ms=4, color=colors[_family(label)], label=label)
+        color = colors[_family(label)]
+        ax.plot(x, y, ls, marker="o", ms=4, color=color, label=label)
+        if static and label in static:
+            ys = _finite_1d(f"{label} static ENOB", static[label])
+            if ys.shape != x.shape:
+                raise InputError(f"series {label!r}: static ENOB {ys.shape} must match {x.shape}")
+            ax.plot(x, ys, ls, marker="x", ms=5, lw=0.8, color=color, alpha=0.7,
+                    label=f"{label} (static)")
+        if lossless and label in lossless:
+            yl = _finite_1d(f"{label} lossless bits", lossless[label])
+            if yl.shape != x.shape:
+                raise InputError(f"series {label!r}: lossless bits {yl.shape} must match "
+                                 f"{x.shape}")
+            axes[1].plot(x, yl, ls, marker="s", ms=4, color=color, label=label)
     for label, iters, bits in ideal_bits:
-        ax.plot(_finite_1d(label, iters), _finite_1d(label, bits), ":", color="gray", lw=1,
-                label=label)
+        for a in (axes if lossless else [ax]):
+            a.plot(_finite_1d(label, iters), _finite_1d(label, bits), ":", color="gray", lw=1,
+                   label=label)
     for i, (label, enob) in enumerate((references or {}).items()):
         if not np.isfinite(enob):
             raise InputError(f"reference {label!r} ENOB is not finite: {show(enob)}")
@@ -159,10 +178,18 @@ def plot_enob_vs_iterations(path: str | Path,
                    label=label)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("coarse iterations per conversion N")
-    ax.set_ylabel("ENOB, sine fit (bits)")
+    ax.set_ylabel("ENOB (bits): ● sine fit" + (", × static" if static else ""))
     ax.set_title("ENOB vs coarse iterations")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=7, loc="best")
+    if lossless:
+        b = axes[1]
+        b.set_xscale("log", base=2)
+        b.set_xlabel("coarse iterations per conversion N")
+        b.set_ylabel("lossless bits (>= 99.9 % of integer levels exact)")
+        b.set_title("lossless bits vs coarse iterations")
+        b.grid(alpha=0.3, which="both")
+        b.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return _save(fig, path)
 
@@ -251,7 +278,14 @@ def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float
     fam = design_colors(_family(lab) for lab in labels)
     colors = [fam[_family(lab)] for lab in labels]
     hatches = ["//" if "parasitic" in lab else "" for lab in labels]
-    bars = ax.bar(x, [100 * values[k] for k in labels], color=colors, edgecolor="k")
+    # 95 % Wilson score interval of a proportion measured on n_images images
+    z, n = 1.96, max(int(n_images), 1)
+    p = np.array([values[k] for k in labels])
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    yerr = 100 * np.vstack([p - (centre - half), (centre + half) - p])
+    bars = ax.bar(x, 100 * p, color=colors, edgecolor="k", yerr=yerr, capsize=3,
+                  error_kw=dict(lw=0.8))
     for b, h in zip(bars, hatches):
         b.set_hatch(h)
     for b, lab in zip(bars, labels):
@@ -263,9 +297,9 @@ def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float
                label=f"int8 digital: {100 * int8_top1:.1f} %")
     ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
     ax.set_ylabel("top-1 accuracy (%)")
-    lo = min(min(values.values()), int8_top1, float_top1)
-    ax.set_ylim(max(0.0, 100 * lo - 10), min(100.0, 100 * max(float_top1, *values.values()) + 8))
-    ax.set_title(f"ResNet-20 on CIFAR-10 ({n_images} test images), every partial sum quantized")
+    ax.set_ylim(0.0, 100.0)
+    ax.set_title(f"ResNet-20 on CIFAR-10 ({n_images} test images), every partial sum quantized; "
+                 f"bars: 95 % binomial interval", fontsize=9)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper right", fontsize=8, ncol=2)
     fig.tight_layout()

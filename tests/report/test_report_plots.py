@@ -114,3 +114,26 @@ def test_plot_path_must_be_png_in_existing_dir(tmp_path):
         plot_transfer(tmp_path / "t.jpg", "x", [TransferCurve("ideal", v, c, e)], lsb)
     with pytest.raises(InputError, match="does not exist"):
         plot_transfer(tmp_path / "nope" / "t.png", "x", [TransferCurve("ideal", v, c, e)], lsb)
+
+
+def test_enob_plot_shows_static_enob_and_lossless_bits(tmp_path, figures):
+    plot_enob_vs_iterations(
+        tmp_path / "e2.png", {"DGCQ c+8, parasitic": ([4, 8, 16], [9.1, 9.9, 10.7])},
+        static={"DGCQ c+8, parasitic": [8.0, 9.0, 9.5]},
+        lossless={"DGCQ c+8, parasitic": [8, 8, 9]})
+    enob_ax, loss_ax = figures[-1].axes
+    lines = _lines(enob_ax)
+    np.testing.assert_allclose(lines["DGCQ c+8, parasitic (static)"].get_ydata(), [8, 9, 9.5])
+    assert "static" in enob_ax.get_ylabel() and "lossless" in loss_ax.get_ylabel()
+    np.testing.assert_allclose(_lines(loss_ax)["DGCQ c+8, parasitic"].get_ydata(), [8, 8, 9])
+
+
+def test_accuracy_plot_is_on_a_full_axis_with_binomial_intervals(tmp_path, figures):
+    plot_accuracy(tmp_path / "acc.png", {"DGCQ, ideal": 0.9, "SAR, parasitic": 0.5}, 0.91,
+                  0.9, 100)
+    ax = figures[-1].axes[0]
+    assert ax.get_ylim() == (0.0, 100.0) and "binomial" in ax.get_title()
+    # Wilson 95 % interval of 50/100: 40.4 .. 59.6 %
+    caps = [ln for ln in ax.get_lines() if ln.get_marker() == "_"]
+    ys = sorted(float(y) for ln in caps for y in ln.get_ydata())
+    assert any(abs(y - 40.38) < 0.1 for y in ys) and any(abs(y - 59.62) < 0.1 for y in ys)
