@@ -118,3 +118,20 @@ def plot_budget(path, budget: dict) -> Figure:
     fig.tight_layout()
     _save(fig, path)
     return fig
+
+
+def format_budget(b: dict) -> str:
+    """Table of a budget, largest loss first."""
+    i, a = b["ideal"], b["all"]
+    lines = [f"{b['architecture']} error budget (seed {b['seed']}, {b['n_sine']} sine samples"
+             + (f", mean of {b['mc']} instances" if b["mc"] else "") + ")",
+             f"  {'non-ideality':<24}{'ENOB':>8}{'static':>8}{'lossless':>9}{'lost':>8}"
+             f"{'lost st.':>9}",
+             f"  {'ideal':<24}{i['enob']:8.3f}{i['enob_static']:8.3f}{i['lossless_bits']:9.0f}"]
+    for r in b["items"]:
+        what = f"{r['param']}={r['value']:.3g}{(' ' + r['unit']) if r['unit'] else ''}"
+        lines.append(f"  {what:<24}{r['enob']:8.3f}{r['enob_static']:8.3f}"
+                     f"{r['lossless_bits']:9.0f}{r['loss_bits']:8.3f}{r['loss_bits_static']:9.3f}")
+    lines.append(f"  {'all':<24}{a['enob']:8.3f}{a['enob_static']:8.3f}{a['lossless_bits']:9.0f}"
+                 f"{i['enob'] - a['enob']:8.3f}{i['enob_static'] - a['enob_static']:9.3f}")
+    return "\n".join(lines)

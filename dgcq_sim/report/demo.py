@@ -234,6 +234,16 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
                                            "lossless_bits": lossless,
                                            "parameter": list(values)}
     timings["sweep"] = time.perf_counter() - t0
+
+    # 4b. error budget of the first design (each non-ideality alone, from the ideal circuit).
+    t0 = time.perf_counter()
+    from ..budget import error_budget
+
+    first = cfg.designs[0]
+    bar.set_postfix_str(f"budget {first.key}")
+    budget = error_budget(first.key, first.params, seed=cfg.seed, n_sine=cfg.sweep_n_sine)
+    budget["name"] = first.name
+    timings["budget"] = time.perf_counter() - t0
     bar.close()
 
     results = {
@@ -241,6 +251,7 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
         "quantizers": rows,
         "nn": nn_summary,
         "sweep": sweep,
+        "budget": budget,
     }
     results["findings"] = compute_findings(results)
 
@@ -292,6 +303,12 @@ def draw_plots(out: Path, results: dict, curves: dict[str, list[plots.TransferCu
            for r in results["quantizers"]]
     written["precision / area / latency trade-off"] = plots.plot_tradeoff(
         out / "tradeoff.png", pts)
+    if (results.get("budget") or {}).get("items"):
+        from ..budget import plot_budget
+
+        plot_budget(out / "budget.png", results["budget"])
+        written[f"{results['budget'].get('name', 'design')}: ENOB error budget"] = \
+            out / "budget.png"
     nn = results.get("nn") or {}
     if nn:
         written["ResNet-20 accuracy"] = plots.plot_accuracy(

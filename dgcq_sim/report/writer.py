@@ -117,8 +117,16 @@ def render_report(results: Mapping, plots: Mapping[str, str], timings: Mapping[s
         "sum through the quantizer's characterized transfer function (noise on).", "",
         "## Findings", "",
         format_findings(findings), "",
-        "## Plots", "",
     ]
+    budget = results.get("budget")
+    if budget and budget.get("items"):
+        from ..budget import format_budget
+
+        lines += [f"## Error budget: {budget.get('name', budget.get('architecture'))}", "",
+                  "Each non-ideality of the design turned on alone in the ideal circuit (bits of "
+                  "sine-fit and static ENOB lost; `dgcq-sim budget`):", "", "```",
+                  format_budget(budget), "```", ""]
+    lines += ["## Plots", ""]
     for caption, fname in plots.items():
         lines += [f"### {caption}", "", f"![{caption}]({fname})", ""]
     if timings:
