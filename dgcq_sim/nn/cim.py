@@ -122,6 +122,12 @@ class MappedLayer:
     dtype: type
     n_arrays: int
 
+    @property
+    def planes(self) -> int:
+        """Partial-sum planes per layer input (row blocks x input slices x weight slices)."""
+        passes = 2 if self.q.a_signed else 1
+        return self.n_arrays * passes * self.in_bits * len(self.w_slices)
+
     def conversions_per_output(self) -> int:
         """ADC conversions for one output value (arrays x input slices x weight slices)."""
         passes = 2 if self.q.a_signed else 1
@@ -177,37 +183,87 @@ def _input_slices(a: np.ndarray, m: MappedLayer, cfg: CimConfig) -> Iterator[tup
 
 def iter_psums(a: np.ndarray, m: MappedLayer, cfg: CimConfig) -> Iterator[tuple[np.ndarray, float]]:
     """Every array's exact partial sums (M, Cout) with the shift-and-add factor."""
+    for _, _, a_sl, w_sl, f in _iter_planes(a, m, cfg):
+        yield a_sl @ w_sl, f
+
+
+def _iter_planes(a: np.ndarray, m: MappedLayer, cfg: CimConfig):
+    """(row block, weight slice, input slice (M, r), weight slice (r, Cout), factor) of every
+    conversion plane, in the fixed order row block > input slice > weight slice."""
     rows, k = int(cfg.rows), a.shape[1]
-    for r0 in range(0, k, rows):
+    a = a.astype(m.dtype, copy=False)   # integer codes: exact in either dtype
+    for rb, r0 in enumerate(range(0, k, rows)):
         r1 = min(k, r0 + rows)
         for a_sl, fa in _input_slices(a[:, r0:r1], m, cfg):
-            a_sl = np.ascontiguousarray(a_sl, dtype=m.dtype)
-            for w_sl, fw in m.w_slices:
-                yield a_sl @ w_sl[r0:r1], fa * fw
+            a_sl = a_sl.astype(m.dtype, copy=False)
+            for ws, (w_sl, fw) in enumerate(m.w_slices):
+                yield rb, ws, a_sl, w_sl[r0:r1], fa * fw
+
+
+def as_bank(tf):
+    """The :class:`~dgcq_sim.transfer.TransferBank` behind a converter object, or None for
+    an object that only offers ``apply`` (converted plane by plane)."""
+    from ..transfer import TransferBank, TransferFunction
+    if isinstance(tf, TransferBank):
+        return tf
+    if isinstance(tf, TransferFunction):
+        return TransferBank([tf])
+    if isinstance(tf, IdentityTransfer):
+        return TransferBank(None, tf.vmin, tf.vmax)
+    return None
 
 
 class Adc:
-    """Partial sum <-> voltage mapping at one layer's range, through a TransferFunction."""
+    """Partial sum <-> voltage mapping at one layer's range, through a TransferFunction.
 
-    def __init__(self, tf, p_range: float, unsigned: bool, zero_cal: bool):
+    tf: a TransferFunction, a :class:`~dgcq_sim.transfer.TransferBank` (one instance per
+    column, chosen by the ``columns`` map of :func:`cim_accumulate`), an
+    :class:`IdentityTransfer`, or any object with ``vmin``, ``vmax`` and ``apply``.
+    ``e0`` (``e0s`` per bank instance): the noise-free estimate of a zero partial sum that
+    the digital offset calibration subtracts (0 without ``zero_cal``).
+    """
+
+    def __init__(self, tf, p_range: float, unsigned: bool, zero_cal: bool, bank=None):
         if not p_range > 0:
             raise ParameterError(f"partial-sum range must be > 0, got {show(p_range)}")
         self.tf, self.p_range = tf, float(p_range)
+        self.bank = bank if bank is not None else as_bank(tf)
         span = tf.vmax - tf.vmin
         self.v0 = tf.vmin if unsigned else tf.vmin + span / 2
         self.volts_per_unit = span / p_range if unsigned else span / (2 * p_range)
         self.e0 = 0.0
+        self.e0s = np.zeros(len(self.bank) if self.bank is not None else 1)
         if zero_cal:
-            self.e0 = float(self.estimate(np.zeros(1), None)[0])
+            if self.bank is not None:
+                n = len(self.bank)
+                acc = np.zeros((1, n))
+                self.bank.accumulate(acc, np.zeros((1, 1, n)), np.arange(n)[None, :],
+                                     self.volts_per_unit, self.v0, np.array([1.0 / self.volts_per_unit]),
+                                     np.ones(1), self.e0s, None)
+                self.e0s = acc[0].copy()
+                self.e0 = float(self.e0s[0])
+            else:
+                self.e0 = float(self.estimate(np.zeros(1), None)[0])
+                self.e0s[:] = self.e0
 
     def estimate(self, p: np.ndarray, rng) -> np.ndarray:
-        """Estimated partial sums (float64) for exact ones ``p``."""
+        """Estimated partial sums (float64) for exact ones ``p`` (instance 0 of a bank)."""
         out = np.zeros(p.shape, np.float64)
         self.accumulate(out, p, 1.0, rng)
         return out
 
     def accumulate(self, acc: np.ndarray, p: np.ndarray, factor: float, rng) -> None:
-        """``acc += factor * estimate(p)`` with two fused passes around ``tf.apply``."""
+        """``acc += factor * estimate(p)`` (instance 0 of a bank for every value)."""
+        if self.bank is not None:
+            if not acc.flags.c_contiguous or acc.shape != p.shape:
+                raise InputError(f"acc must be C-contiguous with the shape of p {p.shape}")
+            flat = np.ascontiguousarray(p).reshape(1, 1, -1)
+            out = acc.reshape(1, -1)
+            self.bank.accumulate(out, flat, np.zeros((1, flat.shape[2]), np.int64),
+                                 self.volts_per_unit,
+                                 self.v0, np.array([factor / self.volts_per_unit]),
+                                 np.array([factor]), self.e0s[:1], rng)
+            return
         v = np.empty(p.shape, np.float64)
         par = p.size >= PARALLEL_MIN  # thread start-up costs more than small arrays take
         (_to_volts_par if par else _to_volts)(p.reshape(-1), self.volts_per_unit, self.v0,
@@ -219,6 +275,8 @@ class Adc:
 
 
 PARALLEL_MIN = 1 << 16
+#: Partial-sum planes buffered per fused conversion call (bytes).
+PLANE_BUFFER_BYTES = 64 << 20
 
 
 @njit(cache=True)
@@ -245,14 +303,48 @@ def _add_estimate_par(acc, vh, v0, g, off):
         acc[i] += (vh[i] - v0) * g - off
 
 
-def cim_accumulate(a: np.ndarray, m: MappedLayer, cfg: CimConfig, adc: Adc, rng) -> np.ndarray:
-    """Recombined accumulator (M, Cout) float64 of the mapped layer for input codes ``a``."""
-    acc = np.zeros((a.shape[0], m.q.layer.cout), np.float64)
-    for p, f in iter_psums(a, m, cfg):
-        adc.accumulate(acc, p, f, rng)
+def cim_accumulate(a: np.ndarray, m: MappedLayer, cfg: CimConfig, adc: Adc, rng,
+                   columns: np.ndarray | None = None) -> np.ndarray:
+    """Recombined accumulator (M, Cout) float64 of the mapped layer for input codes ``a``.
+
+    columns: (row blocks, weight slices, Cout) int bank instance of every physical column
+    (None: instance 0 everywhere, the shared converter).  Every plane (row block x input
+    slice x weight slice) is one matrix product into a buffer; the buffered planes are
+    converted and added in one fused pass (same order and rounding as one ``apply`` per
+    plane, one noise seed per plane).
+    """
+    cout = m.q.layer.cout
+    acc = np.zeros((a.shape[0], cout), np.float64)
+    if adc.bank is None:
+        for p, f in iter_psums(a, m, cfg):
+            adc.accumulate(acc, p, f, rng)
+    else:
+        plane_bytes = max(1, a.shape[0] * cout * np.dtype(m.dtype).itemsize)
+        cap = int(max(1, min(m.planes, PLANE_BUFFER_BYTES // plane_bytes)))
+        buf = np.empty((cap, a.shape[0], cout), m.dtype)
+        inst = np.zeros((cap, cout), np.int64)
+        fac = np.empty(cap)
+        j = 0
+        for rb, ws, a_sl, w_sl, f in _iter_planes(a, m, cfg):
+            np.matmul(a_sl, w_sl, out=buf[j])
+            if columns is not None:
+                inst[j] = columns[rb, ws]
+            fac[j] = f
+            j += 1
+            if j == cap:
+                _convert_planes(acc, buf, inst, fac, j, adc, rng)
+                j = 0
+        if j:
+            _convert_planes(acc, buf, inst, fac, j, adc, rng)
     if m.offset:
         acc -= m.offset * a.sum(axis=1, dtype=np.float64)[:, None]
     return acc
+
+
+def _convert_planes(acc, buf, inst, fac, j, adc: Adc, rng) -> None:
+    f = fac[:j]
+    adc.bank.accumulate(acc, buf[:j], inst[:j], adc.volts_per_unit, adc.v0,
+                        f / adc.volts_per_unit, f, adc.e0s, rng)
 
 
 @dataclass
@@ -268,11 +360,10 @@ class CimModel:
     tf: object
     cfg: CimConfig = field(default_factory=CimConfig)
     ranges: dict = field(default_factory=dict)
+    columns: dict | None = None
 
     def __post_init__(self):
-        for attr in ("vmin", "vmax", "apply"):
-            if not hasattr(self.tf, attr):
-                raise InputError(f"quantizer object lacks {attr!r}: pass a TransferFunction")
+        self._check_tf(self.tf)
         layers = self.qmodel.model.layers()
         digital = {layers[0].name, layers[-1].name} if self.cfg.digital_first_last else set()
         self.mapped = {L.name: map_layer(self.qmodel.layers[L.name], self.cfg)
@@ -280,6 +371,42 @@ class CimModel:
         self._adcs: dict[str, Adc] = {}
         self._rng = None
         self._calib_mode = False
+        self._bank = as_bank(self.tf)
+
+    @staticmethod
+    def _check_tf(tf) -> None:
+        from ..transfer import TransferBank
+        if isinstance(tf, TransferBank):
+            return
+        for attr in ("vmin", "vmax", "apply"):
+            if not hasattr(tf, attr):
+                raise InputError(f"quantizer object lacks {attr!r}: pass a TransferFunction")
+
+    def use_converters(self, tf, columns: dict | None = None) -> None:
+        """Convert with ``tf`` from now on (ranges kept): a TransferFunction shared by every
+        column (``columns`` None), or a TransferBank with ``columns`` = {layer: (row blocks,
+        weight slices, Cout) instance indices} (see :mod:`dgcq_sim.nn.chips`)."""
+        self._check_tf(tf)
+        if columns is not None:
+            layout = self.column_layout()
+            for name, shape in layout.items():
+                got = np.shape(columns.get(name, ()))
+                if got != shape:
+                    raise InputError(f"column map of layer {name} has shape {got}, "
+                                     f"expected {shape}")
+        if tf is not self.tf:
+            self.tf, self._bank, self._adcs = tf, as_bank(tf), {}
+        self.columns = columns
+
+    def column_layout(self) -> dict:
+        """{analog layer: (row blocks, weight slices, Cout)}: its physical converter columns
+        (input slices and passes reuse a column's converter), in network order."""
+        return {name: (m.n_arrays, len(m.w_slices), m.q.layer.cout)
+                for name, m in self.mapped.items()}
+
+    def converters_per_chip(self) -> int:
+        """Physical columns (one converter each) of all analog layers."""
+        return int(sum(int(np.prod(s)) for s in self.column_layout().values()))
 
     # ---------------------------------------------------------------- bookkeeping
     def conversions_per_image(self, hw: int = 32) -> int:
@@ -297,7 +424,7 @@ class CimModel:
     def _adc(self, name: str) -> Adc:
         if name not in self._adcs:
             self._adcs[name] = Adc(self.tf, self.ranges[name], self.mapped[name].unsigned_psum,
-                                   self.cfg.zero_offset_cal)
+                                   self.cfg.zero_offset_cal, bank=self._bank)
         return self._adcs[name]
 
     # ---------------------------------------------------------------- executor
@@ -306,15 +433,18 @@ class CimModel:
         if layer.name not in self.mapped:
             return self.qmodel.run_layer(layer, x)
         m = self.mapped[layer.name]
-        a, shape = layer_input_matrix(layer, quantize_input(m.q, x))
+        # codes straight in the partial-sum dtype (integers <= 255: exact either way)
+        a, shape = layer_input_matrix(layer, quantize_input(m.q, x).astype(m.dtype, copy=False))
         if layer.name not in self.ranges:
             if not self._calib_mode:
                 raise InputError(f"no partial-sum range for layer {layer.name}: call calibrate()")
-            self.ranges[layer.name] = self._choose_range(a, m)
-        acc = cim_accumulate(a, m, self.cfg, self._adc(layer.name), self._rng)
+            self.ranges[layer.name] = self._choose_range(
+                a, m, None if self.columns is None else self.columns[layer.name])
+        cols = None if self.columns is None else self.columns[layer.name]
+        acc = cim_accumulate(a, m, self.cfg, self._adc(layer.name), self._rng, columns=cols)
         return self.qmodel.finish(layer, acc, shape)
 
-    def _choose_range(self, a: np.ndarray, m: MappedLayer) -> float:
+    def _choose_range(self, a: np.ndarray, m: MappedLayer, cols=None) -> float:
         if self.cfg.range_method == "bound":
             return m.psum_bound
         absmax, samples = 0.0, []
@@ -337,7 +467,8 @@ class CimModel:
             if cand < 1.0:
                 break
             est = cim_accumulate(a, m, self.cfg, Adc(self.tf, cand, m.unsigned_psum,
-                                                     self.cfg.zero_offset_cal), None)
+                                                     self.cfg.zero_offset_cal, bank=self._bank),
+                                 None, columns=cols)
             err = float(np.mean((est - exact) ** 2))
             if err < best:
                 best, best_p = err, cand

@@ -5,6 +5,7 @@ estimate per code and an input-referred Gaussian noise model, and applies them w
 numba kernels (reproducible noise from an explicit ``numpy.random.Generator``).
 """
 
+from .bank import TransferBank
 from .function import TransferFunction
 
-__all__ = ["TransferFunction"]
+__all__ = ["TransferBank", "TransferFunction"]

@@ -129,3 +129,112 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
             out[k] = table[_interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges)]
         bad[b] = nbad
     return bad.sum()
+
+
+# ---------------------------------------------------------------------- stacked banks
+# A bank stacks the lookup tables of I transfer functions (same [vmin, vmax]) end to end;
+# instance q's buckets start at ``b_off[q]``, its edges/table entries at the offsets
+# already added into its ``lo``/``hi`` values, its noise grid at ``g_off[q]`` (``g_len[q]``
+# points; slopes padded to the grid length, bucket lower bounds already offset).
+
+MODE_IDENTITY, MODE_NOISE_FREE, MODE_NOISY = 0, 1, 2
+
+
+@nb.njit(cache=True, inline="always")
+def _interval_at(v, vmin, inv_w, n_buckets, base, lo_tab, hi_tab, edges):
+    """:func:`_interval` for the instance whose buckets start at ``base``."""
+    j = int((v - vmin) * inv_w)
+    if j >= n_buckets:
+        j = n_buckets - 1
+    i = lo_tab[base + j]
+    h = hi_tab[base + j]
+    if h - i <= 1:
+        return i + (edges[i] <= v)
+    if h - i <= _LINEAR_SCAN_MAX:
+        while i < h and edges[i] <= v:
+            i += 1
+        return i
+    while i < h:
+        m = (i + h) >> 1
+        if edges[m] <= v:
+            i = m + 1
+        else:
+            h = m
+    return i
+
+
+@nb.njit(cache=True, inline="always")
+def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo):
+    """:func:`_sigma_at` for the instance whose grid starts at ``off`` (``g`` points)."""
+    if v <= grid[off]:
+        return sigma[off]
+    if v >= grid[off + g - 1]:
+        return sigma[off + g - 1]
+    j = int((v - grid[off]) * g_inv_w)
+    if j >= g_buckets:
+        j = g_buckets - 1
+    i = g_lo[gb_off + j]
+    while grid[i + 1] <= v:
+        i += 1
+    return sigma[i] + (v - grid[i]) * slope[i]
+
+
+@nb.njit(cache=True, parallel=True)
+def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
+                    vmin, vmax, inv_w, n_buckets, b_off, lo_tab, hi_tab, edges, table,
+                    g_off, g_len, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo):
+    """``acc[i] += sum_j gain[j]*(apply_q(p[j, i]*k + v0) - v0) - factor[j]*e0[q]``.
+
+    p (J, N): J partial-sum planes of N = M*ncol values (row-major (M, ncol)); the value at
+    flat index i is column ``i % ncol`` and is converted by instance ``q = inst[j, col]``.
+    ``apply_q``: clip to [vmin, vmax], then (mode 0) nothing, (1) the noise-free staircase
+    lookup, (2) input-referred noise from sample i's stream of ``seeds[j]`` first, exactly
+    as :func:`lookup_noisy` does for one call per plane.  The planes are added to ``acc[i]``
+    in order j = 0..J-1 (the same rounding as J separate passes).  Returns the number of
+    non-finite inputs (converted as vmin).
+    """
+    n_planes, n = p.shape
+    n_rows = n // ncol
+    rows_per_block = max(1, BLOCK // ncol)
+    n_blocks = (n_rows + rows_per_block - 1) // rows_per_block
+    bad = np.zeros(n_blocks, dtype=np.int64)
+    kn, wn, fn = ZIG_KN, ZIG_WN, ZIG_FN
+    for b in nb.prange(n_blocks):
+        r_start = b * rows_per_block
+        r_stop = min(r_start + rows_per_block, n_rows)
+        nbad = 0
+        for j in range(n_planes):
+            g_j = gain[j]
+            f_j = factor[j]
+            seed = seeds[j]
+            for r in range(r_start, r_stop):
+                base = r * ncol
+                for c in range(ncol):
+                    i = base + c
+                    v = p[j, i] * k + v0
+                    if not np.isfinite(v):
+                        nbad += 1
+                        v = vmin
+                    if v < vmin:
+                        v = vmin
+                    elif v > vmax:
+                        v = vmax
+                    q = inst[j, c]
+                    if mode == 0:
+                        vh = v
+                    else:
+                        if mode == 2:
+                            s = _sigma_at_off(v, g_off[q], g_len[q], grid, sigma, slope,
+                                              g_inv_w[q], g_buckets[q], gb_off[q], g_lo)
+                            if s > 0.0:
+                                z, _ = normal(sample_key(seed, i), np.uint64(0), kn, wn, fn)
+                                v = v + s * z
+                                if v < vmin:
+                                    v = vmin
+                                elif v > vmax:
+                                    v = vmax
+                        vh = table[_interval_at(v, vmin, inv_w[q], n_buckets[q], b_off[q],
+                                                lo_tab, hi_tab, edges)]
+                    acc[i] += (vh - v0) * g_j - f_j * e0[q]
+        bad[b] = nbad
+    return bad.sum()
