@@ -18,7 +18,7 @@ TINY = DemoConfig(
              Design("coarse", "coarse-only 64", {"NITER": 64})))
 
 PNGS = {"transfer_dgcq.png", "transfer_sar.png", "transfer_coarse.png",
-        "enob_vs_iterations.png", "tradeoff.png", "accuracy.png"}
+        "enob_vs_iterations.png", "tradeoff.png", "accuracy.png", "budget.png"}
 
 
 def test_bad_out_is_refused_and_nothing_written(tmp_path, capsys):
@@ -53,7 +53,8 @@ def test_tiny_demo_end_to_end_is_reproducible(tmp_path):
         assert rows[(kind, "ideal")]["lossless_bits"] == bits
     assert 0.0 <= res["nn"]["int8_top1"] <= 1.0 and res["nn"]["n_images"] == 4
     md = a.report.read_text()
-    assert "| DGCQ 2+4" in md and "## Findings" in md
+    assert "| DGCQ 2+4" in md and "## Findings" in md and "## Error budget: DGCQ 2+4" in md
+    assert res["budget"]["items"] and res["budget"]["all"]["enob"] <= res["budget"]["ideal"]["enob"]
     for finding in res["findings"]:
         assert finding in md
 
