@@ -99,6 +99,15 @@ def uniform01(key, counter):
     return float(bits64(key, counter) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+@nb.njit(cache=True, inline="always")
+def _layer(key, counter):
+    """One ziggurat attempt's draw: (signed 32-bit value hz, layer iz, next counter); the
+    layer comes from the low bits, the value from the high ones (disjoint bits)."""
+    b = bits64(key, counter)
+    hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
+    return hz, np.int64(b & np.uint64(127)), counter + np.uint64(1)
+
+
 @nb.njit(cache=True)
 def _normal_tail(key, counter, hz, iz, kn, wn, fn):
     """Slow path of the ziggurat (about 1.2 % of draws); returns (value, next counter)."""
@@ -118,10 +127,7 @@ def _normal_tail(key, counter, hz, iz, kn, wn, fn):
         counter += np.uint64(1)
         if fn[iz] + u * (fn[iz - 1] - fn[iz]) < np.exp(-0.5 * x * x):
             return x, counter
-        b = bits64(key, counter)
-        counter += np.uint64(1)
-        hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
-        iz = np.int64(b & np.uint64(127))
+        hz, iz, counter = _layer(key, counter)
         if abs(hz) < kn[iz]:
             return hz * wn[iz], counter
 
@@ -130,10 +136,7 @@ def _normal_tail(key, counter, hz, iz, kn, wn, fn):
 def normal(key, counter, kn, wn, fn):
     """A standard normal from stream ``key`` at ``counter``; returns (value, next counter).
     Pass the tables :data:`ZIG_KN`, :data:`ZIG_WN`, :data:`ZIG_FN`."""
-    b = bits64(key, counter)
-    counter += np.uint64(1)
-    hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
-    iz = np.int64(b & np.uint64(127))
+    hz, iz, counter = _layer(key, counter)
     if abs(hz) < kn[iz]:
         return hz * wn[iz], counter
     return _normal_tail(key, counter, hz, iz, kn, wn, fn)

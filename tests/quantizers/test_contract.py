@@ -66,9 +66,10 @@ def test_noisy_kernels_agree_in_distribution(arch_name):
     assert abs(np.mean(ea != 0) - np.mean(eb != 0)) < 0.02 + 0.1 * np.mean(ea != 0)
 
 
-def ngspice_deviation(q, vin, circuit=None) -> float:
+def ngspice_deviation(q, vin, circuit=None, tmax_divisor: float = 1.0) -> float:
     """Largest |engine - ngspice| (V) over every probe at every step end of the exported
-    conversion of ``vin``; ngspice runs ``circuit`` (default: the quantizer's own)."""
+    conversion of ``vin``; ngspice runs ``circuit`` (default: the quantizer's own) with the
+    export's time step divided by ``tmax_divisor``."""
     from dgcq_sim.spice import ngspice_tran
 
     d = q.decisions(vin)
@@ -79,7 +80,7 @@ def ngspice_deviation(q, vin, circuit=None) -> float:
     nodes = sorted({n for p in q.schedule.probes for n in ((p,) if isinstance(p, str) else p)
                     if n != "0"})
     res = ngspice_tran(circuit or q.circuit, ends, nodes=nodes, overrides=overrides,
-                       tstop=tran.tstop, tmax=tran.tmax)
+                       tstop=tran.tstop, tmax=tran.tmax / tmax_divisor)
     worst = 0.0
     for i, p in enumerate(q.schedule.probes):
         pos, neg = (p, "0") if isinstance(p, str) else p

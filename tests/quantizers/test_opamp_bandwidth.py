@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-from dgcq_sim.engine import apply_program
 from dgcq_sim.quantizers import load_quantizer
 from dgcq_sim.quantizers.behavioral import effective_coarse_coefficients
 
@@ -51,24 +50,12 @@ def test_enob_falls_once_gbw_is_too_small():
 @pytest.mark.parametrize("name,params", [("coarse", {"NITER": 4, "GBW": 3e9}),
                                          ("pipeline", {"NSTAGES": 2, "GBW": 5e9})])
 def test_finite_gbw_matches_ngspice(name, params):
-    from dgcq_sim.spice import ngspice_tran
+    from tests.quantizers.test_contract import ngspice_deviation
 
     # TEDGE 0.1 ps: the exporter moves data sources one edge after the switches, and with
     # a slow op-amp 1 ps of shifted reference timing is already ~100 uV at the output
     q = load_quantizer(name, {"TEMP": 0, "VNOISE": 0, "TEDGE": 1e-13, **params})
-    vin = 0.3719
-    d = q.decisions(vin)
-    overrides, tran = q.spice_overrides(vin)
-    u = q.schedule.source_values(vin, d)
-    _, probes = apply_program(q.program, q.program.initial_state(u[0]), u)
-    ends = q.step_times()[1:] * (1 - 1e-9)
-    nodes = sorted({n for p in q.schedule.probes for n in ((p,) if isinstance(p, str) else p)})
-    res = ngspice_tran(q.circuit, ends, nodes=nodes, overrides=overrides, tstop=tran.tstop,
-                       tmax=tran.tmax / 10)
-    for i, p in enumerate(q.schedule.probes):
-        pos, neg = (p, "0") if isinstance(p, str) else p
-        got = res.v[pos] - (res.v[neg] if neg != "0" else 0.0)
-        np.testing.assert_allclose(got, probes[0, :, i], atol=1e-4, err_msg=str(p))
+    assert ngspice_deviation(q, 0.3719) < 1e-4
 
 
 @pytest.mark.parametrize("gbw", [1e9, 3e9])

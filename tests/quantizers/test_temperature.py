@@ -4,7 +4,6 @@ kT/C follows TEMP; TEMP = 0 is noise-free with the TNOM device values."""
 import numpy as np
 import pytest
 
-from dgcq_sim.engine import apply_program
 from dgcq_sim.quantizers import load_quantizer
 from dgcq_sim.quantizers.behavioral import effective_coarse_coefficients
 
@@ -38,18 +37,9 @@ def test_leakage_doubles_every_ileak_dt_kelvin():
 
 @pytest.mark.ngspice
 def test_hot_design_matches_ngspice():
-    from dgcq_sim.spice import ngspice_tran
+    from tests.quantizers.test_contract import ngspice_deviation
 
-    # ILEAK(380 K) = 1 pA * 2^8 = 0.26 nA: 5 mV of drift per period, RON = 620 ohm
+    # ILEAK(380 K) = 1 pA * 2^8 = 0.26 nA: 5 mV of drift per period, RON = 620 ohm; ngspice
+    # needs a 4x finer step than the export's default here (slower settling)
     q = load_quantizer("coarse", {"NITER": 4, "TEMP": 380, "VNOISE": 0})
-    vin = 0.41
-    d = q.decisions(vin)
-    overrides, tran = q.spice_overrides(vin)
-    u = q.schedule.source_values(vin, d)
-    _, probes = apply_program(q.program, q.program.initial_state(u[0]), u)
-    ends = q.step_times()[1:] * (1 - 1e-9)
-    # ngspice needs a 10x finer step than the export's default here (RON = 620 ohm settles
-    # slower): at tmax = phase/50 it is 130 uV off, at phase/500 13 uV
-    res = ngspice_tran(q.circuit, ends, nodes=["out"], overrides=overrides, tstop=tran.tstop,
-                       tmax=tran.tmax / 10)
-    np.testing.assert_allclose(res.v["out"], probes[0, :, 0], atol=1e-4)
+    assert ngspice_deviation(q, 0.41, tmax_divisor=4) < 1e-4
