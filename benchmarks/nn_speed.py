@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _nn_common import OUT, emit, transfer  # noqa: E402
+from _nn_common import OUT, QUANTIZERS, emit, transfer  # noqa: E402
 
 from dgcq_sim.nn.cim import CimConfig, CimModel, IdentityTransfer  # noqa: E402
 from dgcq_sim.nn.data import load_calibration_set, load_test_set  # noqa: E402
@@ -43,6 +43,9 @@ def main() -> None:
                                                "DGCQ 3+8 with default parasitics)")
     ap.add_argument("--tf-dir", default=None)
     ap.add_argument("--skip-identity", action="store_true")
+    ap.add_argument("--bank", type=int, default=16,
+                    help="per-column run: bank of this many DGCQ 3+8 instances (default 16, "
+                         "cached in ~/.cache/dgcq_sim; 0 skips the per-column run)")
     args = ap.parse_args()
 
     data = load_test_set("full" if args.images > 1000 else "bundled").subset(args.images)
@@ -83,6 +86,18 @@ def main() -> None:
     results["CIM DGCQ noise-free"] = (t, top1(lg, data.y))
     lg, t = timed(lambda: cm.predict(data.x, rng=np.random.default_rng(0)))
     results["CIM DGCQ"] = (t, top1(lg, data.y))
+    if args.bank > 0:
+        from dgcq_sim.nn.chips import characterize_bank, column_maps
+        from dgcq_sim.quantizers import load_quantizer
+        netlist, params, ideal = QUANTIZERS["dgcq3+8_parasitic"]
+        bank = characterize_bank(load_quantizer(netlist, params=params, ideal=ideal, seed=0),
+                                 args.bank)
+        cp = CimModel(qm, tf, cfg)
+        cp.ranges = dict(cm.ranges)
+        cp.use_converters(bank, column_maps(cp.column_layout(), len(bank), 0, 0))
+        cp.predict(data.x[:2], rng=np.random.default_rng(0))
+        lg, t = timed(lambda: cp.predict(data.x, rng=np.random.default_rng(0)))
+        results[f"CIM DGCQ per-column (bank {len(bank)})"] = (t, top1(lg, data.y))
 
     conv = cm.conversions_per_image() * len(data)
     t_dgcq = results["CIM DGCQ"][0]
@@ -94,12 +109,16 @@ def main() -> None:
         emit(**row)
     ratios = {"dgcq_over_float": t_dgcq / results["float"][0],
               "dgcq_noise_free_over_float": results["CIM DGCQ noise-free"][0] / results["float"][0]}
+    pc = [k for k in results if "per-column" in k]
+    if pc:
+        ratios["per_column_over_shared"] = results[pc[0]][0] / t_dgcq
     if "CIM identity" in results:
         ti = results["CIM identity"][0]
         ratios.update(dgcq_over_identity=t_dgcq / ti,
                       dgcq_noise_free_over_identity=results["CIM DGCQ noise-free"][0] / ti,
                       identity_over_float=ti / results["float"][0])
-    emit(figure="nn_speed_ratios", **base, **ratios, target_dgcq_over_identity=1.5,
+    emit(figure="nn_speed_ratios", **base, **ratios, target_dgcq_over_identity=1.5, target_dgcq_over_float=3.0,
+         target_per_column_over_shared=1.5,
          peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
     import matplotlib

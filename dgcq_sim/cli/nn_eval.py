@@ -23,9 +23,21 @@ Prints float, digital-int8 and the mapped top-1.
                with --param overrides (e.g. --param NC=3 --param NF=8)
   FILE.npz     a saved TransferFunction (TransferFunction.save)
 
+Per-column converters (netlist quantizers): --per-column gives every column of every
+array its own Monte Carlo instance (frozen mismatch KC and comparator offsets SIGMA_VOS),
+drawn from a bank of --bank K characterized instances (default 64, cached as one .npz per
+design under --cache DIR); the column -> instance map of chip c depends on (--seed, c)
+only.  --chips K evaluates K chips; JSON top1 is then {mean, p5, p95, per_chip}.
+
+Energy per image (JSON energy_per_image_j, adc_energy_fraction): conversions x the
+quantizer's cost-model energy per conversion + digital shift-and-add, requantization and
+the digital layers (docs/nn.md lists the per-operation energies); unknown (null) for
+ideal:BITS and saved transfer functions, which carry no hardware description.
+
 Examples:
   dgcq-sim nn-eval --quantizer ideal:6 --range search --limit 200
   dgcq-sim nn-eval --quantizer dgcq --param NC=3 --param NF=8 --json
+  dgcq-sim nn-eval --quantizer dgcq --param NC=3 --param NF=8 --chips 10 --json
 """
 
 
@@ -66,6 +78,16 @@ def register(subparsers) -> None:
                    help="use N strided images (>= 1; default all)")
     p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
                    help="seed of the converter noise and of a netlist's mismatch (>= 0)")
+    p.add_argument("--per-column", action="store_true",
+                   help="one converter instance per column (frozen mismatch and offsets), "
+                        "drawn from a bank of characterized instances (netlist quantizers)")
+    p.add_argument("--bank", type=int, default=None, metavar="K",
+                   help="instances in the bank (>= 1, default 64; cached, see --cache)")
+    p.add_argument("--chips", type=int, default=None, metavar="K",
+                   help="Monte Carlo over K chips (each its own column -> instance map); "
+                        "top1 becomes {mean, p5, p95, per_chip}; implies --per-column")
+    p.add_argument("--cache", default=None, metavar="DIR",
+                   help="bank cache directory (default $DGCQ_SIM_CACHE or ~/.cache/dgcq_sim)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.set_defaults(func=run)
@@ -122,9 +144,13 @@ def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
         return TransferFunction.ideal(bits, 0.0, 1.0)
     if kind == "file":
         return TransferFunction.load(spec)
+    return netlist_quantizer(spec, params, ideal, seed).characterize(rng=np.random.default_rng(seed))
+
+
+def netlist_quantizer(spec: str, params: dict, ideal: bool, seed: int):
+    """The compiled Quantizer of a netlist --quantizer spec."""
     from ..quantizers import load_quantizer
-    q = load_quantizer(spec, params=params or None, ideal=ideal, seed=seed)
-    return q.characterize(rng=np.random.default_rng(seed))
+    return load_quantizer(spec, params=params or None, ideal=ideal, seed=seed)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -157,6 +183,16 @@ def run(args: argparse.Namespace) -> int:
                     digital_first_last=not args.all_analog, range_method=args.range)
     params = parse_param_assignments(args.param)
     kind = quantizer_kind(args.quantizer)
+    per_column = bool(args.per_column or args.chips is not None or args.bank is not None)
+    from ..nn.chips import DEFAULT_BANK, check_count
+    if args.chips is not None:
+        check_count("--chips", args.chips)
+    if args.bank is not None:
+        check_count("--bank", args.bank)
+    if per_column and kind != "netlist":
+        raise ParameterError(f"--per-column/--bank/--chips need a netlist quantizer (its "
+                             f"Monte Carlo instances are characterized), got "
+                             f"{'no --quantizer' if kind == 'digital' else args.quantizer}")
     if kind != "netlist" and (params or args.ideal):
         load_transfer(args.quantizer, params, args.ideal, args.seed)   # raises, naming them
     if kind != "digital" and (quant.vs_vector is not None or quant.acc_bits is not None):
@@ -166,12 +202,36 @@ def run(args: argparse.Namespace) -> int:
     net = load_model(model_path)
     test = load_test_set(args.data).subset(args.limit)
     calib = load_calibration_set(args.calib)
-    tf = load_transfer(args.quantizer, params, args.ideal, args.seed)
+    tf, bank, e_conv, q = None, None, None, None
+    if kind == "netlist":
+        import numpy as np
+
+        from ..cost import estimate
+        q = netlist_quantizer(args.quantizer, params, args.ideal, args.seed)
+        from ..errors import DgcqError
+        try:
+            e_conv = float(estimate(q.hardware()).energy_j)
+        except DgcqError:      # a netlist without declared resources: energy unknown
+            e_conv = None
+        tf = q.characterize(rng=np.random.default_rng(args.seed))
+        if per_column:
+            from ..nn.chips import characterize_bank
+            bank = characterize_bank(q, args.bank or DEFAULT_BANK, cache_dir=args.cache,
+                                     progress=not args.no_progress)
+    else:
+        tf = load_transfer(args.quantizer, params, args.ideal, args.seed)
     res = evaluate(net, test, tf=tf, quant=quant, cim=cim, seed=args.seed, calib=calib,
-                   progress=not args.no_progress)
+                   progress=not args.no_progress, bank=bank, chips=args.chips,
+                   energy_per_conversion=e_conv)
     if args.json:
         keys = ("top1", "float_top1", "int8_top1", "images", "seconds")
-        extra = {k: res[k] for k in ("conversions_per_image",) if k in res}
+        extra = {k: res[k] for k in ("conversions_per_image", "energy_per_image_j",
+                                     "adc_energy_fraction", "energy_per_conversion_j",
+                                     "energy_digital_j", "energy_breakdown_j",
+                                     "energy_assumptions_j", "energy_note", "bank",
+                                     "converters_per_chip", "chips") if k in res}
+        if tf is not None:
+            extra["per_column"] = per_column
         out = {**{k: res[k] for k in keys}, **extra,
                "model": args.model, "model_path": str(model_path), "data": str(args.data),
                "calib": str(args.calib), "limit": args.limit, "seed": args.seed,
@@ -196,9 +256,23 @@ def run(args: argparse.Namespace) -> int:
                   f"{'' if cim.digital_first_last else ', first/last layers analog too'}")
         print(f"  float top-1   {100 * res['float_top1']:.2f} %")
         print(f"  int8  top-1   {100 * res['int8_top1']:.2f} %")
-        print(f"  this  top-1   {100 * res['top1']:.2f} %")
+        t1 = res["top1"]
+        if isinstance(t1, dict):
+            print(f"  this  top-1   mean {100 * t1['mean']:.2f} %, p5 {100 * t1['p5']:.2f} %, "
+                  f"p95 {100 * t1['p95']:.2f} % over {len(t1['per_chip'])} chips "
+                  f"(bank of {res['bank']} instances)")
+        else:
+            print(f"  this  top-1   {100 * t1:.2f} %"
+                  + (f" (per-column, bank of {res['bank']})" if "bank" in res else ""))
         if "conversions_per_image" in res:
             print(f"  ADC conversions per image {res['conversions_per_image']}")
+        if "energy_digital_j" in res:
+            if res.get("energy_per_image_j") is None:
+                print(f"  energy per image: unknown (no hardware description for the ADC; "
+                      f"digital periphery {res['energy_digital_j'] * 1e9:.3g} nJ)")
+            else:
+                print(f"  energy per image {res['energy_per_image_j'] * 1e9:.3g} nJ "
+                      f"(ADC {100 * res['adc_energy_fraction']:.1f} %)")
         print(f"  {res['seconds']:.1f} s")
     sys.stdout.flush()
     return 0

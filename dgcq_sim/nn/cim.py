@@ -42,6 +42,7 @@ from numba import njit, prange
 
 from ..errors import InputError, ParameterError
 from ..display import show
+from ._blas import single_blas_thread
 from .forward import layer_input_matrix, predict
 from .model import Layer
 from .quant import EXACT_F32, QLayer, QuantizedModel, quantize_input
@@ -409,8 +410,8 @@ class CimModel:
         return int(sum(int(np.prod(s)) for s in self.column_layout().values()))
 
     # ---------------------------------------------------------------- bookkeeping
-    def conversions_per_image(self, hw: int = 32) -> int:
-        """ADC conversions to classify one image of ``hw`` x ``hw`` pixels."""
+    def _outputs(self, hw: int) -> dict:
+        """Output values per image of every conv/fc."""
         model = self.qmodel.model
         outs = {model.stem.name: model.stem.cout * hw * hw, model.fc.name: model.fc.cout}
         size = hw
@@ -419,7 +420,22 @@ class CimModel:
             for L in (blk.conv1, blk.conv2, blk.shortcut):
                 if L is not None:
                     outs[L.name] = L.cout * size * size
+        return outs
+
+    def conversions_per_image(self, hw: int = 32) -> int:
+        """ADC conversions to classify one image of ``hw`` x ``hw`` pixels."""
+        outs = self._outputs(hw)
         return int(sum(outs[n] * m.conversions_per_output() for n, m in self.mapped.items()))
+
+    def operation_counts(self, hw: int = 32) -> dict:
+        """Per image: ``conversions``, ``analog_outputs`` (values of mapped layers, each
+        requantized once) and ``digital_macs`` (MACs of the layers kept digital)."""
+        outs = self._outputs(hw)
+        layers = {L.name: L for L in self.qmodel.model.layers()}
+        return {"conversions": self.conversions_per_image(hw),
+                "analog_outputs": int(sum(outs[n] for n in self.mapped)),
+                "digital_macs": int(sum(outs[n] * layers[n].k for n in layers
+                                        if n not in self.mapped))}
 
     def _adc(self, name: str) -> Adc:
         if name not in self._adcs:
@@ -485,7 +501,8 @@ class CimModel:
         self.ranges, self._adcs = {}, {}
         self._calib_mode, self._rng = True, None
         try:
-            predict(self.qmodel.model, x_calib[idx], run=self.run_layer, batch=batch or n)
+            with single_blas_thread():
+                predict(self.qmodel.model, x_calib[idx], run=self.run_layer, batch=batch or n)
         finally:
             self._calib_mode = False
         return dict(self.ranges)
@@ -499,7 +516,8 @@ class CimModel:
             raise InputError(f"no partial-sum range for layers {missing[:3]}...: call calibrate()")
         self._rng = rng
         try:
-            return predict(self.qmodel.model, x_uint8, run=self.run_layer, batch=batch,
-                           progress=progress, desc="CIM")
+            with single_blas_thread():   # BLAS spin-waiting would slow the numba kernels
+                return predict(self.qmodel.model, x_uint8, run=self.run_layer, batch=batch,
+                               progress=progress, desc="CIM")
         finally:
             self._rng = None

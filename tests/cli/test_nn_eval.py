@@ -55,3 +55,33 @@ def test_bad_paths_and_specs(capsys):
     assert "ideal:x" in capsys.readouterr().err
     assert main(["nn-eval", "--vsquant", "16", "--no-progress"]) == 1
     assert "V/S" in capsys.readouterr().err
+
+
+def test_per_column_chips_json_energy_and_cache(tmp_path, capsys):
+    args = ["nn-eval", "--quantizer", "sar", "--param", "NBITS=6", "--param", "KC=0.05",
+            "--limit", "20", "--json", "--no-progress", "--cache", str(tmp_path)]
+    assert main(args + ["--chips", "2", "--bank", "3"]) == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    t = res["top1"]
+    assert set(t) == {"mean", "p5", "p95", "per_chip"} and len(t["per_chip"]) == 2
+    assert res["bank"] == 3 and res["per_column"] is True
+    assert res["energy_per_image_j"] > 0 and 0 < res["adc_energy_fraction"] <= 1
+    assert res["energy_per_conversion_j"] > 0
+    assert len(list(tmp_path.glob("bank-*.npz"))) == 1
+    assert main(args + ["--per-column", "--bank", "2"]) == 0   # prefix of the cached bank
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert isinstance(res["top1"], float) and res["bank"] == 2
+
+
+def test_bad_chip_and_bank_counts_and_unknown_energy(tmp_path, capsys):
+    for bad in (["--chips", "0"], ["--bank", "0"], ["--chips", "-2"]):
+        assert main(["nn-eval", "--quantizer", "sar", "--no-progress", *bad]) == 1
+        err = capsys.readouterr().err
+        assert ("--chips" if "--chips" in bad else "--bank") in err and ">= 1" in err
+    assert main(["nn-eval", "--quantizer", "ideal:6", "--per-column", "--no-progress"]) == 1
+    assert "netlist" in capsys.readouterr().err
+    assert main(["nn-eval", "--quantizer", "ideal:8", "--limit", "10", "--json",
+                 "--no-progress"]) == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res["energy_per_image_j"] is None and res["adc_energy_fraction"] is None
+    assert "unknown" in res["energy_note"] and res["energy_digital_j"] > 0
