@@ -203,8 +203,15 @@ def run_demo(out_dir: str | Path = "dgcq_report", config: DemoConfig | None = No
         {(k, v): tf for (k, v), tf in tfs.items()}, n_images=cfg.n_images,
         rng_for=lambda tag: step_rng(cfg.seed, f"nn {tag}"), progress=progress,
         calib_images=cfg.calib_images, stats_images=cfg.stats_images)
+    from ..nn.energy import energy_per_image
     for row in rows:
         row["top1"] = nn["top1"][(row["key"], row["variant"])]
+        if nn.get("operation_counts"):
+            e = energy_per_image(nn["operation_counts"], row.get("energy_j"))
+            row["energy_per_image_j"] = e["energy_per_image_j"]
+            row["adc_energy_fraction"] = e["adc_energy_fraction"]
+            nn["energy_digital_j"] = e["energy_digital_j"]
+            nn["energy_assumptions_j"] = e["energy_assumptions_j"]
     nn_summary = {k: v for k, v in nn.items() if k != "top1"}
     timings["resnet20"] = time.perf_counter() - t0
 

@@ -181,6 +181,27 @@ def _accuracy(results: Mapping) -> list[str]:
     return [text]
 
 
+def _energy(results: Mapping) -> list[str]:
+    nn = results.get("nn") or {}
+    rows = [r for r in results.get("quantizers", ())
+            if r.get("energy_per_image_j") is not None]
+    if not rows:
+        return []
+    conv = nn.get("conversions_per_image")
+    lo = min(rows, key=lambda r: r["energy_per_image_j"])
+    hi = max(rows, key=lambda r: r["energy_per_image_j"])
+    text = (f"ResNet-20 energy per image (ADC conversions x the cost model's energy per "
+            f"conversion + digital shift-and-add, requantization and the digital stem/fc; "
+            f"analog array and memory not included): lowest {lo['name']} ({lo['variant']}) "
+            f"{_fmt_si(lo['energy_per_image_j'], 'J')}, ADC {100 * lo['adc_energy_fraction']:.0f} %"
+            f"; highest {hi['name']} ({hi['variant']}) {_fmt_si(hi['energy_per_image_j'], 'J')}"
+            f", ADC {100 * hi['adc_energy_fraction']:.0f} %.")
+    if nn.get("energy_digital_j") is not None:
+        text += f" Digital periphery alone: {_fmt_si(nn['energy_digital_j'], 'J')}"
+        text += f" per image ({conv} conversions)." if conv else " per image."
+    return [text]
+
+
 def _signed_points(delta: float) -> str:
     return f"{100 * delta:+.1f} points"
 
@@ -214,7 +235,7 @@ def compute_findings(results: Mapping, claimed_lossless_bits: int = 12) -> list[
         raise InputError(f"results must be a mapping, got {type(results).__name__}")
     return [*_enob_headline(results), *_parasitic_loss(results),
             *_lossless_claim(results, claimed_lossless_bits), *_accuracy(results),
-            *_sweep(results)]
+            *_energy(results), *_sweep(results)]
 
 
 def format_findings(findings: Sequence[str]) -> str:

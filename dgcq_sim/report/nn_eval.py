@@ -28,7 +28,8 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
     calib_images: calibration images for each layer's partial-sum range (``CimConfig``).
     stats_images: calibration images (strided) for the int8 activation statistics.
     Returns ``{"model", "n_images", "float_top1", "int8_top1", "top1": {key: fraction},
-    "conversions_per_image"}``; accuracies are fractions in [0, 1].
+    "conversions_per_image", "operation_counts"}`` (per image: conversions, analog outputs,
+    digital MACs, for the energy per image); accuracies are fractions in [0, 1].
     """
     from ..nn import (collect_act_stats, load_calibration_set, load_model, load_test_set,
                       predict, quantize_model, top1)
@@ -55,6 +56,7 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
         logits = cm.predict(ds.x, rng=rng_for(tag), batch=batch, progress=progress)
         out["top1"][key] = float(top1(logits, ds.y))
         out["conversions_per_image"] = int(cm.conversions_per_image())
+        out["operation_counts"] = cm.operation_counts()
     out["cim"] = {"rows": cfg.rows, "input_bits_per_cycle": cfg.input_bits_per_cycle,
                   "weight_bits_per_cell": cfg.weight_bits_per_cell, "signed": cfg.signed,
                   "range_method": cfg.range_method,

@@ -29,6 +29,7 @@ TABLE_COLUMNS: tuple[tuple[str, str, float, str], ...] = (
     ("area (µm²)", "area_um2", 1.0, "{:.4g}"),
     ("energy (pJ)", "energy_j", 1e12, "{:.3g}"),
     ("ResNet-20 top-1 (%)", "top1", 100.0, "{:.1f}"),
+    ("ResNet-20 energy/image (nJ)", "energy_per_image_j", 1e9, "{:.4g}"),
 )
 
 
@@ -58,8 +59,9 @@ def format_table(results: Mapping) -> str:
     nn = results.get("nn") or {}
     for label, key in (("float32 (no quantizer)", "float_top1"), ("int8 digital", "int8_top1")):
         if nn.get(key) is not None:
-            body.append([label, "baseline", *(["—"] * (len(TABLE_COLUMNS) - 1)),
-                         f"{100 * float(nn[key]):.1f}"])
+            cells = ["—"] * len(TABLE_COLUMNS)
+            cells[[c[1] for c in TABLE_COLUMNS].index("top1")] = f"{100 * float(nn[key]):.1f}"
+            body.append([label, "baseline", *cells])
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
 
     def line(cells: Sequence[str]) -> str:

@@ -111,3 +111,22 @@ def test_check_out_dir_refuses_a_file(tmp_path):
         check_out_dir(f / "sub" / "dir")
     assert check_out_dir(tmp_path / "new" / "dir") == tmp_path / "new" / "dir"
     assert not (tmp_path / "new").exists()
+
+
+def test_energy_per_image_finding_and_column(results):
+    from dgcq_sim.nn.energy import energy_per_image
+    counts = {"conversions": 462848, "analog_outputs": 180224, "digital_macs": 443008}
+    for r in results["quantizers"]:
+        e = energy_per_image(counts, r["energy_j"])
+        r["energy_per_image_j"], r["adc_energy_fraction"] = (e["energy_per_image_j"],
+                                                             e["adc_energy_fraction"])
+    results["nn"]["energy_digital_j"] = e["energy_digital_j"]
+    results["nn"]["conversions_per_image"] = counts["conversions"]
+    text = " ".join(compute_findings(results))
+    lo = min(results["quantizers"], key=lambda r: r["energy_per_image_j"])
+    assert f"lowest {lo['name']} ({lo['variant']})" in text and "energy per image" in text
+    assert "analog array and memory not included" in text
+    assert "ResNet-20 energy/image (nJ)" in format_table(results)
+    # unknown ADC energy: no invented total
+    e = energy_per_image(counts, None)
+    assert e["energy_per_image_j"] is None and "unknown" in e["energy_note"]
