@@ -66,6 +66,8 @@ def _evaluate_one(q, rng: np.random.Generator, n_sine: int, ramp_per_code: int,
         "enob_sine": sm.enob, "enob_static": static_enob(est_r, x, vmin, vmax),
         "sinad_db": sm.sinad_db, "sinad_fft_db": sm.sinad_fft_db, "enob_fft": sm.enob_fft,
         "dnl_max": lin.dnl_max, "inl_max": lin.inl_max, "missing_codes": lin.missing_codes,
+        # which codes are missing (the first 32), e.g. code 0 below a positive offset
+        "missing_code_list": [int(c) for c in lin.missing[:32]],
         "lossless_bits": lossless, "cycles": cost.cycles, "latency_s": cost.latency_s,
         "area_unit_caps": cost.area_unit_caps, "area_um2": cost.area_um2,
         "energy_j": cost.energy_j, "walden_fom_j": walden_fom(cost.energy_j, sm.enob)

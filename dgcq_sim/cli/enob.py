@@ -110,7 +110,12 @@ def format_table(name: str, q, result: dict) -> str:
     for key in _ORDER:
         if key in result:
             unit = _UNITS.get(key, "")
-            lines.append(f"  {key:<15} {_fmt(result[key])} {unit}".rstrip())
+            line = f"  {key:<15} {_fmt(result[key])} {unit}".rstrip()
+            if key == "missing_codes" and result.get("missing_code_list"):
+                shown = result["missing_code_list"]
+                line += f"  (codes {', '.join(map(str, shown))}" \
+                    f"{', ...' if result[key] > len(shown) else ''})"
+            lines.append(line)
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ highest code hit have a measurable width; a code there with no hits is a missing
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class Linearity:
     missing_codes: codes never produced (inner codes with no hits; for a ramp over the full
         scale, any code in 0..n_codes-1 with no hits).
     first_code, last_code: lowest and highest code hit.
+    missing: the missing codes themselves (ascending).
     """
 
     codes: np.ndarray
@@ -40,6 +41,7 @@ class Linearity:
     missing_codes: int
     first_code: int
     last_code: int
+    missing: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def code_density(codes, n_codes: int, stimulus: str = "sine") -> Linearity:
@@ -69,9 +71,10 @@ def code_density(codes, n_codes: int, stimulus: str = "sine") -> Linearity:
     dnl = widths / lsb - 1.0
     inl = (t - t[0]) / lsb - np.arange(t.size)
     if stimulus == "ramp":
-        missing = int(np.count_nonzero(hist == 0))
+        which = np.flatnonzero(hist == 0)
     else:
-        missing = int(np.count_nonzero(hist[lo_c + 1:hi_c] == 0))
+        which = lo_c + 1 + np.flatnonzero(hist[lo_c + 1:hi_c] == 0)
     return Linearity(codes=np.arange(lo_c + 1, hi_c), dnl=dnl, inl=inl,
                      dnl_max=float(np.max(np.abs(dnl))), inl_max=float(np.max(np.abs(inl))),
-                     missing_codes=missing, first_code=lo_c, last_code=hi_c)
+                     missing_codes=int(which.size), first_code=lo_c, last_code=hi_c,
+                     missing=which.astype(np.int64))

@@ -125,3 +125,15 @@ def test_more_leakage_never_raises_enob(capsys, netlist, params):
         assert lo["enob_static"] <= hi["enob_static"] + 1e-9
         assert lo["lossless_bits"] <= hi["lossless_bits"]
     assert runs[-1]["enob_sine"] < runs[0]["enob_sine"] - 2  # 100 kohm across CF: far worse
+
+
+def test_missing_codes_are_named(capsys):
+    """The default SAR's 1 mV comparator offset makes code 0 unreachable (its bin is
+    0.98 mV wide at 10 bits): enob says which code is missing, not only how many."""
+    from dgcq_sim.cli import main
+
+    assert main(["enob", "sar", "--n-sine", "4096", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["missing_codes"] == 1 and out["missing_code_list"] == [0]
+    assert main(["enob", "sar", "--n-sine", "4096"]) == 0
+    assert "(codes 0)" in capsys.readouterr().out
