@@ -28,17 +28,19 @@ _LINEAR_SCAN_MAX = 8
 
 
 @nb.njit(cache=True, inline="always")
-def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
-    """Index of the staircase interval holding ``v`` (v already clipped to the range).
+def _interval_at(v, vmin, inv_w, n_buckets, base, lo_tab, hi_tab, edges):
+    """Index of the staircase interval holding ``v`` (v already clipped to the range), for
+    the staircase whose buckets start at ``base`` in ``lo_tab``/``hi_tab`` (0 for a single
+    TransferFunction, an instance's offset in a stacked bank).
 
-    ``edges`` carries a +inf sentinel at index E, so ``edges[lo]`` is always valid.  The
-    common case (at most one edge in the bucket) is branch-free.
+    ``edges`` carries a +inf sentinel after each staircase's edges, so ``edges[lo]`` is
+    always valid.  The common case (at most one edge in the bucket) is branch-free.
     """
     j = int((v - vmin) * inv_w)
     if j >= n_buckets:
         j = n_buckets - 1
-    i = lo_tab[j]
-    h = hi_tab[j]
+    i = lo_tab[base + j]
+    h = hi_tab[base + j]
     if h - i <= 1:
         return i + (edges[i] <= v)
     if h - i <= _LINEAR_SCAN_MAX:
@@ -56,24 +58,36 @@ def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
 
 
 @nb.njit(cache=True, inline="always")
-def _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo):
-    """Piecewise-linear sigma(v) on an ascending grid; constant beyond its ends.
+def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
+    """:func:`_interval_at` of a single staircase (buckets from 0)."""
+    return _interval_at(v, vmin, inv_w, n_buckets, 0, lo_tab, hi_tab, edges)
+
+
+@nb.njit(cache=True, inline="always")
+def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo):
+    """Piecewise-linear sigma(v) on the ascending grid of ``g`` points starting at ``off``
+    (its bucket index starting at ``gb_off``); constant beyond its ends.
 
     Segment ``i`` is ``[grid[i], grid[i+1])``; a uniform bucket index gives a lower bound
     ``g_lo[j]`` on the segment, and a forward scan finishes the search.
     """
-    g = grid.shape[0]
-    if v <= grid[0]:
-        return sigma[0]
-    if v >= grid[g - 1]:
-        return sigma[g - 1]
-    j = int((v - grid[0]) * g_inv_w)
+    if v <= grid[off]:
+        return sigma[off]
+    if v >= grid[off + g - 1]:
+        return sigma[off + g - 1]
+    j = int((v - grid[off]) * g_inv_w)
     if j >= g_buckets:
         j = g_buckets - 1
-    i = g_lo[j]
+    i = g_lo[gb_off + j]
     while grid[i + 1] <= v:
         i += 1
     return sigma[i] + (v - grid[i]) * slope[i]
+
+
+@nb.njit(cache=True, inline="always")
+def _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo):
+    """:func:`_sigma_at_off` of a single grid."""
+    return _sigma_at_off(v, 0, grid.shape[0], grid, sigma, slope, g_inv_w, g_buckets, 0, g_lo)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -138,45 +152,6 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
 # points; slopes padded to the grid length, bucket lower bounds already offset).
 
 MODE_IDENTITY, MODE_NOISE_FREE, MODE_NOISY = 0, 1, 2
-
-
-@nb.njit(cache=True, inline="always")
-def _interval_at(v, vmin, inv_w, n_buckets, base, lo_tab, hi_tab, edges):
-    """:func:`_interval` for the instance whose buckets start at ``base``."""
-    j = int((v - vmin) * inv_w)
-    if j >= n_buckets:
-        j = n_buckets - 1
-    i = lo_tab[base + j]
-    h = hi_tab[base + j]
-    if h - i <= 1:
-        return i + (edges[i] <= v)
-    if h - i <= _LINEAR_SCAN_MAX:
-        while i < h and edges[i] <= v:
-            i += 1
-        return i
-    while i < h:
-        m = (i + h) >> 1
-        if edges[m] <= v:
-            i = m + 1
-        else:
-            h = m
-    return i
-
-
-@nb.njit(cache=True, inline="always")
-def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo):
-    """:func:`_sigma_at` for the instance whose grid starts at ``off`` (``g`` points)."""
-    if v <= grid[off]:
-        return sigma[off]
-    if v >= grid[off + g - 1]:
-        return sigma[off + g - 1]
-    j = int((v - grid[off]) * g_inv_w)
-    if j >= g_buckets:
-        j = g_buckets - 1
-    i = g_lo[gb_off + j]
-    while grid[i + 1] <= v:
-        i += 1
-    return sigma[i] + (v - grid[i]) * slope[i]
 
 
 @nb.njit(cache=True, parallel=True)
