@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+from ._common import check_output_file, nonneg_int, positive_int
+
 HELP = "ENOB error budget: each non-ideality alone against the ideal circuit (table, tornado)"
 DESCRIPTION = """\
 Start from the ideal circuit (--ideal) and turn each non-ideality of the design on alone:
@@ -31,10 +33,11 @@ def register(subparsers) -> None:
                    help="architecture name (dgcq-sim architectures) or netlist path")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="design .param (part of the design, not a budget item); repeatable")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
-    p.add_argument("--n-sine", type=int, default=2 ** 14, metavar="N",
-                   help="samples of the sine record (default 16384)")
-    p.add_argument("--mc", type=int, default=None, metavar="K",
+    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
+                   help="seed (>= 0, default 0)")
+    p.add_argument("--n-sine", type=positive_int, default=2 ** 14, metavar="N",
+                   help="samples of the sine record (>= 16, default 16384)")
+    p.add_argument("--mc", type=positive_int, default=None, metavar="K",
                    help="mean over K Monte Carlo instances (mismatch, random offsets)")
     p.add_argument("--plot", metavar="FILE.png", help="write the tornado chart")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -43,20 +46,16 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the budget; return 0."""
-    from pathlib import Path
-
     from ..budget import error_budget, format_budget, plot_budget
-    from ..errors import InputError, ParameterError
+    from ..errors import ParameterError
     from ..netlist import parse_param_assignments
 
-    if args.seed < 0:
-        raise ParameterError(f"--seed must be >= 0, got {args.seed}")
-    if args.mc is not None and args.mc < 1:
-        raise ParameterError(f"--mc must be >= 1, got {args.mc}")
+    if args.n_sine < 16:
+        raise ParameterError(f"--n-sine must be >= 16, got {args.n_sine}")
     if args.plot is not None:
-        plot = Path(args.plot)
-        if plot.suffix.lower() != ".png" or not plot.parent.is_dir():
-            raise InputError(f"--plot {args.plot!r} must be a .png in an existing directory")
+        check_output_file(args.plot, "--plot")
+        if not args.plot.lower().endswith(".png"):
+            raise ParameterError(f"--plot {args.plot!r} must end in .png")
     b = error_budget(args.netlist, parse_param_assignments(args.param), seed=args.seed,
                      n_sine=args.n_sine, mc=args.mc, progress=sys.stderr.isatty())
     if args.plot:
