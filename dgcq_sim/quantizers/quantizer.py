@@ -243,7 +243,7 @@ class Quantizer:
                 el = dataclasses.replace(el, c=el.c * (1.0 + rel))
             elements.append(el)
         circuit = dataclasses.replace(self.circuit, elements=tuple(elements))
-        names = self.architecture.schedule(self.params).comparators
+        names = self.schedule.comparators        # offsets and windows keep the names
         z = np.random.default_rng([self.seed, int(k), _OFFSET_TAG]).standard_normal(len(names))
         return Quantizer(self.architecture, circuit, self.params, self._text, self.path,
                          self._overrides, self.seed, self.ideal, int(k),

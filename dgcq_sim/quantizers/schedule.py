@@ -29,6 +29,7 @@ docs/architectures.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -64,7 +65,10 @@ class Decision:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Phases, probes, controller-driven source values, decisions and code assembly."""
+    """Phases, probes, controller-driven source values, decisions and code assembly.
+
+    The per-decision views (weights, stages, step_decisions, ...) are derived once on first
+    use (the schedule is immutable; ``with_offsets`` and friends return a new one)."""
 
     phases: tuple[Phase, ...]
     labels: tuple[str, ...]
@@ -90,24 +94,24 @@ class Schedule:
         """Seconds per conversion (sum of the step durations)."""
         return float(sum(ph.duration for ph in self.phases))
 
-    @property
+    @cached_property
     def step_decisions(self) -> np.ndarray:
         """(K+1,) int64: decisions taken at the end of step k are
         ``step_decisions[k]:step_decisions[k+1]`` (decisions are in step order)."""
         steps = np.array([d.step for d in self.decisions], dtype=np.int64)
         return np.searchsorted(steps, np.arange(self.n_steps + 1), side="left").astype(np.int64)
 
-    @property
+    @cached_property
     def weights(self) -> np.ndarray:
         """(D,) int64 code weight of each decision."""
         return np.array([d.weight for d in self.decisions], dtype=np.int64)
 
-    @property
+    @cached_property
     def stages(self) -> tuple[str, ...]:
         """Stage labels in order of first decision."""
         return tuple(dict.fromkeys(d.stage for d in self.decisions))
 
-    @property
+    @cached_property
     def stage_index(self) -> np.ndarray:
         """(D,) int64: index into :attr:`stages` of each decision."""
         pos = {s: i for i, s in enumerate(self.stages)}
@@ -123,7 +127,7 @@ class Schedule:
         unit = self.stage_unit(stage)
         return sum(max(d.weight, 0) for d in self.decisions if d.stage == stage) // unit
 
-    @property
+    @cached_property
     def comparators(self) -> tuple[str, ...]:
         """Physical comparator names in order of first decision."""
         return tuple(dict.fromkeys(d.comparator for d in self.decisions))
@@ -138,7 +142,7 @@ class Schedule:
         return replace(self, decisions=tuple(replace(d, metastable=float(window))
                                              for d in self.decisions))
 
-    @property
+    @cached_property
     def metastable(self) -> np.ndarray:
         """(D,) metastability windows, V."""
         return np.array([d.metastable for d in self.decisions], dtype=np.float64)
