@@ -19,17 +19,20 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from ..errors import ParameterError, QuantizerError
+from ..netlist.limits import LIMITS
 
 INF = math.inf
 
 
 #: Magnitudes a non-zero value of each unit may take (beyond each spec's own range): what
-#: the circuit-level numerics handle and any real design lies within (the netlist parser's
-#: element limits are the same for R and C).  A value of 0 passes where the spec allows it.
+#: the circuit-level numerics handle and any real design lies within.  Resistances and
+#: capacitances use the netlist parser's element limits (one definition); phase times stop
+#: at 1 fs (shorter phases make the phase maps' matrices singular).  A value of 0 passes
+#: where the spec allows it.
 PHYSICAL_MAGNITUDE: dict[str, tuple[float, float]] = {
-    "s": (1e-15, 1e3), "F": (1e-21, 1.0), "ohm": (1e-6, 1e18), "V": (0.0, 1e3),
-    "A": (0.0, 1.0), "Hz": (1.0, 1e16), "V/V": (0.0, 1e12), "K": (0.0, 1000.0),
-    "1/K": (0.0, 1.0), "V/sqrt(Hz)": (0.0, 1e-3),
+    "s": (1e-15, 1e3), "V": (0.0, 1e3), "A": (0.0, 1.0), "Hz": (1.0, 1e16),
+    "V/V": (0.0, 1e12), "K": (0.0, 1000.0), "1/K": (0.0, 1.0), "V/sqrt(Hz)": (0.0, 1e-3),
+    **{lim.unit: (lim.lo, lim.hi) for lim in (LIMITS["resistance"], LIMITS["capacitance"])},
 }
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 from ..cost.model import conventional_sar_switching_energy
 from ..cost.spec import CapBlock
+from .architecture import levels_bits
 
 
 def sar_dac_caps(bits: int, cu: float, vref: float) -> tuple[CapBlock, ...]:
@@ -18,5 +17,5 @@ def sar_dac_caps(bits: int, cu: float, vref: float) -> tuple[CapBlock, ...]:
 
 
 def counter_bits(n_iter: int) -> int:
-    """Width of a counter that counts to ``n_iter``."""
-    return int(math.ceil(math.log2(n_iter + 1))) if n_iter else 0
+    """Width of a counter that counts to ``n_iter`` (0 without iterations)."""
+    return levels_bits(n_iter) if n_iter else 0
