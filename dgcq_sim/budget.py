@@ -21,9 +21,6 @@ from .evaluate import evaluate_quantizer
 from .quantizers import load_quantizer
 from .quantizers.load import parasitic_capacitors
 
-SUMMARY_KEYS = ("enob_sine", "enob_static", "lossless_bits", "dnl_max", "inl_max")
-
-
 def _value(m: dict, key: str) -> float:
     v = m[key]
     return float(v["mean"] if isinstance(v, dict) else v)
@@ -40,14 +37,14 @@ def budget_items(q_real, user: Mapping[str, float]) -> list[tuple[str, float, st
 
     Parameters the user fixed are part of the design, not items."""
     arch = q_real.architecture
+    specs = arch.params()
     fixed = {k.lower() for k in user}
     items = []
-    for key, spec in arch.params().items():
+    for key, spec in specs.items():
         if spec.ideal is None or key in fixed or key not in q_real.params:
             continue
         if float(q_real.params[key]) != float(spec.ideal):
             items.append((spec.name, float(q_real.params[key]), spec.unit))
-    specs = arch.params()
     seen = set()
     for name, words in parasitic_capacitors(q_real.circuit, arch, q_real._text).items():
         params = sorted(w for w in words if w in q_real.params and w not in fixed) or (
