@@ -118,17 +118,25 @@ def plot_budget(path, budget: dict) -> Figure:
 
 
 def format_budget(b: dict) -> str:
-    """Table of a budget, largest loss first."""
+    """Table of a budget, largest loss first (no "-0.000": :func:`dgcq_sim.display.fixed`)."""
+    from .display import fixed
+
     i, a = b["ideal"], b["all"]
+
+    def cols(enob, static, lossless, lost=None, lost_static=None) -> str:
+        text = f"{fixed(enob, 3, 8)}{fixed(static, 3, 8)}{fixed(lossless, 0, 9)}"
+        return text if lost is None else text + f"{fixed(lost, 3, 8)}{fixed(lost_static, 3, 9)}"
+
     lines = [f"{b['architecture']} error budget (seed {b['seed']}, {b['n_sine']} sine samples"
              + (f", mean of {b['mc']} instances" if b["mc"] else "") + ")",
              f"  {'non-ideality':<24}{'ENOB':>8}{'static':>8}{'lossless':>9}{'lost':>8}"
              f"{'lost st.':>9}",
-             f"  {'ideal':<24}{i['enob']:8.3f}{i['enob_static']:8.3f}{i['lossless_bits']:9.0f}"]
+             f"  {'ideal':<24}" + cols(i["enob"], i["enob_static"], i["lossless_bits"])]
     for r in b["items"]:
         what = f"{r['param']}={r['value']:.3g}{(' ' + r['unit']) if r['unit'] else ''}"
-        lines.append(f"  {what:<24}{r['enob']:8.3f}{r['enob_static']:8.3f}"
-                     f"{r['lossless_bits']:9.0f}{r['loss_bits']:8.3f}{r['loss_bits_static']:9.3f}")
-    lines.append(f"  {'all':<24}{a['enob']:8.3f}{a['enob_static']:8.3f}{a['lossless_bits']:9.0f}"
-                 f"{i['enob'] - a['enob']:8.3f}{i['enob_static'] - a['enob_static']:9.3f}")
+        lines.append(f"  {what:<24}" + cols(r["enob"], r["enob_static"], r["lossless_bits"],
+                                            r["loss_bits"], r["loss_bits_static"]))
+    lines.append(f"  {'all':<24}" + cols(a["enob"], a["enob_static"], a["lossless_bits"],
+                                         i["enob"] - a["enob"],
+                                         i["enob_static"] - a["enob_static"]))
     return "\n".join(lines)

@@ -4,15 +4,16 @@
   is a usage error (exit 2) at parse time;
 * :func:`check_output_file` / :func:`check_output_dir` (from :mod:`dgcq_sim.outputs`): an
   output path is refused up front unless a probe file can be created and removed there;
-* :func:`fmt_num`: numbers in messages as plain text (never ``np.float64(...)`` reprs).
+* :func:`fmt_num` (from :mod:`dgcq_sim.display`): numbers in messages as plain text (never
+  ``np.float64(...)`` reprs, never a negative zero).
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import re
 
+from ..display import fmt_num  # noqa: F401  (numbers in messages: one definition)
 from ..outputs import check_output_dir, check_output_file  # noqa: F401
 
 
@@ -37,17 +38,6 @@ def positive_int(text: str) -> int:
     if v < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
     return v
-
-
-def fmt_num(v) -> str:
-    """A number as short plain text: ``1e-08``, ``0.25``, ``3`` (numpy scalars included)."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isfinite(f) and f.is_integer() and abs(f) < 1e15:
-        return str(int(f))
-    return f"{f:.6g}"
 
 
 _NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..display import fixed
 from ._common import check_output_file, fmt_num
 
 HELP = "transient simulation of a netlist: node voltages at phase ends or given times"
@@ -136,7 +137,8 @@ def format_table(res, sweep: dict) -> str:
             lines.append(f"sample {s}: " + ", ".join(f"{k}={v[s]:.6g}" for k, v in sweep.items()))
         lines.append(f"{'t [s]':>14}" + "".join(f"{'v(' + n + ') [V]':>{width + 6}}" for n in nodes))
         for i, t in enumerate(res.t):
-            lines.append(f"{t:>14.6e}" + "".join(f"{res.v[n][s, i]:>{width + 6}.9f}" for n in nodes))
+            lines.append(f"{t:>14.6e}" + "".join(fixed(res.v[n][s, i], 9, width + 6)
+                                                 for n in nodes))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
