@@ -4,8 +4,15 @@
   is a usage error (exit 2) at parse time;
 * :func:`check_output_file` / :func:`check_output_dir` (from :mod:`dgcq_sim.outputs`): an
   output path is refused up front unless a probe file can be created and removed there;
+* :func:`check_png`: a ``--plot FILE.png`` output (suffix and writability);
 * :func:`fmt_num` (from :mod:`dgcq_sim.display`): numbers in messages as plain text (never
   ``np.float64(...)`` reprs, never a negative zero).
+
+And the argument groups several subcommands share, defined once:
+
+* :func:`add_quantizer_arguments` (NETLIST, ``--param``, ``--ideal``, ``--seed``) with
+  :func:`quantizer_params` / :func:`load_quantizer_from` to use them;
+* :func:`add_cost_arguments` (``--cost``, ``--cost-param``) with :func:`cost_model_from_args`.
 """
 
 from __future__ import annotations
@@ -34,10 +41,89 @@ def nonneg_int(text: str) -> int:
 
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1 (counts, limits)."""
-    v = _int(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
+    return at_least(1)(text)
+
+
+def at_least(lo: int):
+    """argparse type: an integer >= ``lo`` (``at_least(16)`` for sine records)."""
+    def check(text: str) -> int:
+        v = _int(text)
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be >= {lo}, got {v}")
+        return v
+
+    check.__name__ = f"integer >= {lo}"
+    return check
+
+
+def check_png(path: str, flag: str = "--plot") -> None:
+    """Refuse a plot output before any work: it must end in .png and be writable."""
+    from ..errors import InputError
+
+    if not str(path).lower().endswith(".png"):
+        raise InputError(f"{flag} {str(path)!r} must end in .png")
+    check_output_file(path, flag)
+
+
+# --- argument groups shared by the subcommands -------------------------------------------
+
+IDEAL_HELP = ("turn every non-ideality off (parasitic caps, leakage, offsets, noise, "
+              "mismatch; op-amp gain 1e9; values in docs/parameters.md)")
+
+
+def add_quantizer_arguments(p: argparse.ArgumentParser, *, seed_help: str,
+                            param_help: str = ".param override, NAME=VALUE (SPICE number or "
+                                              "{expression}, e.g. NC=3, CPAR=20f); repeatable",
+                            ideal: bool = True) -> None:
+    """Add the quantizer a command works on: NETLIST, ``--param``, ``--ideal``, ``--seed``.
+
+    seed_help: what the seed drives in this command (e.g. "seed of mismatch and noise").
+    param_help: help of ``--param`` where the command gives it a meaning of its own.
+    ideal: False for a command without ``--ideal`` (``budget`` starts from the ideal
+    circuit itself); ``args.ideal`` is then False.
+    """
+    p.add_argument("netlist", metavar="NETLIST",
+                   help="architecture name (see `dgcq-sim architectures`) or netlist path")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help=param_help)
+    if ideal:
+        p.add_argument("--ideal", action="store_true", help=IDEAL_HELP)
+    else:
+        p.set_defaults(ideal=False)
+    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
+                   help=f"{seed_help} (>= 0, default 0); same seed, same numbers")
+
+
+def quantizer_params(args: argparse.Namespace) -> dict[str, str]:
+    """The ``--param`` overrides as a mapping (ParameterError for a bad item)."""
+    from ..netlist import parse_param_assignments
+
+    return parse_param_assignments(args.param)
+
+
+def load_quantizer_from(args: argparse.Namespace):
+    """The Quantizer that :func:`add_quantizer_arguments`' options describe."""
+    from ..quantizers import load_quantizer
+
+    return load_quantizer(args.netlist, params=quantizer_params(args) or None,
+                          ideal=args.ideal, seed=args.seed)
+
+
+def add_cost_arguments(p: argparse.ArgumentParser, example: str = "comparator_energy=80f"
+                       ) -> None:
+    """Add ``--cost FILE.toml`` and ``--cost-param NAME=VALUE`` (docs/cost.md)."""
+    p.add_argument("--cost", default=None, metavar="FILE.toml",
+                   help="override cost-model constants from a TOML file (docs/cost.md)")
+    p.add_argument("--cost-param", action="append", default=[], metavar="NAME=VALUE",
+                   help=f"override one cost-model constant, e.g. {example} "
+                        "(repeatable; applied after --cost; names in docs/cost.md)")
+
+
+def cost_model_from_args(args: argparse.Namespace):
+    """The CostModel of ``--cost`` / ``--cost-param`` (ParameterError naming a bad entry)."""
+    from ..cost.overrides import cost_model_from
+
+    return cost_model_from(args.cost, args.cost_param)
 
 
 _NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from ._common import check_output_file, nonneg_int, positive_int
+from ._common import (add_quantizer_arguments, at_least, check_png, positive_int,
+                      quantizer_params)
 
 HELP = "ENOB error budget: each non-ideality alone against the ideal circuit (table, tornado)"
 DESCRIPTION = """\
@@ -29,13 +30,11 @@ def register(subparsers) -> None:
     """Add the ``budget`` subcommand to the ``dgcq-sim`` parser."""
     p = subparsers.add_parser("budget", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("netlist", metavar="NETLIST",
-                   help="architecture name (dgcq-sim architectures) or netlist path")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="design .param (part of the design, not a budget item); repeatable")
-    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
-                   help="seed (>= 0, default 0)")
-    p.add_argument("--n-sine", type=positive_int, default=2 ** 14, metavar="N",
+    add_quantizer_arguments(p, ideal=False,
+                            seed_help="seed of the noise and of the --mc instances",
+                            param_help="design .param, NAME=VALUE (part of the design, not a "
+                                       "budget item; SPICE number); repeatable")
+    p.add_argument("--n-sine", type=at_least(16), default=2 ** 14, metavar="N",
                    help="samples of the sine record (>= 16, default 16384)")
     p.add_argument("--mc", type=positive_int, default=None, metavar="K",
                    help="mean over K Monte Carlo instances (mismatch, random offsets)")
@@ -47,16 +46,11 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Compute and print the budget; return 0."""
     from ..budget import error_budget, format_budget, plot_budget
-    from ..errors import ParameterError
-    from ..netlist import parse_param_assignments
 
-    if args.n_sine < 16:
-        raise ParameterError(f"--n-sine must be >= 16, got {args.n_sine}")
+    params = quantizer_params(args)
     if args.plot is not None:
-        check_output_file(args.plot, "--plot")
-        if not args.plot.lower().endswith(".png"):
-            raise ParameterError(f"--plot {args.plot!r} must end in .png")
-    b = error_budget(args.netlist, parse_param_assignments(args.param), seed=args.seed,
+        check_png(args.plot)
+    b = error_budget(args.netlist, params, seed=args.seed,
                      n_sine=args.n_sine, mc=args.mc, progress=sys.stderr.isatty())
     if args.plot:
         plot_budget(args.plot, b)

@@ -6,7 +6,8 @@ import argparse
 import json
 import time
 
-from ._common import check_output_file, nonneg_int, positive_int
+from ._common import (add_quantizer_arguments, at_least, check_output_file, load_quantizer_from,
+                      positive_int, quantizer_params)
 
 HELP = "characterize a quantizer into a TransferFunction .npz (what nn-eval --quantizer reads)"
 DESCRIPTION = """\
@@ -28,19 +29,13 @@ def register(subparsers) -> None:
     """Add the ``characterize`` subcommand."""
     p = subparsers.add_parser("characterize", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("netlist", metavar="NETLIST",
-                   help="architecture name (dgcq-sim architectures) or netlist path")
+    add_quantizer_arguments(p, seed_help="seed of the noise fit's conversions")
     p.add_argument("--out", required=True, metavar="TF.npz", help="output file (.npz)")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help=".param override (SPICE number), repeatable")
-    p.add_argument("--ideal", action="store_true", help="turn every non-ideality off")
-    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
-                   help="seed of mismatch and of the noise fit (>= 0, default 0)")
     p.add_argument("--points-per-lsb", type=positive_int, default=16, metavar="N",
                    help="staircase sweep density (default 16)")
-    p.add_argument("--n-noise", type=positive_int, default=2048, metavar="N",
+    p.add_argument("--n-noise", type=at_least(16), default=2048, metavar="N",
                    help="noisy conversions per noise-grid region (>= 16, default 2048)")
-    p.add_argument("--noise-points", type=positive_int, default=64, metavar="N",
+    p.add_argument("--noise-points", type=at_least(2), default=64, metavar="N",
                    help="noise-grid regions over the full scale (>= 2, default 64)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=run)
@@ -51,21 +46,15 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ..errors import ParameterError
-    from ..netlist import parse_param_assignments
-    from ..quantizers import load_quantizer
 
     if not args.out.lower().endswith(".npz"):
         raise ParameterError(f"--out {args.out!r} must end in .npz (numpy would append it)")
     check_output_file(args.out, "--out")
-    if args.n_noise < 16:
-        raise ParameterError(f"--n-noise must be >= 16, got {args.n_noise}")
-    if args.noise_points < 2:
-        raise ParameterError(f"--noise-points must be >= 2, got {args.noise_points}")
     if args.points_per_lsb > 1024:
         raise ParameterError(f"--points-per-lsb must be at most 1024, got {args.points_per_lsb}")
-    params = parse_param_assignments(args.param)
+    params = quantizer_params(args)
     t0 = time.perf_counter()
-    q = load_quantizer(args.netlist, params=params or None, ideal=args.ideal, seed=args.seed)
+    q = load_quantizer_from(args)
     tf = q.characterize(np.random.default_rng(args.seed), n_noise=args.n_noise,
                         noise_points=args.noise_points, points_per_lsb=args.points_per_lsb)
     meta = dict(tf.meta, netlist=str(args.netlist), architecture=q.kind, params=params,

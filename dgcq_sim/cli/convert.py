@@ -6,8 +6,8 @@ import argparse
 import json
 
 from ..errors import InputError
-from ..netlist import parse_param_assignments
-from ._common import check_output_file, nonneg_int, positive_int
+from ._common import (add_quantizer_arguments, check_output_file, check_png,
+                      load_quantizer_from, positive_int)
 
 HELP = "convert input voltages with a quantizer (any registered architecture) and print the codes"
 DESCRIPTION = """\
@@ -61,19 +61,11 @@ def register(subparsers) -> None:
     """Add the ``convert`` subcommand to the ``dgcq-sim`` parser."""
     p = subparsers.add_parser("convert", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("netlist", metavar="NETLIST",
-                   help="architecture name (dgcq-sim architectures) or netlist path")
+    add_quantizer_arguments(p, seed_help="seed of the --noise stream")
     p.add_argument("--vin", required=True, metavar="V[,V...]",
                    help="input voltage(s) in volts, comma-separated")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help=".param override (SI value or SPICE number such as 2f); repeatable")
-    p.add_argument("--ideal", action="store_true",
-                   help="turn every non-ideality off (parasitics, leakage, offset, noise, "
-                        "mismatch; op-amp gain 1e9)")
     p.add_argument("--noise", action="store_true",
                    help="include thermal and comparator noise (default: static, noise-free)")
-    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
-                   help="seed of the noise stream (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--plot", default=None, metavar="FILE.png",
                    help="also write the transfer curve (code vs input) and code error "
@@ -90,19 +82,14 @@ def run(args: argparse.Namespace) -> int:
     """Convert and print; return 0 (errors propagate as DgcqError)."""
     import numpy as np
 
-    from ..quantizers import load_quantizer
-
     vin = _voltages(args.vin)
     if args.plot:
-        if not args.plot.lower().endswith(".png"):
-            raise InputError(f"--plot {args.plot!r} must end in .png")
-        check_output_file(args.plot, "--plot")
+        check_png(args.plot)
     if args.csv:
         check_output_file(args.csv, "--csv")
     if args.ramp > 1_000_000:
         raise InputError(f"--ramp must be at most 1000000 points, got {args.ramp}")
-    q = load_quantizer(args.netlist, params=parse_param_assignments(args.param), ideal=args.ideal,
-                       seed=args.seed)
+    q = load_quantizer_from(args)
     r = q.convert(np.array(vin), noise=args.noise)
     if args.plot or args.csv:
         _ramp_outputs(args, q, np.array(vin), r.codes)

@@ -7,7 +7,9 @@ import json
 import math
 import sys
 
-from ._common import check_output_file, nonneg_int, positive_int
+from ._common import (add_cost_arguments, add_quantizer_arguments, at_least, check_output_file,
+                      check_png, cost_model_from_args, load_quantizer_from, positive_int,
+                      quantizer_params)
 
 HELP = "ENOB, SINAD, DNL/INL, lossless bits, latency, area and energy of a quantizer"
 DESCRIPTION = """\
@@ -44,37 +46,15 @@ _UNITS = {"enob_sine": "bit", "enob_static": "bit", "sinad_db": "dB", "sinad_fft
           "latency_s": "s", "area_um2": "um^2", "energy_j": "J", "walden_fom_j": "J/step"}
 
 
-def parse_param(text: str) -> tuple[str, float]:
-    """Parse ``NAME=VALUE`` (VALUE a SPICE number, e.g. 10g, 2.5f) into (NAME, SI float)."""
-    from ..errors import NetlistError, ParameterError
-    from ..netlist.values import parse_value
-
-    name, sep, value = text.partition("=")
-    name = name.strip()
-    if not sep or not name or not value.strip():
-        raise ParameterError(f"--param expects NAME=VALUE, got {text!r}")
-    try:
-        return name.upper(), parse_value(value.strip())
-    except NetlistError as exc:
-        raise ParameterError(f"--param {name}: {exc.reason} (got {value!r})") from None
-
-
 def register(subparsers) -> None:
     """Add the ``enob`` subcommand to the ``dgcq-sim`` parser."""
     p = subparsers.add_parser("enob", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("netlist", metavar="NETLIST",
-                   help="architecture name (dgcq-sim architectures) or path to a .cir netlist")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a netlist .param (SPICE number, SI units), repeatable; "
-                        "e.g. NC=3, NF=8, NBITS=10, NITER=256, RLEAK=1g, CPAR=20f")
-    p.add_argument("--ideal", action="store_true",
-                   help="ideal variant: no parasitics, mismatch or noise")
+    add_quantizer_arguments(p, seed_help="seed of the noise and of the --mc instances' "
+                                         "mismatch and offsets")
     p.add_argument("--mc", type=positive_int, default=None, metavar="K",
                    help="Monte Carlo over K mismatch instances (mean, p5, p95 of each figure)")
-    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
-                   help="seed of mismatch and noise (>= 0, default 0); same seed, same numbers")
-    p.add_argument("--n-sine", type=positive_int, default=2 ** 14, metavar="N",
+    p.add_argument("--n-sine", type=at_least(16), default=2 ** 14, metavar="N",
                    help="samples of the coherent sine record (>= 16, default 16384)")
     p.add_argument("--plot", default=None, metavar="FILE.png",
                    help="write the sine record's spectrum (fundamental and harmonics 2..9 "
@@ -82,11 +62,7 @@ def register(subparsers) -> None:
     p.add_argument("--csv", default=None, metavar="FILE",
                    help="write DNL and INL per code (code,dnl_lsb,inl_lsb) to FILE "
                         "(not with --mc)")
-    p.add_argument("--cost", default=None, metavar="FILE.toml",
-                   help="override cost-model constants from a TOML file (docs/cost.md)")
-    p.add_argument("--cost-param", action="append", default=[], metavar="NAME=VALUE",
-                   help="override one cost-model constant, e.g. comparator_energy=80f "
-                        "(repeatable; applied after --cost; names in docs/cost.md)")
+    add_cost_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)
 
@@ -125,24 +101,18 @@ def run(args: argparse.Namespace) -> int:
 
     import dataclasses
 
-    from ..cost.overrides import cost_model_from
     from ..errors import ParameterError
     from ..evaluate import evaluate_quantizer
-    from ..quantizers import load_quantizer
 
-    params = dict(parse_param(p) for p in args.param)
-    if args.n_sine < 16:
-        raise ParameterError(f"--n-sine must be >= 16, got {args.n_sine}")
+    params = quantizer_params(args)
     if args.mc is not None and (args.plot or args.csv):
         raise ParameterError("--plot and --csv show one nominal run; drop --mc for them")
     if args.plot:
-        check_output_file(args.plot, "--plot")
-        if not args.plot.lower().endswith(".png"):
-            raise ParameterError(f"--plot {args.plot!r} must end in .png")
+        check_png(args.plot)
     if args.csv:
         check_output_file(args.csv, "--csv")
-    cost_model = cost_model_from(args.cost, args.cost_param)
-    q = load_quantizer(args.netlist, params=params, ideal=args.ideal, seed=args.seed)
+    cost_model = cost_model_from_args(args)
+    q = load_quantizer_from(args)
     rng = np.random.default_rng(args.seed)
     records: dict | None = {} if (args.plot or args.csv) else None
     result = evaluate_quantizer(q, rng=rng, n_sine=args.n_sine, mc=args.mc,

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from ._common import check_output_file, cli_value, nonneg_int
+from ._common import (add_quantizer_arguments, check_output_file, cli_value, load_quantizer_from,
+                      quantizer_params)
 
 HELP = "write the ngspice deck of one conversion (analog netlist + controller as PWL sources)"
 DESCRIPTION = """\
@@ -25,15 +26,10 @@ def register(subparsers) -> None:
     """Add the ``export`` subcommand."""
     p = subparsers.add_parser("export", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("netlist", metavar="NETLIST",
-                   help="architecture name (dgcq-sim architectures) or netlist path")
+    add_quantizer_arguments(p, seed_help="the quantizer's seed, recorded in the JSON (the "
+                                         "exported conversion is noise-free and nominal)")
     p.add_argument("--vin", required=True, metavar="V", help="input voltage (SPICE number, V)")
     p.add_argument("--out", default=None, metavar="DECK.cir", help="output file (default stdout)")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help=".param override (SPICE number), repeatable")
-    p.add_argument("--ideal", action="store_true", help="turn every non-ideality off")
-    p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
-                   help="seed of mismatch (>= 0, default 0)")
     p.add_argument("--json", action="store_true",
                    help="print a JSON summary (code, decisions, file) instead of a sentence")
     p.set_defaults(func=run)
@@ -44,14 +40,12 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ..errors import InputError
-    from ..netlist import parse_param_assignments
-    from ..quantizers import load_quantizer
 
     vin = cli_value(args.vin, "--vin", "V")
     if args.out is not None:
         check_output_file(args.out, "--out")
-    params = parse_param_assignments(args.param)
-    q = load_quantizer(args.netlist, params=params or None, ideal=args.ideal, seed=args.seed)
+    params = quantizer_params(args)
+    q = load_quantizer_from(args)
     clipped = not (q.vmin <= vin <= q.vmax)
     if clipped:
         raise InputError(f"--vin {vin:g} V is outside the input range [{q.vmin:g}, {q.vmax:g}] V "

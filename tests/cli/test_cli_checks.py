@@ -19,12 +19,39 @@ from dgcq_sim.report.demo import DemoConfig
     (["enob", "sar", "--mc", "0"], "--mc: must be >= 1"),
     (["demo", "--seed", "-3"], "--seed: must be >= 0"),
     (["convert", "sar", "--vin", "0.1", "--seed", "x"], "expected a whole number"),
+    (["enob", "sar", "--n-sine", "15"], "--n-sine: must be >= 16, got 15"),
+    (["budget", "sar", "--n-sine", "8"], "--n-sine: must be >= 16, got 8"),
+    (["characterize", "sar", "--out", "t.npz", "--noise-points", "1"],
+     "--noise-points: must be >= 2, got 1"),
 ])
 def test_bad_numbers_are_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+QUANTIZER_COMMANDS = {"convert": ["--vin", "0.1"], "enob": [], "budget": [],
+                      "characterize": ["--out", "t.npz"], "export": ["--vin", "0.1"]}
+
+
+@pytest.mark.parametrize("command", sorted(QUANTIZER_COMMANDS))
+def test_quantizer_commands_share_one_argument_group(command):
+    """NETLIST, --param, --ideal and --seed mean the same in every command that loads a
+    quantizer (budget has no --ideal: it starts from the ideal circuit itself)."""
+    parser = build_parser()
+    args = parser.parse_args([command, "dgcq", *QUANTIZER_COMMANDS[command], "--param", "NC=2",
+                              "--param", "CPAR={2*10f}", "--seed", "7",
+                              *(["--ideal"] if command != "budget" else [])])
+    from dgcq_sim.cli._common import load_quantizer_from, quantizer_params
+
+    assert quantizer_params(args) == {"NC": "2", "CPAR": "{2*10f}"}
+    assert args.ideal is (command != "budget") and args.seed == 7
+    q = load_quantizer_from(args)
+    assert (q.kind, q.seed, q.ideal, q.stage_bits("coarse")) == ("dgcq", 7, command != "budget", 2)
+    assert q.params["cpar"] == pytest.approx(20e-15)
+    with pytest.raises(SystemExit):
+        parser.parse_args([command, "dgcq", *QUANTIZER_COMMANDS[command], "--seed", "-1"])
 
 
 @pytest.mark.parametrize("extra, given", [

@@ -194,8 +194,6 @@ def _param_string_property(text):
         return load_quantizer("sar", params=parsed, ideal=True)
 
     run_limited(go)
-    from dgcq_sim.cli.enob import parse_param
-    run_limited(parse_param, text)
 
 
 _NPZ_CACHE: dict = {}
