@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..display import fixed
-from ._common import check_output_file, fmt_num
+from ._common import check_output_file, check_png, fmt_num
 
 HELP = "transient simulation of a netlist: node voltages at phase ends or given times"
 DESCRIPTION = """\
@@ -173,9 +173,7 @@ def run(args: argparse.Namespace) -> int:
         sweep[name] = values
     times = parse_times(args.at)
     if args.plot:
-        if not args.plot.lower().endswith(".png"):
-            raise ParameterError(f"--plot {args.plot!r} must end in .png")
-        check_output_file(args.plot, "--plot")
+        check_png(args.plot)
     if args.csv:
         check_output_file(args.csv, "--csv")
     circuit = load_netlist(_resolve_netlist(args.netlist), params=params or None)
