@@ -33,7 +33,7 @@ import numpy as np
 
 from ..cost.spec import HardwareSpec
 from ..errors import QuantizerError
-from .params import COMPARATOR_DYNAMICS, ParamSpec, specs_for
+from .params import COMPARATOR_DYNAMICS, SWITCH_CHARGE, ParamSpec, specs_for
 from .schedule import Schedule
 
 _REGISTRY: dict[str, "Architecture"] = {}
@@ -59,8 +59,10 @@ class Architecture(ABC):
     # ------------------------------------------------------------------ parameters
     def params(self) -> dict[str, ParamSpec]:
         """Every parameter spec of this architecture, by lower-case name (its shared and
-        own parameters, plus the comparator dynamics every architecture has)."""
-        return specs_for((*self.shared_params, *COMPARATOR_DYNAMICS), self.own_params)
+        own parameters, plus the comparator dynamics and switch charge every architecture
+        has)."""
+        return specs_for((*self.shared_params, *COMPARATOR_DYNAMICS, *SWITCH_CHARGE),
+                         self.own_params)
 
     def ideal_values(self) -> dict[str, float]:
         """Parameter values ``ideal=True`` sets (specs whose ``ideal`` is not None)."""

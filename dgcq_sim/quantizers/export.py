@@ -44,12 +44,24 @@ def spice_overrides(q, vin: float, decisions=None) -> tuple[dict, Tran]:
     u = sc.source_values(x, d)
     out = {name: pwl(u[:, i], edge) for i, name in enumerate(sc.inputs)}
     drivers = {el.pos: el.name for el in q.circuit.of_type(VSource) if el.neg == "0"}
+    levels: dict[str, tuple[list, str]] = {}
     for sw in q.circuit.of_type(Switch):
-        src = drivers.get(sw.cp)
-        if src is None or sw.cn != "0":
+        # a reversed switch (control 0, node: the charge-injection companions) closes
+        # while its control node is low
+        reverse = sw.cp == "0" and sw.cn != "0"
+        node = sw.cn if reverse else sw.cp
+        src = drivers.get(node)
+        if src is None or (not reverse and sw.cn != "0"):
             raise QuantizerError(f"switch {sw.name} is not driven by a grounded V source "
-                                 f"at its control node {sw.cp!r}; cannot export it")
-        out[src] = pwl([vdd if sw.name in ph.closed else 0.0 for ph in sc.phases])
+                                 f"at its control node {node!r}; cannot export it")
+        lv = [(0.0 if reverse else vdd) if sw.name in ph.closed else (vdd if reverse else 0.0)
+              for ph in sc.phases]
+        if src in levels and levels[src][0] != lv:
+            raise QuantizerError(f"switches {levels[src][1]} and {sw.name} share the control "
+                                 f"source {src} but the schedule sets them inconsistently")
+        levels[src] = (lv, sw.name)
+    for src, (lv, _) in levels.items():
+        out[src] = pwl(lv)
     # ngspice's step: at 1/50 of the shortest phase its error reached 180 uV after a slowly
     # settling DGCQ subtraction; 1/200 keeps every bundled design within ~50 uV of the engine
     shortest = min(ph.duration for ph in sc.phases)

@@ -16,6 +16,7 @@ from ..paths import bundled_netlist
 from .architecture import Architecture, architecture_of, architectures, get_architecture
 from .params import resolve
 from .quantizer import Quantizer
+from .switch_charge import with_switch_charge
 
 
 def _resolve_path(netlist) -> Path:
@@ -114,6 +115,7 @@ def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | N
     if ideal:
         circuit, removed = _without_parasitics(circuit, arch, text, keep=set(user))
         p.update({name: 0.0 for name in removed})
+    circuit = with_switch_charge(circuit, p)
     return Quantizer(arch, circuit, p, text, path, overrides, int(seed), bool(ideal), None)
 
 

@@ -169,6 +169,20 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
     _spec("CS", "F", "coarse integrator sampling capacitor (GAIN*CF)", lo=0, lo_open=True),
     _spec("CREF", "F", "coarse reference capacitor (subtracts VREF*CREF/CF)", lo=0,
           lo_open=True),
+    _spec("CCH_SW", "F", "channel charge per volt of gate overdrive of every switch (W*L*Cox): "
+          "Qch = CCH_SW*(VDD - VTH_SW - V) leaves the channel when it opens (charge "
+          "injection); 0 = none", lo=0, ideal=0.0, default=0.0,
+          source="0 (off) when the netlist does not set it; ~1 fF for a 1 um / 30 nm NMOS "
+          "(Cox ~ 40 fF/um^2 in 28 nm)"),
+    _spec("QINJ", "", "fraction of a switch's channel charge released to its second node "
+          "(n2), the rest to n1", lo=0, hi=1, default=0.5,
+          source="0.5 (equal split, equal impedances on both sides)"),
+    _spec("VTH_SW", "V", "threshold voltage of the switches' channel-charge model", lo=0,
+          default=0.35, source="0.35 V (thin-oxide NMOS)"),
+    _spec("CGD_SW", "F", "gate-drain/source overlap capacitance at each switch terminal: the "
+          "gate's VDD -> 0 fall couples through it (clock feedthrough); 0 = none", lo=0,
+          ideal=0.0, default=0.0, source="0 (off) when the netlist does not set it; "
+          "~0.3 fF per um of width in 28-65 nm"),
     _spec("VREF_SAR", "V", "SAR DAC reference (2*VREF with over-range)", lo=0, lo_open=True),
 )}
 
@@ -176,6 +190,10 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
 #: Every architecture has these: comparator dynamics (applied to all decisions by the
 #: Quantizer) and the temperature of the switches' on-resistance.
 COMPARATOR_DYNAMICS = ("TAU_REG", "TDEC", "TNOM", "TCRON")
+
+#: Every architecture's switches have channel charge and overlap capacitance
+#: (dgcq_sim/quantizers/switch_charge.py).
+SWITCH_CHARGE = ("CCH_SW", "QINJ", "VTH_SW", "CGD_SW")
 
 
 def specs_for(names: Iterable[str], own: Iterable[ParamSpec] = ()) -> dict[str, ParamSpec]:

@@ -25,6 +25,7 @@ from .kernels import convert_kernel, step_kernel
 from .macro import MacroProgram, build_macro
 from .response import ResponseTables, build_tables, initial_map
 from .schedule import Schedule
+from .switch_charge import follow_controls
 
 METHODS = ("response", "stepping")
 FEMTO = 1e-15
@@ -86,7 +87,9 @@ class Quantizer:
         self._offset_draws = dict(offset_draws or {})
         self._rng = np.random.default_rng(seed if instance_index is None
                                           else [seed, instance_index])
-        sched = arch.schedule(params)
+        # switches the controller does not name (charge-injection companions) follow
+        # their control node
+        sched = follow_controls(arch.schedule(params), circuit, float(params.get("vdd", 1.0)))
         if self._offset_draws:
             sched = sched.with_offsets(np.array(
                 [d.sigma_offset * self._offset_draws.get(d.comparator, 0.0)
