@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InputError, ParameterError, SimulationError
+from ..netlist.behavioral import Behavioral
 from ..netlist.circuit import Circuit, ISource, VSource
 from .mna import MnaSystem, build_mna, source_value_at
 from .phasemap import PhaseMap, compute_phase_map
@@ -57,6 +58,10 @@ def system_for(circuit: Circuit) -> tuple[MnaSystem, dict]:
     hit = _SYSTEMS.get(id(circuit))
     if hit is not None and hit[0]() is circuit:
         return hit[1], hit[2]
+    if any(isinstance(el, Behavioral) for el in circuit.elements):
+        raise SimulationError(f"circuit {circuit.title!r} has B (behavioural) sources: its "
+                              f"phases have no affine map; simulate() and the quantizers step "
+                              f"them in time (dgcq_sim.engine.nonlinear)")
     for key in [k for k, v in _SYSTEMS.items() if v[0]() is None]:
         del _SYSTEMS[key]
     sys = build_mna(circuit)

@@ -27,6 +27,7 @@ from ..errors import InputError, ParameterError, SimulationError
 from ..netlist.circuit import GROUND, Circuit, Dc, Pulse, VSource
 from .initial import initial_state
 from .mna import source_value_at
+from .nonlinear import is_nonlinear
 from .periodic import compress
 from .program import phase_map, system_for
 from .schedule import Controls, merge, phase_edges
@@ -304,6 +305,9 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
     tran = circuit.tran
     if tran is None:
         raise SimulationError(f"circuit {circuit.title!r} has no .tran card")
+    if is_nonlinear(circuit):                 # B sources: phases time-stepped in numba
+        from .nonlinear_tran import simulate_nonlinear
+        return simulate_nonlinear(circuit, probes, at, sweep)
     tstop, tstep = float(tran.tstop), float(tran.tstep)
     if not (math.isfinite(tstop) and tstop > 0):
         raise SimulationError(f".tran stop time must be positive, got {tstop!r}")

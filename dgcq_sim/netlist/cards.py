@@ -20,8 +20,8 @@ from ..errors import NetlistError
 from .circuit import SourceLoc
 from .text import BLANKS, bad_character
 
-ELEMENT_LETTERS = "rclviseghf"
-SUPPORTED_ELEMENTS = "R C L V I S E G F H X"
+ELEMENT_LETTERS = "rclviseghfb"
+SUPPORTED_ELEMENTS = "R C L V I S E G F H B X"
 SUPPORTED_CARDS = (".param", ".model", ".tran", ".func", ".subckt ... .ends", ".include",
                    ".lib", ".ic", ".end", ".control ... .endc")
 
@@ -289,10 +289,6 @@ def check_card(card: Card, ctx: Ctx) -> str | None:
                         "supported: dgcq_sim is a behavioural, linear circuit simulator (supported "
                         f"elements: {SUPPORTED_ELEMENTS}; model an amplifier with E, a transistor "
                         "switch with S)", head.line, head.text)
-    if letter == "b":
-        raise ctx.error(f"{head.text}: behavioural B sources are not supported: dgcq_sim simulates "
-                        f"linear circuits with switches (supported elements: {SUPPORTED_ELEMENTS})",
-                        head.line, head.text)
     if letter in REFUSED_ELEMENTS:
         raise ctx.error(f"{head.text}: {REFUSED_ELEMENTS[letter]}", head.line, head.text)
     if letter in UNSUPPORTED_ELEMENTS:

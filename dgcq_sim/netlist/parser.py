@@ -22,6 +22,7 @@ from typing import Mapping
 
 from ..errors import InputError, NetlistError
 from .cards import Card, Ctx, FileLine, check_card, read_cards
+from .behavioral import parse_behavioral
 from .files import expand_files
 from .functions import parse_funcs, signatures
 from .structure import flatten
@@ -160,6 +161,8 @@ def parse_netlist(text: str, path: str = "<string>",
             pending.append(parse_switch(card, ctx))
         elif kw[0] in "fh":
             pending.append(parse_cc(card, val, ctx))
+        elif kw[0] == "b":
+            pending.append(parse_behavioral(card, val.params, ctx))
         else:
             pending.append(parse_vcvs(card, val, ctx))
     tran = _analysis(tran, deck.control_trans, values, ctx)

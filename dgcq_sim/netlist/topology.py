@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..errors import NetlistError
 from .circuit import (GROUND, Capacitor, Cccs, Ccvs, Element, Inductor, ISource, Resistor, Switch,  # noqa: F401
                       Vccs, Vcvs, VSource)
+from .behavioral import Behavioral
 from .cards import Ctx
 
 def _terminals(el: Element) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -19,6 +20,8 @@ def _terminals(el: Element) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return (el.pos, el.neg), ()
     if isinstance(el, Switch):
         return (el.n1, el.n2), (el.cp, el.cn)
+    if isinstance(el, Behavioral):
+        return (el.pos, el.neg), el.control_nodes
     return (el.pos, el.neg), (el.cp, el.cn)  # Vcvs, Vccs
 
 
@@ -92,7 +95,7 @@ def check_topology(elements: list[Element], ctx: Ctx, uic: bool = False) -> tupl
     vedges: list[tuple[str, str, str]] = []
     defining = (VSource, Vcvs, Ccvs) + (() if uic else (Inductor,))
     for el in elements:
-        if isinstance(el, defining):
+        if isinstance(el, defining) or (isinstance(el, Behavioral) and el.is_voltage):
             a, b = _terminals(el)[0]
             if not vloop.union(a, b):
                 names = _source_path(vedges, a, b) + [el.name]
@@ -117,7 +120,8 @@ def check_topology(elements: list[Element], ctx: Ctx, uic: bool = False) -> tupl
     dc = _UnionFind()
     dc.find(GROUND)
     for el in elements:
-        if isinstance(el, (Resistor, VSource, Vcvs, Switch, Inductor, Ccvs)):
+        if isinstance(el, (Resistor, VSource, Vcvs, Switch, Inductor, Ccvs)) or \
+                (isinstance(el, Behavioral) and el.is_voltage):
             a, b = _terminals(el)[0]
             dc.union(a, b)
     for n in order:

@@ -19,6 +19,7 @@ import math
 from typing import Iterable, Mapping
 
 from ..errors import InputError
+from ..netlist.behavioral import Behavioral
 from ..netlist.circuit import (Capacitor, Cccs, Ccvs, Circuit, Dc, Exp, Inductor, ISource, Pulse,
                                Pwl, Resistor, Sffm, Sin, Switch, SwitchModel, Tran, Vccs, Vcvs,
                                VSource, Waveform)
@@ -100,6 +101,8 @@ def _element_card(el, overrides: Mapping[str, Waveform]) -> str:
     if isinstance(el, (Cccs, Ccvs)):
         value = el.gain if isinstance(el, Cccs) else el.r
         return f"{el.name} {el.pos} {el.neg} {el.vsrc} {format_number(value)}"
+    if isinstance(el, Behavioral):
+        return el.spice_card()
     raise InputError(f"cannot export element {el!r}")
 
 

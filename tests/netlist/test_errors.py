@@ -26,12 +26,13 @@ def expect_error(text: str, line: int | None, token: str | None, fragment: str) 
 @pytest.mark.parametrize("card, token, fragment", [
     ("Q1 a b 0 npn", "Q1", "Q1: semiconductor devices (bipolar transistor) are not supported: "
                            "dgcq_sim is a behavioural, linear circuit simulator (supported elements: "
-                           "R C L V I S E G F H X"),
+                           "R C L V I S E G F H B X"),
     ("M1 d g 0 0 nmos", "M1", "semiconductor devices (MOSFET) are not supported"),
     ("D1 a 0 dmod", "D1", "semiconductor devices (diode) are not supported"),
     ("J1 d g 0 jmod", "J1", "semiconductor devices (JFET) are not supported"),
-    ("B1 a 0 V={v(a)*2}", "B1", "B1: behavioural B sources are not supported"),
-    ("K1 L1 L2 0.9", "K1", "unknown or unsupported element type 'K' (supported: R C L V I S E G F H X)"),
+    ("B1 a 0 V={limit(v(a), 0, 1)}", "limit", "B1: limit() is not a function of ngspice-39's B "
+                                              "source"),
+    ("K1 L1 L2 0.9", "K1", "unknown or unsupported element type 'K' (supported: R C L V I S E G F H B X)"),
     (".nodeset v(a)=0", ".nodeset", "not supported yet"),
     ("L1 a 0 1u", "l1", "loop of voltage sources v1, l1 (singular: their voltages are not "
                         "independent) (an inductor is a short at DC"),

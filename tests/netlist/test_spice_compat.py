@@ -399,7 +399,7 @@ def test_limits_table_bounds_are_inclusive():
 # --------------------------------------------------------------------------- 8. order of errors
 
 @pytest.mark.parametrize("card, fragment", [
-    ("M1 d g 0 0 nmos", "semiconductor devices (MOSFET)"), ("B1 a 0 V={2}", "behavioural B sources"),
+    ("M1 d g 0 0 nmos", "semiconductor devices (MOSFET)"),
     (".subckt amp a b", "'.subckt' is never closed"), ("X1 a b amp", "unknown subcircuit 'amp'"),
     (".include models.lib", ".include file 'models.lib' not found"),
     (".lib x.lib tt", ".lib file 'x.lib' not found"), (".func f(x) {y(}", "expression"),
