@@ -8,11 +8,12 @@ are; :func:`with_block` replaces it before the netlist is parsed, and the export
 The SAR DAC (``sar.cir``, ``dgcq.cir``), :func:`dac_block`: bit k (0 = LSB): source
 ``vb<k>`` drives the bottom plate ``b<k>`` (the SAR controller sets it to VREF_SAR or 0),
 capacitor ``cdac<k>`` = 2^k * CU between the top plate and ``b<k>``.  The bottom-plate
-drivers are ideal (no switch resistance): a resistor there would put its full-bandwidth
-thermal noise on the floating top plate (variance kT/CPTOP by equipartition, far above any
-real comparator's bandwidth), which an instantaneous comparator sample would overstate; DAC
-settling is therefore not modelled, sampling settling (RON, TSAMP) is.  The unit dummy
-``cdum`` (outside the block) makes the total 2^n * CU.
+drivers are ideal sources here; ``RREF`` > 0 puts a noiseless driver resistance between
+each source and its plate on load (``reference_drive.py``: a real resistor there would put
+its full-bandwidth thermal noise on the floating top plate, variance kT/CPTOP by
+equipartition, far above any real comparator's bandwidth, which an instantaneous
+comparator sample would overstate).  The unit dummy ``cdum`` (outside the block) makes
+the total 2^n * CU.
 """
 
 from __future__ import annotations

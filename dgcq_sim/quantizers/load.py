@@ -16,6 +16,7 @@ from ..paths import bundled_netlist
 from .architecture import Architecture, architecture_of, architectures, get_architecture
 from .params import resolve
 from .quantizer import Quantizer
+from .reference_drive import decision_driven_sources, with_reference_resistance
 from .switch_charge import with_switch_charge
 
 
@@ -116,6 +117,9 @@ def load_quantizer(netlist: str | Path = "dgcq", params: Mapping[str, float] | N
         circuit, removed = _without_parasitics(circuit, arch, text, keep=set(user))
         p.update({name: 0.0 for name in removed})
     circuit = with_switch_charge(circuit, p)
+    if p.get("rref", 0.0) > 0:
+        circuit = with_reference_resistance(
+            circuit, decision_driven_sources(arch.schedule(p)), p["rref"], arch.name)
     return Quantizer(arch, circuit, p, text, path, overrides, int(seed), bool(ideal), None)
 
 

@@ -183,6 +183,10 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
           "gate's VDD -> 0 fall couples through it (clock feedthrough); 0 = none", lo=0,
           ideal=0.0, default=0.0, source="0 (off) when the netlist does not set it; "
           "~0.3 fF per um of width in 28-65 nm"),
+    _spec("RREF", "ohm", "resistance of each DAC plate's path to its reference rail (driver "
+          "output + DAC switch; the same for every plate, noiseless, ideal rails): the plates "
+          "settle through it within each trial; 0 = ideal drivers", lo=0, ideal=0.0,
+          default=0.0, source="0 (ideal drivers) when the netlist does not set it"),
     _spec("VREF_SAR", "V", "SAR DAC reference (2*VREF with over-range)", lo=0, lo_open=True),
 )}
 

@@ -16,7 +16,7 @@ from ..schedule import ScheduleBuilder
 from ..stages import coarse_loop
 
 COARSE_SHARED = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "KC", "AOL", "GBW", "VN_OPAMP",
-                 "CPAR", "RLEAK", "ILEAK", "ILEAK_DT", "GAIN", "CF", "CS", "CREF")
+                 "CPAR", "RLEAK", "ILEAK", "ILEAK_DT", "GAIN", "CF", "CS", "CREF", "RREF")
 
 
 def coarse_levels(p, n_iter: int) -> int:

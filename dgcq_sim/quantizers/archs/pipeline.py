@@ -123,7 +123,7 @@ class Pipeline(Architecture):
     summary = ("pipelined ADC: NSTAGES 1.5-bit flip-around MDAC stages (digital redundancy "
                "correction) + 2-bit flash")
     shared_params = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "VOS", "VNOISE",
-                     "SIGMA_VOS", "KC", "AOL", "GBW", "VN_OPAMP", "CPAR")
+                     "SIGMA_VOS", "KC", "AOL", "GBW", "VN_OPAMP", "CPAR", "RREF")
     own_params = (
         ParamSpec("NSTAGES", "", "number of 1.5-bit MDAC stages (resolution NSTAGES + 2 bits)",
                   lo=1, hi=MAX_STAGES, integer=True),

@@ -19,7 +19,7 @@ from ..stages import sar_trials
 class Sar(Architecture):
     summary = "binary-weighted charge-redistribution SAR ADC (top-plate sampling)"
     shared_params = ("VREF", "VDD", "TRST", "TSAMP", "TSAR", "RON", "ROFF", "TEMP", "VOS",
-                     "VNOISE", "SIGMA_VOS", "KC", "CU", "CPTOP", "VREF_SAR")
+                     "VNOISE", "SIGMA_VOS", "KC", "CU", "CPTOP", "VREF_SAR", "RREF")
     own_params = (ParamSpec("NBITS", "", "SAR resolution (bits)", lo=1, hi=MAX_DAC_BITS,
                             integer=True),)
 
