@@ -90,6 +90,18 @@ def test_bottom_plate_sampling_cancels_the_signal_dependent_charge():
     assert abs(pr[0, 2, 0] - pr[0, 1, 0]) > 1e-3        # "sample 2" vs "integrate 1" end
 
 
+def test_bottom_plate_pipeline_stage_has_offset_only():
+    """The pipeline's MDAC samples on the bottom plate too (s<i>g grounds g<i>, then g<i>
+    is the virtual ground): every code transition of a 3-stage pipeline moves by the same
+    input-referred offset (spread < 1e-8 V, slope 1 to 1e-7), no gain error."""
+    p = {**QUIET, "NSTAGES": 3, "AOL": 1e9, "SIGMA_VOS": 0.0}
+    ref = transitions(load_quantizer("pipeline", p), 32)
+    got = transitions(load_quantizer("pipeline", {**p, **INJ}), 32)
+    shift = got - ref
+    assert abs(shift.mean()) > 1e-3 and shift.std() < 1e-8
+    assert np.polyfit(ref, got, 1)[0] == pytest.approx(1.0, abs=1e-7)
+
+
 def test_defaults_add_nothing_and_ideal_turns_it_off():
     for name in ("sar", "dgcq", "coarse"):
         q = load_quantizer(name)
