@@ -65,22 +65,43 @@ def test_vsquant_weights_beat_per_channel_at_low_bits(qm):
 
 
 def test_vsquant_activations_scale_per_vector(qm, r20, test_set):
-    from dgcq_sim.nn.forward import normalize
+    """Hand-made vectors with known answers, and a brute-force search over every integer
+    scale on real im2col activations (not the kernel's own rint/clip formula)."""
     vs = qm.with_config(act_bits=4, vs_vector=16, vs_scale_bits=8)
     layer = r20.blocks[3].conv2
     q = vs.layers[layer.name]
+    gam, qmax, smax = float(q.a_scale), 15, 255
+    assert not q.a_signed and q.vs_smax == smax
+    k = np.arange(16.0)
+    rows = np.stack([
+        7 * gam * k,                        # max = 15 * 7 gamma: scale 7, codes exactly 0..15
+        7 * gam * (np.minimum(k, 14) + 0.4),  # 0.4 step above each code: rounds down ...
+        7 * gam * np.r_[14.6, k[1:14], 14.0, 14.0],  # ... and 0.6 above rounds up (14.6 -> 15)
+        0.3 * gam * (k > 0),                # tiny vector: scale 1 (the smallest), codes 0
+        1e6 * gam * (k + 1),                # huge vector: scale 255 (the largest), codes 15
+    ]).astype(np.float32)
+    prod = vs_quantize_input(q, rows)
+    np.testing.assert_array_equal(prod[0], 7 * k)
+    np.testing.assert_array_equal(prod[1], 7 * np.minimum(k, 14))
+    np.testing.assert_array_equal(prod[2], 7 * np.r_[15, k[1:14], 14, 14])
+    np.testing.assert_array_equal(prod[3], np.zeros(16))
+    np.testing.assert_array_equal(prod[4], np.full(16, smax * qmax))
+
     x = np.abs(np.random.default_rng(0).standard_normal((1, 16, 16, 32))).astype(np.float32)
     a, _ = layer_input_matrix(layer, x)
-    prod = vs_quantize_input(q, a)
-    # each vector: codes <= 15, scales integer in 1..255, reconstruction error <= half a step
-    gam = q.a_scale
-    av = a.reshape(a.shape[0], -1, 16)
-    s_q = np.clip(np.rint(av.max(axis=2) / 15 / gam), 1, 255)
-    np.testing.assert_allclose(prod.reshape(av.shape) / s_q[:, :, None],
-                               np.rint(prod.reshape(av.shape) / s_q[:, :, None]))
-    err = np.abs(prod.reshape(av.shape) * gam - av)
-    assert np.all(err <= (s_q[:, :, None] * gam) / 2 * 1.0001 + np.maximum(av - 15 * s_q[:, :, None] * gam, 0))
-    assert normalize  # imported helper used elsewhere
+    av = a.reshape(a.shape[0], -1, 16).astype(np.float64)
+    got = vs_quantize_input(q, a).reshape(av.shape)
+    # brute force: the integer scale s in 1..255 whose full scale 15*s*gamma lies nearest the
+    # vector's max, then every value to its nearest code 0..15 of step s*gamma
+    scales = np.arange(1, smax + 1, dtype=np.float64)
+    best = scales[np.argmin(np.abs(qmax * scales[None, None, :] * gam
+                                   - av.max(axis=2)[:, :, None]), axis=2)]
+    step = (best * gam)[:, :, None]
+    want = np.clip(np.floor(av / step + 0.5), 0, qmax) * best[:, :, None]
+    ties = np.abs(av / step - np.floor(av / step) - 0.5) < 1e-4    # float32 vs float64 rounding
+    assert ties.mean() < 1e-3
+    np.testing.assert_array_equal(got[~ties], want[~ties])
+    assert np.all(np.abs(got - want)[ties] <= best[:, :, None].repeat(16, 2)[ties])
 
 
 def test_accumulator_modes(qm):
