@@ -50,3 +50,8 @@ class ModelFileError(DgcqError, ValueError):
 
 class SpiceError(DgcqError, RuntimeError):
     """ngspice is missing or failed on an exported netlist."""
+
+
+class DependencyError(DgcqError, ImportError):
+    """An optional dependency (e.g. PyTorch for :mod:`dgcq_sim.nn.torch`) is not installed;
+    the message names the package and the extra that installs it."""

@@ -1,7 +1,7 @@
 """Argument checks shared by the subcommands: every one runs before any work starts.
 
-* argparse ``type=`` functions (:func:`nonneg_int`, :func:`positive_int`) so a bad number
-  is a usage error (exit 2) at parse time;
+* argparse ``type=`` functions (:func:`nonneg_int`, :func:`positive_int`, :func:`int_in`)
+  so a bad number is a usage error (exit 2) at parse time;
 * :func:`check_output_file` / :func:`check_output_dir` (from :mod:`dgcq_sim.outputs`): an
   output path is refused up front unless a probe file can be created and removed there;
 * :func:`check_png`: a ``--plot FILE.png`` output (suffix and writability);
@@ -12,7 +12,9 @@ And the argument groups several subcommands share, defined once:
 
 * :func:`add_quantizer_arguments` (NETLIST, ``--param``, ``--ideal``, ``--seed``) with
   :func:`quantizer_params` / :func:`load_quantizer_from` to use them;
-* :func:`add_cost_arguments` (``--cost``, ``--cost-param``) with :func:`cost_model_from_args`.
+* :func:`add_cost_arguments` (``--cost``, ``--cost-param``) with :func:`cost_model_from_args`;
+* :func:`add_images_argument` (``--images N``; nn-eval keeps ``--limit`` as a deprecated
+  alias).
 """
 
 from __future__ import annotations
@@ -41,18 +43,21 @@ def nonneg_int(text: str) -> int:
 
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1 (counts, limits)."""
-    return at_least(1)(text)
+    return int_in(1)(text)
 
 
-def at_least(lo: int):
-    """argparse type: an integer >= ``lo`` (``at_least(16)`` for sine records)."""
+def int_in(lo: int, hi: int | None = None):
+    """argparse type: an integer >= ``lo`` (and <= ``hi``): ``int_in(16)`` for sine records,
+    ``int_in(1, 1000)`` for images of the bundled subset."""
     def check(text: str) -> int:
         v = _int(text)
         if v < lo:
             raise argparse.ArgumentTypeError(f"must be >= {lo}, got {v}")
+        if hi is not None and v > hi:
+            raise argparse.ArgumentTypeError(f"must be <= {hi}, got {v}")
         return v
 
-    check.__name__ = f"integer >= {lo}"
+    check.__name__ = f"integer >= {lo}" + (f" and <= {hi}" if hi is not None else "")
     return check
 
 
@@ -107,6 +112,33 @@ def load_quantizer_from(args: argparse.Namespace):
 
     return load_quantizer(args.netlist, params=quantizer_params(args) or None,
                           ideal=args.ideal, seed=args.seed)
+
+
+class DeprecatedAlias(argparse.Action):
+    """An old option name kept working: it sets the new option's ``dest`` and says, on
+    stderr, which name to use instead (``--limit`` -> ``--images``)."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import sys
+
+        print(f"dgcq-sim: warning: {option_string} is deprecated; use {self.new} "
+              f"(same meaning)", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def add_images_argument(p: argparse.ArgumentParser, help: str, hi: int | None = None,
+                        old: str | None = None) -> None:
+    """``--images N``: how many (strided) test images, the one name every command uses
+    (``demo``, ``nn-eval``, the benchmarks); ``old`` (nn-eval's ``--limit``) stays as a
+    deprecated alias."""
+    p.add_argument("--images", type=int_in(1, hi), default=None, metavar="N", help=help)
+    if old:
+        p.add_argument(old, dest="images", type=int_in(1, hi), action=DeprecatedAlias,
+                       new="--images", metavar="N", help="deprecated alias of --images")
 
 
 def add_cost_arguments(p: argparse.ArgumentParser, example: str = "comparator_energy=80f"

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ._common import (add_quantizer_arguments, at_least, check_png, positive_int,
+from ._common import (add_quantizer_arguments, int_in, check_png, positive_int,
                       quantizer_params)
 
 HELP = "ENOB error budget: each non-ideality alone against the ideal circuit (table, tornado)"
@@ -34,7 +34,7 @@ def register(subparsers) -> None:
                             seed_help="seed of the noise and of the --mc instances",
                             param_help="design .param, NAME=VALUE (part of the design, not a "
                                        "budget item; SPICE number); repeatable")
-    p.add_argument("--n-sine", type=at_least(16), default=2 ** 14, metavar="N",
+    p.add_argument("--n-sine", type=int_in(16), default=2 ** 14, metavar="N",
                    help="samples of the sine record (>= 16, default 16384)")
     p.add_argument("--mc", type=positive_int, default=None, metavar="K",
                    help="mean over K Monte Carlo instances (mismatch, random offsets)")

@@ -6,7 +6,7 @@ import argparse
 import json
 import time
 
-from ._common import (add_quantizer_arguments, at_least, check_output_file, load_quantizer_from,
+from ._common import (add_quantizer_arguments, int_in, check_output_file, load_quantizer_from,
                       positive_int, quantizer_params)
 
 HELP = "characterize a quantizer into a TransferFunction .npz (what nn-eval --quantizer reads)"
@@ -33,9 +33,9 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="TF.npz", help="output file (.npz)")
     p.add_argument("--points-per-lsb", type=positive_int, default=16, metavar="N",
                    help="staircase sweep density (default 16)")
-    p.add_argument("--n-noise", type=at_least(16), default=2048, metavar="N",
+    p.add_argument("--n-noise", type=int_in(16), default=2048, metavar="N",
                    help="noisy conversions per noise-grid region (>= 16, default 2048)")
-    p.add_argument("--noise-points", type=at_least(2), default=64, metavar="N",
+    p.add_argument("--noise-points", type=int_in(2), default=64, metavar="N",
                    help="noise-grid regions over the full scale (>= 2, default 64)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=run)

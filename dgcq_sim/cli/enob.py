@@ -7,7 +7,7 @@ import json
 import math
 import sys
 
-from ._common import (add_cost_arguments, add_quantizer_arguments, at_least, check_output_file,
+from ._common import (add_cost_arguments, add_quantizer_arguments, int_in, check_output_file,
                       check_png, cost_model_from_args, load_quantizer_from, positive_int,
                       quantizer_params)
 
@@ -54,7 +54,7 @@ def register(subparsers) -> None:
                                          "mismatch and offsets")
     p.add_argument("--mc", type=positive_int, default=None, metavar="K",
                    help="Monte Carlo over K mismatch instances (mean, p5, p95 of each figure)")
-    p.add_argument("--n-sine", type=at_least(16), default=2 ** 14, metavar="N",
+    p.add_argument("--n-sine", type=int_in(16), default=2 ** 14, metavar="N",
                    help="samples of the coherent sine record (>= 16, default 16384)")
     p.add_argument("--plot", default=None, metavar="FILE.png",
                    help="write the sine record's spectrum (fundamental and harmonics 2..9 "

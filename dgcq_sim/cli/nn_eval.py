@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from ._common import fmt_num, nonneg_int, positive_int
+from ..nn.quantizer_spec import load_transfer, netlist_quantizer, quantizer_kind
+from ._common import add_images_argument, fmt_num, nonneg_int
 
 HELP = "CIFAR-10 accuracy of ResNet-20/18 with a quantizer on every CIM partial sum"
 DESCRIPTION = """\
@@ -35,7 +36,7 @@ the digital layers (docs/nn.md lists the per-operation energies); unknown (null)
 ideal:BITS and saved transfer functions, which carry no hardware description.
 
 Examples:
-  dgcq-sim nn-eval --quantizer ideal:6 --range search --limit 200
+  dgcq-sim nn-eval --quantizer ideal:6 --range search --images 200
   dgcq-sim nn-eval --quantizer dgcq --param NC=3 --param NF=8 --json
   dgcq-sim nn-eval --quantizer dgcq --param NC=3 --param NF=8 --chips 10 --json
 """
@@ -74,8 +75,9 @@ def register(subparsers) -> None:
                    help="8, or 4 derived from the 8-bit codes (shared weights)")
     p.add_argument("--vsquant", default=None, metavar="V/S",
                    help="VS-Quant: vector length V and scale bits S (digital only), e.g. 16/4")
-    p.add_argument("--limit", type=positive_int, default=None, metavar="N",
-                   help="use N strided images (>= 1; default all)")
+    add_images_argument(p, old="--limit",
+                        help="use N strided test images (>= 1; default all); the same "
+                             "option as demo --images")
     p.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
                    help="seed of the converter noise and of a netlist's mismatch (>= 0)")
     p.add_argument("--per-column", action="store_true",
@@ -88,69 +90,14 @@ def register(subparsers) -> None:
                         "top1 becomes {mean, p5, p95, per_chip}; implies --per-column")
     p.add_argument("--cache", default=None, metavar="DIR",
                    help="bank cache directory (default $DGCQ_SIM_CACHE or ~/.cache/dgcq_sim)")
+    p.add_argument("--recalibrate", action="store_true",
+                   help="a fine-tuned archive (dgcq-sim train) carries the CIM mapping, "
+                        "activation scales and partial-sum ranges it was trained with, and "
+                        "the quantizer (used when --quantizer is not given); they are used "
+                        "unless this flag asks for a fresh calibration")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.set_defaults(func=run)
-
-
-def quantizer_kind(spec: str | None) -> str:
-    """``"digital"`` (no spec), ``"ideal"``, ``"file"`` (a saved TransferFunction) or
-    ``"netlist"`` (an architecture name or netlist path)."""
-    if spec is None:
-        return "digital"
-    if spec.startswith("ideal:"):
-        return "ideal"
-    if spec.lower().endswith(".npz"):
-        return "file"
-    p = Path(spec)
-    try:
-        if p.is_file():
-            with open(p, "rb") as f:
-                if f.read(4) == b"PK\x03\x04":    # a zip archive whatever its name
-                    return "file"
-    except OSError:
-        pass
-    return "netlist"
-
-
-def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
-    """TransferFunction from a --quantizer spec (lazy imports: the simulator only if needed).
-
-    --param and --ideal only apply to a netlist quantizer: with ideal:BITS or a saved
-    transfer function they are refused (they would be ignored)."""
-    import numpy as np
-
-    from ..errors import ParameterError
-    kind = quantizer_kind(spec)
-    if kind != "netlist" and (params or ideal):
-        given = ", ".join([f"--param {k}" for k in params] + (["--ideal"] if ideal else []))
-        what = {"digital": "the digital network (no --quantizer)",
-                "ideal": f"--quantizer {spec} (an ideal ADC)",
-                "file": f"--quantizer {spec} (a saved transfer function)"}[kind]
-        raise ParameterError(f"{given}: {what} takes no netlist parameters (they would be "
-                             f"ignored); drop them or pass a netlist quantizer, e.g. "
-                             f"--quantizer dgcq")
-    if kind == "digital":
-        return None
-    from ..transfer import TransferFunction
-    if kind == "ideal":
-        text = spec.split(":", 1)[1].strip()
-        if not text.isdigit():
-            raise ParameterError(f"--quantizer ideal:BITS needs a whole number of bits "
-                                 f"(1..24), got {spec!r}")
-        bits = int(text)
-        if not 1 <= bits <= 24:
-            raise ParameterError(f"--quantizer {spec}: BITS must be in 1..24, got {bits}")
-        return TransferFunction.ideal(bits, 0.0, 1.0)
-    if kind == "file":
-        return TransferFunction.load(spec)
-    return netlist_quantizer(spec, params, ideal, seed).characterize(rng=np.random.default_rng(seed))
-
-
-def netlist_quantizer(spec: str, params: dict, ideal: bool, seed: int):
-    """The compiled Quantizer of a netlist --quantizer spec."""
-    from ..quantizers import load_quantizer
-    return load_quantizer(spec, params=params or None, ideal=ideal, seed=seed)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -182,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
                     weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
                     digital_first_last=not args.all_analog, range_method=args.range)
     params = parse_param_assignments(args.param)
+    from ..nn.record import read_record
+    model_path = resolve_model_path(args.model)
+    record = None if args.recalibrate else read_record(model_path)
+    if record is not None and args.quantizer is None and record["quantizer"] is not None:
+        args.quantizer = record["quantizer"]
     kind = quantizer_kind(args.quantizer)
     per_column = bool(args.per_column or args.chips is not None or args.bank is not None)
     from ..nn.chips import DEFAULT_BANK, check_count
@@ -198,9 +150,8 @@ def run(args: argparse.Namespace) -> int:
     if kind != "digital" and (quant.vs_vector is not None or quant.acc_bits is not None):
         raise ParameterError("--vsquant is a digital option; it cannot be combined with "
                              "--quantizer")
-    model_path = resolve_model_path(args.model)
     net = load_model(model_path)
-    test = load_test_set(args.data).subset(args.limit)
+    test = load_test_set(args.data).subset(args.images)
     calib = load_calibration_set(args.calib)
     tf, bank, e_conv, q = None, None, None, None
     if kind == "netlist":
@@ -220,9 +171,12 @@ def run(args: argparse.Namespace) -> int:
                                      progress=not args.no_progress)
     else:
         tf = load_transfer(args.quantizer, params, args.ideal, args.seed)
+    if record is not None:
+        from ..nn.record import record_mapping
+        cim = record_mapping(record, cim)
     res = evaluate(net, test, tf=tf, quant=quant, cim=cim, seed=args.seed, calib=calib,
                    progress=not args.no_progress, bank=bank, chips=args.chips,
-                   energy_per_conversion=e_conv)
+                   energy_per_conversion=e_conv, record=record)
     if args.json:
         keys = ("top1", "float_top1", "int8_top1", "images", "seconds")
         extra = {k: res[k] for k in ("conversions_per_image", "energy_per_image_j",
@@ -234,11 +188,12 @@ def run(args: argparse.Namespace) -> int:
             extra["per_column"] = per_column
         out = {**{k: res[k] for k in keys}, **extra,
                "model": args.model, "model_path": str(model_path), "data": str(args.data),
-               "calib": str(args.calib), "limit": args.limit, "seed": args.seed,
+               "calib": str(args.calib), "images_requested": args.images, "seed": args.seed,
                "quantizer": args.quantizer or "digital", "quantizer_kind": kind,
                "params": params, "ideal": bool(args.ideal),
                "quant": {"weights_bits": args.weights_bits, "vsquant": args.vsquant},
-               "cim": dataclasses.asdict(cim) if tf is not None else None}
+               "cim": dataclasses.asdict(cim) if tf is not None else None,
+               "trained_record": record is not None}
         if tf is not None:
             out["transfer"] = {"bits": tf.bits, "n_codes": tf.n_codes, "vmin": tf.vmin,
                                "vmax": tf.vmax, "noise_free": bool(tf.is_noise_free)}

@@ -94,3 +94,44 @@ def load_reference() -> tuple[np.ndarray, np.ndarray]:
     arrs = read_npz(BUNDLED_REFERENCE, "reference file", keys=("x", "logits"))
     return (require(arrs, "x", BUNDLED_REFERENCE, "reference file"),
             require(arrs, "logits", BUNDLED_REFERENCE, "reference file"))
+
+
+TRAIN_JPEG = SHARED_DATA / "cifar10_train_jpeg.npz"
+
+
+def load_train_set(path: str | Path | None = None, limit: int | None = None) -> Dataset:
+    """The CIFAR-10 training split (50 000 JPEGs as raw bytes, ``../shared/data/
+    cifar10_train_jpeg.npz``; see its README), decoded with Pillow to uint8 NHWC.
+
+    limit: decode only a strided subset of that many images (the file is class-sorted).
+    A missing file -> InputError naming the expected path; a damaged one -> ModelFileError.
+    """
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path) if path is not None else TRAIN_JPEG
+    if not p.is_file():
+        raise InputError(f"training data not found: expected {p} (the CIFAR-10 training "
+                         f"split as JPEG bytes, see ../shared/data/README.md)")
+    what = "training data file"
+    arrs = read_npz(p, what, keys=("jpeg", "offsets", "y"))
+    jpeg, offsets, y = (require(arrs, k, p, what) for k in ("jpeg", "offsets", "y"))
+    n = int(y.shape[0])
+    if offsets.shape != (n + 1,) or jpeg.dtype != np.uint8 or offsets[-1] != jpeg.size \
+            or (np.diff(offsets) <= 0).any():
+        raise InputError(f"{p}: keys 'jpeg'/'offsets'/'y' are inconsistent "
+                         f"(offsets {offsets.shape}, y {y.shape}, jpeg {jpeg.size} bytes)")
+    idx = np.arange(n) if limit is None or limit >= n else \
+        np.linspace(0, n - 1, max(1, int(limit))).round().astype(np.int64)
+    x = np.empty((idx.size, 32, 32, 3), np.uint8)
+    for j, i in enumerate(idx):
+        try:
+            img = Image.open(io.BytesIO(jpeg[offsets[i]:offsets[i + 1]].tobytes())).convert("RGB")
+        except (UnidentifiedImageError, OSError) as exc:
+            raise InputError(f"{p}: image {i} does not decode ({exc})") from None
+        a = np.asarray(img)
+        if a.shape != (32, 32, 3):
+            raise InputError(f"{p}: image {i} decodes to shape {a.shape}, expected (32, 32, 3)")
+        x[j] = a
+    return Dataset(x, y[idx].astype(np.int64), f"{p}[{idx.size}]")

@@ -15,6 +15,7 @@ from .data import Dataset, load_calibration_set, load_test_set
 from .forward import predict, top1
 from .model import ResNet, load_model
 from .quant import QuantConfig, collect_act_stats, quantize_model
+from .record import apply_record, record_mapping
 
 
 def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", tf=None,
@@ -22,7 +23,7 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
              limit: int | None = None, seed: int = 0, calib: str | Dataset = "bundled",
              batch: int = 50, progress: bool = False, bank=None, chips: int | None = None,
              energy_per_conversion: float | None = None,
-             digital_energy: DigitalEnergy | None = None) -> dict:
+             digital_energy: DigitalEnergy | None = None, record: dict | None = None) -> dict:
     """Top-1 of a CIFAR ResNet: float, digital int8, and the configured variant.
 
     model: ``"resnet20"`` | ``"resnet18"`` | path | loaded :class:`ResNet`.
@@ -43,6 +44,9 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
         ``default_rng(seed)``, as the shared-converter path) and ``top1`` stays a float.
     energy_per_conversion: J per conversion from the quantizer's cost model (None:
         unknown); adds ``energy_per_image_j``, ``adc_energy_fraction`` and a breakdown.
+    record: the ``cim`` record of a fine-tuned archive (:mod:`dgcq_sim.nn.record`): its
+        activation scales, CIM mapping and partial-sum ranges are used instead of a
+        calibration (the network as it was trained).
     Returns ``{"top1", "float_top1", "int8_top1", "images", "seconds", ...}`` (fractions).
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -69,7 +73,9 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
     float_top1 = top1(predict(net, ds.x, batch=batch, progress=progress, desc="float"), ds.y)
     q8 = quantize_model(net, None, QuantConfig(), stats=stats)
     int8_top1 = top1(q8.predict(ds.x, batch=batch, progress=progress), ds.y)
-    qm = q8 if quant == QuantConfig() else quantize_model(net, None, quant, stats=stats)
+    qm = q8 if quant == QuantConfig() and record is None else \
+        quantize_model(net, None, quant, stats=stats)
+    rec_ranges = apply_record(qm, record, str(model)) if record is not None else None
     out = {"float_top1": float_top1, "int8_top1": int8_top1, "images": len(ds)}
     if tf is None:
         out["top1"] = int8_top1 if qm is q8 else top1(qm.predict(ds.x, batch=batch,
@@ -78,8 +84,16 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
         if quant.vs_vector is not None or quant.acc_bits is not None:
             raise ParameterError("VS-Quant and accumulator truncation are digital options; "
                                  "they cannot be combined with a CIM quantizer")
-        cm = CimModel(qm, tf, cim or CimConfig())
-        out["ranges"] = cm.calibrate(cal.x)
+        if record is not None:
+            cm = CimModel(qm, tf, record_mapping(record, cim), ranges=dict(rec_ranges))
+            missing = sorted(set(cm.mapped) - set(rec_ranges))
+            if missing:
+                raise ParameterError(f"the model's cim record has no partial-sum range for "
+                                     f"layers {missing[:3]} (trained with other analog layers)")
+            out["ranges"] = dict(rec_ranges)
+        else:
+            cm = CimModel(qm, tf, cim or CimConfig())
+            out["ranges"] = cm.calibrate(cal.x)
         out["conversions_per_image"] = cm.conversions_per_image()
         out.update(energy_per_image(cm.operation_counts(), energy_per_conversion,
                                     digital_energy))

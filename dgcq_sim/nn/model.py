@@ -98,11 +98,19 @@ class ResNet:
         return total + self.fc.k * self.fc.cout
 
 
+def bundled_models() -> list[str]:
+    """Names of the fine-tuned archives shipped in the package (``resnet20-adc3``, ...),
+    loadable by name like ``resnet20``."""
+    return sorted(p.stem for p in DATA_DIR.glob("resnet20-*.npz"))
+
+
 def resolve_model_path(model: str | Path) -> Path:
     """``"resnet20"`` -> the bundled copy, ``"resnet18"`` -> ``../shared/models``, else a path."""
     name = str(model)
     if name == "resnet20":
         return BUNDLED_RESNET20
+    if name in bundled_models():
+        return DATA_DIR / f"{name}.npz"
     if name == "resnet18":
         path = SHARED_MODELS / "resnet18_cifar10.npz"
         if not path.is_file():
@@ -111,7 +119,8 @@ def resolve_model_path(model: str | Path) -> Path:
         return path
     path = Path(name)
     if not path.is_file():
-        raise ModelFileError(f"model file {name!r} does not exist (or use resnet20/resnet18)")
+        names = ", ".join(["resnet20", "resnet18"] + bundled_models())
+        raise ModelFileError(f"model file {name!r} does not exist (or use a name: {names})")
     return path
 
 
@@ -164,7 +173,12 @@ def load_model(model: str | Path = "resnet20") -> ResNet:
     Raises ModelFileError naming the missing or mis-shaped key.
     """
     path = resolve_model_path(model)
-    arrs = read_npz(path, "model file")
+    return model_from_arrays(read_npz(path, "model file"), path)
+
+
+def model_from_arrays(arrs: dict, path: Path) -> ResNet:
+    """Fold a ResNet from the arrays of an archive (``path`` names it in messages)."""
+    path = Path(path)
     arch = _arch_info(arrs, path)
     c0 = _conv_shape(arrs, "conv1.weight")
     if c0[1] != 3:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from typing import Mapping, Sequence
 
-from ..errors import InputError
+import numpy as np
+
 from ..display import show
+from ..errors import InputError
 
 # A ratio within this factor of 1 reads "about the same".
 _SAME = 1.05
@@ -202,6 +204,44 @@ def _energy(results: Mapping) -> list[str]:
     return [text]
 
 
+def wilson_interval(p, n: int, z: float = 1.96):
+    """95 % (z = 1.96) Wilson score interval (lo, hi) of a proportion ``p`` (scalar or array)
+    measured on ``n`` trials, e.g. a top-1 accuracy on n images."""
+    n = max(int(n), 1)
+    p = np.asarray(p, dtype=float)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def _resolution(results: Mapping) -> list[str]:
+    """Where accuracy breaks: per architecture, the fewest bits whose top-1 (and that of every
+    higher swept resolution) has the int8 top-1 inside its 95 % interval."""
+    res = results.get("resolution") or {}
+    nn = results.get("nn") or {}
+    i8, n = nn.get("int8_top1"), nn.get("n_images")
+    if not res.get("series") or i8 is None or not isinstance(n, int):
+        return []
+    parts = []
+    for s in res["series"]:
+        bits, top1 = s.get("bits") or [], s.get("top1") or []
+        if not bits or len(bits) != len(top1):
+            continue
+        lo, hi = wilson_interval(top1, n)
+        ok = [bool(a <= i8 <= b) for a, b in zip(lo, hi)]
+        first = next((k for k in range(len(ok)) if all(ok[k:])), None)
+        curve = ", ".join(f"{b} b {100 * t:.1f} %" for b, t in zip(bits, top1))
+        verdict = (f"matches int8 from {bits[first]} bits" if first is not None else
+                   f"does not reach int8 within the swept {bits[0]}-{bits[-1]} bits")
+        parts.append(f"{s['name']} {verdict} ({curve})")
+    if not parts:
+        return []
+    return [f"ResNet-20 top-1 vs converter resolution ({res.get('variant', 'parasitic')} "
+            f"converters, {n} images, int8 digital {100 * i8:.1f} %; \"matches\" = int8 inside "
+            f"the 95 % interval at that and every higher swept resolution): "
+            + "; ".join(parts) + "."]
+
+
 def _signed_points(delta: float) -> str:
     return f"{100 * delta:+.1f} points"
 
@@ -235,7 +275,7 @@ def compute_findings(results: Mapping, claimed_lossless_bits: int = 12) -> list[
         raise InputError(f"results must be a mapping, got {type(results).__name__}")
     return [*_enob_headline(results), *_parasitic_loss(results),
             *_lossless_claim(results, claimed_lossless_bits), *_accuracy(results),
-            *_energy(results), *_sweep(results)]
+            *_resolution(results), *_energy(results), *_sweep(results)]
 
 
 def format_findings(findings: Sequence[str]) -> str:

@@ -18,7 +18,8 @@ from ..display import show
 def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
                       rng_for: Callable[[str], np.random.Generator], progress: bool = False,
                       batch: int = 50, calib_images: int = 64,
-                      stats_images: int = 500) -> dict:
+                      stats_images: int = 500,
+                      on_step: Callable[[object, bool], None] | None = None) -> dict:
     """Top-1 of the bundled ResNet-20 with each transfer function on every CIM partial sum.
 
     tfs: key -> TransferFunction (anything with ``vmin``, ``vmax``, ``apply``).
@@ -27,6 +28,9 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
     progress: tqdm bars on stderr.  batch: images per forward batch.
     calib_images: calibration images for each layer's partial-sum range (``CimConfig``).
     stats_images: calibration images (strided) for the int8 activation statistics.
+    on_step: optional ``on_step(name, starting)`` called before (True) and after (False) each
+        step: ``"baselines"`` (statistics, float and int8 networks), then each key of ``tfs``
+        (for one progress bar over a larger run).
     Returns ``{"model", "n_images", "float_top1", "int8_top1", "top1": {key: fraction},
     "conversions_per_image", "operation_counts"}`` (per image: conversions, analog outputs,
     digital MACs, for the energy per image); accuracies are fractions in [0, 1].
@@ -39,6 +43,8 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
     if isinstance(n_images, bool) or not isinstance(n_images, (int, np.integer)) \
             or not 1 <= n_images <= 1000:
         raise InputError(f"n_images must be an integer in 1..1000, got {show(n_images)}")
+    step = on_step or (lambda _name, _starting: None)
+    step("baselines", True)
     net = load_model("resnet20")
     ds = load_test_set("bundled").subset(int(n_images))
     cal = load_calibration_set("bundled").subset(int(stats_images))
@@ -48,8 +54,10 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
     int8_top1 = top1(q8.predict(ds.x, batch=batch, progress=progress), ds.y)
     out: dict = {"model": "resnet20", "n_images": len(ds), "float_top1": float(float_top1),
                  "int8_top1": float(int8_top1), "top1": {}}
+    step("baselines", False)
     cfg = CimConfig(calib_images=int(calib_images))
     for key, tf in tfs.items():
+        step(key, True)
         cm = CimModel(q8, tf, cfg)
         cm.calibrate(cal.x)
         tag = "/".join(map(str, key)) if isinstance(key, tuple) else str(key)
@@ -57,6 +65,7 @@ def evaluate_resnet20(tfs: Mapping[Hashable, object], n_images: int,
         out["top1"][key] = float(top1(logits, ds.y))
         out["conversions_per_image"] = int(cm.conversions_per_image())
         out["operation_counts"] = cm.operation_counts()
+        step(key, False)
     out["cim"] = {"rows": cfg.rows, "input_bits_per_cycle": cfg.input_bits_per_cycle,
                   "weight_bits_per_cell": cfg.weight_bits_per_cell, "signed": cfg.signed,
                   "range_method": cfg.range_method,

@@ -15,8 +15,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..errors import InputError
 from ..display import show
+from ..errors import InputError
+from .findings import wilson_interval
 
 DPI = 110
 # One colour per design (in the order they come), one line style / marker fill per variant.
@@ -267,10 +268,9 @@ def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float
     """
     if not top1:
         raise InputError("plot_accuracy needs at least one bar")
-    values = {k: float(v) for k, v in top1.items()}
-    for k, v in [*values.items(), ("float_top1", float_top1), ("int8_top1", int8_top1)]:
-        if not (np.isfinite(v) and 0.0 <= v <= 1.0):
-            raise InputError(f"accuracy {k!r} = {show(v)} is not a fraction in [0, 1]")
+    values = {k: _check_fraction(k, v) for k, v in top1.items()}
+    _check_fraction("float_top1", float_top1)
+    _check_fraction("int8_top1", int8_top1)
     fig = Figure(figsize=(max(6.5, 1.0 * len(values) + 3), 4.6))
     ax = fig.subplots()
     labels = list(values)
@@ -278,12 +278,9 @@ def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float
     fam = design_colors(_family(lab) for lab in labels)
     colors = [fam[_family(lab)] for lab in labels]
     hatches = ["//" if "parasitic" in lab else "" for lab in labels]
-    # 95 % Wilson score interval of a proportion measured on n_images images
-    z, n = 1.96, max(int(n_images), 1)
     p = np.array([values[k] for k in labels])
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    yerr = 100 * np.vstack([p - (centre - half), (centre + half) - p])
+    lo, hi = wilson_interval(p, n_images)       # 95 % interval over n_images images
+    yerr = 100 * np.vstack([p - lo, hi - p])
     bars = ax.bar(x, 100 * p, color=colors, edgecolor="k", yerr=yerr, capsize=3,
                   error_kw=dict(lw=0.8))
     for b, h in zip(bars, hatches):
@@ -302,5 +299,61 @@ def plot_accuracy(path: str | Path, top1: Mapping[str, float], float_top1: float
                  f"bars: 95 % binomial interval", fontsize=9)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper right", fontsize=8, ncol=2)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _check_fraction(name: str, v: float) -> float:
+    v = float(v)
+    if not (np.isfinite(v) and 0.0 <= v <= 1.0):
+        raise InputError(f"accuracy {name!r} = {show(v)} is not a fraction in [0, 1]")
+    return v
+
+
+def plot_accuracy_vs_bits(path: str | Path, series: Mapping[str, tuple[Sequence[int],
+                                                                       Sequence[float]]],
+                          float_top1: float, int8_top1: float, n_images: int,
+                          variant: str = "parasitic") -> Path:
+    """ResNet-20 top-1 against converter resolution, one line per architecture.
+
+    series: label -> (bits, top-1 fractions), same lengths, bits increasing.
+    float_top1, int8_top1: baselines (fractions), drawn as horizontal lines.
+    n_images: images evaluated (95 % Wilson intervals as error bars; in the title).
+    variant: which converters these are (in the title).  Returns the path written.
+    """
+    if not series:
+        raise InputError("plot_accuracy_vs_bits needs at least one series")
+    fig = Figure(figsize=(7.0, 4.6))
+    ax = fig.subplots()
+    colors = design_colors(series)
+    markers = "osD^vP*X"
+    all_bits: list[int] = []
+    for i, (label, (bits, top1)) in enumerate(series.items()):
+        x = _finite_1d(f"{label} bits", bits)
+        p = np.array([_check_fraction(label, v) for v in top1])
+        if p.shape != x.shape:
+            raise InputError(f"series {label!r}: {x.size} bits but {p.size} accuracies")
+        if np.any(np.diff(x) <= 0):
+            raise InputError(f"series {label!r}: bits must increase, got {x.tolist()}")
+        lo, hi = wilson_interval(p, n_images)
+        # a small horizontal offset per series keeps equal-bit points apart
+        ax.errorbar(x + 0.06 * (i - (len(series) - 1) / 2), 100 * p,
+                    yerr=100 * np.vstack([p - lo, hi - p]), color=colors[label],
+                    marker=markers[i % len(markers)], ms=5, lw=1.2, capsize=3, label=label)
+        all_bits += [int(b) for b in x]
+    ax.axhline(100 * _check_fraction("float_top1", float_top1), color="k", ls="-", lw=1.0,
+               label=f"float32: {100 * float_top1:.1f} %")
+    ax.axhline(100 * _check_fraction("int8_top1", int8_top1), color="crimson", ls="--", lw=1.0,
+               label=f"int8 digital: {100 * int8_top1:.1f} %")
+    ax.axhline(10.0, color="gray", ls=":", lw=1.0, label="chance (10 classes)")
+    ticks = sorted(set(all_bits))
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.set_xlabel("converter resolution (bits)")
+    ax.set_ylabel("top-1 accuracy (%)")
+    ax.set_ylim(0.0, 100.0)
+    ax.set_title(f"ResNet-20 on CIFAR-10 ({n_images} test images) vs ADC bits, {variant} "
+                 f"converters\nbars: 95 % binomial interval", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return _save(fig, path)

@@ -62,6 +62,35 @@ def format_table(results: Mapping) -> str:
             cells = ["—"] * len(TABLE_COLUMNS)
             cells[[c[1] for c in TABLE_COLUMNS].index("top1")] = f"{100 * float(nn[key]):.1f}"
             body.append([label, "baseline", *cells])
+    return _markdown(header, body)
+
+
+def format_resolution_table(results: Mapping) -> str | None:
+    """Markdown table of ResNet-20 top-1 (%) vs converter bits, one column per architecture
+    (``results["resolution"]``), or None without one.  A value taken from the main table's
+    design is marked with *."""
+    series = [s for s in (results.get("resolution") or {}).get("series", ()) if s.get("bits")]
+    if not series:
+        return None
+    bits = sorted({b for s in series for b in s["bits"]})
+    header = ["bits", *(f"{s['name']} ({s['param']})" for s in series)]
+    body = []
+    for b in bits:
+        cells = [str(b)]
+        for s in series:
+            k = s["bits"].index(b) if b in s["bits"] else None
+            if k is None:
+                cells.append("—")
+                continue
+            reused = (s.get("from_design") or [None] * len(s["bits"]))[k]
+            cells.append(f"{100 * float(s['top1'][k]):.1f}{' *' if reused else ''} "
+                         f"({s['param']}={s['values'][k]})")
+        body.append(cells)
+    return _markdown(header, body)
+
+
+def _markdown(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """A padded markdown table (reads well on a terminal too)."""
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(header)]
 
     def line(cells: Sequence[str]) -> str:
@@ -117,6 +146,19 @@ def render_report(results: Mapping, plots: Mapping[str, str], timings: Mapping[s
         "code density on the ramp (endpoint INL), LSB; cycles, latency, area, energy: "
         "`dgcq_sim.cost` default model per conversion; top-1: ResNet-20 with every CIM partial "
         "sum through the quantizer's characterized transfer function (noise on).", "",
+    ]
+    resolution = format_resolution_table(results)
+    if resolution:
+        res = results["resolution"]
+        nn = results.get("nn") or {}
+        lines += ["## ResNet-20 top-1 vs converter resolution", "",
+                  f"Top-1 (%) on the same {nn.get('n_images', '?')} images with every CIM "
+                  f"partial sum through each converter ({res.get('variant', 'parasitic')}: the "
+                  f"netlists' default non-idealities, noise on); int8 digital "
+                  f"{100 * float(nn.get('int8_top1', float('nan'))):.1f} %, float "
+                  f"{100 * float(nn.get('float_top1', float('nan'))):.1f} %. * = the design of "
+                  f"the table above.", "", resolution, ""]
+    lines += [
         "## Findings", "",
         format_findings(findings), "",
     ]

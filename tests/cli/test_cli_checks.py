@@ -15,6 +15,7 @@ from dgcq_sim.report.demo import DemoConfig
 
 @pytest.mark.parametrize("argv, message", [
     (["nn-eval", "--seed", "-1"], "--seed: must be >= 0, got -1"),
+    (["nn-eval", "--images", "0"], "--images: must be >= 1, got 0"),
     (["nn-eval", "--limit", "0"], "--limit: must be >= 1, got 0"),
     (["enob", "sar", "--mc", "0"], "--mc: must be >= 1"),
     (["demo", "--seed", "-3"], "--seed: must be >= 0"),
@@ -78,14 +79,14 @@ def test_text_files_as_model_data_quantizer(tmp_path, capsys):
     txt.write_text("plain text\n")
     for flag, label in (("--model", "model file"), ("--data", "data file"),
                         ("--calib", "calibration file"), ("--quantizer", "transfer function")):
-        assert main(["nn-eval", flag, str(txt), "--no-progress", "--limit", "2"]) == 1
+        assert main(["nn-eval", flag, str(txt), "--no-progress", "--images", "2"]) == 1
         err = capsys.readouterr().err
         assert f"{label} '{txt}' is not a .npz archive" in err, err
         assert "Traceback" not in err and "pickle" not in err
 
 
 def test_nn_eval_json_carries_the_configuration(capsys):
-    rc = main(["nn-eval", "--quantizer", "ideal:8", "--limit", "8", "--json", "--no-progress",
+    rc = main(["nn-eval", "--quantizer", "ideal:8", "--images", "8", "--json", "--no-progress",
                "--seed", "4", "--rows", "64"])
     assert rc == 0
     res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -112,15 +113,24 @@ def test_unwritable_outputs_refused_before_work(argv, flag, capsys):
     assert "cannot write" in err or "bytes long" in err or "does not exist" in err
 
 
-def test_demo_help_states_the_real_quick_sizes():
+def test_demo_help_states_the_true_defaults():
+    """The help's numbers are the configuration's (it once said 30 --quick images where 16
+    ran, and 'a few minutes' for a 35 s run)."""
+    from dgcq_sim.cli import demo
+
     quick = DemoConfig.preset(quick=True)
     full = DemoConfig.preset(quick=False)
     sub = build_parser()._subparsers._group_actions[0].choices["demo"]
-    text = sub.format_help()
-    assert f"{quick.n_images} with --quick" in text
-    assert f"{quick.n_images} images" in text
-    assert f"default {full.n_images}" in text
-    assert f"{quick.n_sine} instead of {full.n_sine} sine samples" in text
+    text = " ".join(sub.format_help().split())
+    assert f"default {full.n_images}, {quick.n_images} with --quick" in text
+    assert f"Defaults: {full.n_images} ResNet-20 images" in text
+    assert f"{full.n_sine} sine samples per quantizer; about {demo.FULL_RUN_S} s" in text
+    assert f"smoke run (about {demo.QUICK_RUN_S} s): {quick.n_images} images, " \
+        f"{quick.n_sine} sine samples" in text
+    for cfg in (full, quick):
+        for series in cfg.resolution:
+            assert f"{series.name} {series.param} = {', '.join(map(str, series.values))}" \
+                in text
 
 
 @pytest.mark.parametrize("at, message", [
@@ -159,7 +169,7 @@ def test_characterize_then_nn_eval_reads_it(tmp_path, capsys):
     assert tf.meta["params"] == {"NBITS": "6"} and tf.meta["architecture"] == "sar"
     # ideal 6-bit SAR: the k-th transition at k/64 V (within the bisection resolution)
     np.testing.assert_allclose(tf.edges, np.arange(1, 64) / 64, atol=1e-9)
-    assert main(["nn-eval", "--quantizer", str(out), "--limit", "4", "--json",
+    assert main(["nn-eval", "--quantizer", str(out), "--images", "4", "--json",
                  "--no-progress"]) == 0
     res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert res["quantizer_kind"] == "file" and res["transfer"]["bits"] == 6
@@ -254,3 +264,18 @@ def test_tran_plot_and_csv(tmp_path, capsys):
     assert ax.get_xlabel() == "time (ns)" and ax.get_ylabel() == "node voltage (V)"
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0.0, 10.0])
     assert _read_png(png)[..., :3].std() > 0.05
+
+
+def test_limit_is_a_deprecated_alias_of_images(capsys):
+    """One name for the image count in demo and nn-eval (--images); --limit still works and
+    says so on stderr."""
+    parser = build_parser()
+    assert parser.parse_args(["nn-eval", "--images", "7"]).images == 7
+    args = parser.parse_args(["nn-eval", "--limit", "7"])
+    assert args.images == 7 and not hasattr(args, "limit")
+    assert "--limit is deprecated; use --images" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parser.parse_args(["demo", "--limit", "12"])      # demo never had --limit
+    helps = parser._subparsers._group_actions[0].choices
+    for command in ("demo", "nn-eval"):
+        assert "--images N" in helps[command].format_help()

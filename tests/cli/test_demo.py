@@ -8,17 +8,21 @@ import json
 import pytest
 
 from dgcq_sim.cli import main
-from dgcq_sim.report.demo import DemoConfig, Design, run_demo, step_rng
+from dgcq_sim.report.demo import DemoConfig, Design, ResolutionSeries, run_demo, step_rng
 
 TINY = DemoConfig(
     seed=3, quick=True, n_sine=1024, n_ramp=2048, n_images=4, coarse_sweep=(8, 16),
     dgcq_sweep=(1, 2), sweep_n_sine=256, ramp_per_code=2, n_noise=32, noise_points=4,
     calib_images=2, stats_images=20,
     designs=(Design("dgcq", "DGCQ 2+4", {"NC": 2, "NF": 4}), Design("sar", "SAR 6b", {"NBITS": 6}),
-             Design("coarse", "coarse-only 64", {"NITER": 64})))
+             Design("coarse", "coarse-only 64", {"NITER": 64})),
+    # SAR 3 and 6 (6 = the design above, reused); DGCQ 2+1 and, from the design, 2+4
+    resolution=(ResolutionSeries("sar", "SAR", "NBITS", (3, 6)),
+                ResolutionSeries("dgcq", "DGCQ 2+f", "NF", (1,), {"NC": 2})))
 
 PNGS = {"transfer_dgcq.png", "transfer_sar.png", "transfer_coarse.png",
-        "enob_vs_iterations.png", "tradeoff.png", "accuracy.png", "budget.png"}
+        "enob_vs_iterations.png", "tradeoff.png", "accuracy.png", "budget.png",
+        "accuracy_vs_bits.png"}
 
 
 def test_bad_out_is_refused_and_nothing_written(tmp_path, capsys):
@@ -32,9 +36,13 @@ def test_bad_out_is_refused_and_nothing_written(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
-def test_images_out_of_range_is_refused(tmp_path, capsys):
-    assert main(["demo", "--no-progress", "--images", "0", "--out", str(tmp_path / "r")]) == 1
-    assert "--images" in capsys.readouterr().err
+@pytest.mark.parametrize("n, message", [("0", "must be >= 1, got 0"),
+                                        ("1001", "must be <= 1000, got 1001")])
+def test_images_out_of_range_is_a_usage_error(tmp_path, capsys, n, message):
+    with pytest.raises(SystemExit) as info:
+        main(["demo", "--no-progress", "--images", n, "--out", str(tmp_path / "r")])
+    assert info.value.code == 2
+    assert f"--images: {message}" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
 
 
@@ -57,6 +65,16 @@ def test_tiny_demo_end_to_end_is_reproducible(tmp_path):
     assert res["budget"]["items"] and res["budget"]["all"]["enob"] <= res["budget"]["ideal"]["enob"]
     for finding in res["findings"]:
         assert finding in md
+    # accuracy vs resolution: bits from the loaded converters, design points reused
+    sar, dgcq = res["resolution"]["series"]
+    assert (sar["bits"], sar["values"], sar["from_design"]) == ([3, 6], [3, 6], [None, "sar"])
+    assert sar["top1"][1] == rows[("sar", "parasitic")]["top1"]
+    assert (dgcq["bits"], dgcq["values"], dgcq["from_design"]) == ([3, 6], [1, 4], [None, "dgcq"])
+    assert dgcq["top1"][1] == rows[("dgcq", "parasitic")]["top1"]
+    assert "## ResNet-20 top-1 vs converter resolution" in md and "| bits" in md
+    assert "ResNet-20 top-1 vs converter resolution" in " ".join(res["findings"])
+    # the progress bar's half-way ETA and the time it then took are reported
+    assert "ETA shown at half-way" in a.timings and a.timings["time it then took"] > 0
 
 
 def test_step_streams_depend_on_seed_and_step_only():

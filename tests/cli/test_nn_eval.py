@@ -10,7 +10,7 @@ from dgcq_sim.cli import main
 
 
 def test_json_output_with_ideal_adc(capsys):
-    rc = main(["nn-eval", "--quantizer", "ideal:12", "--limit", "40", "--json", "--no-progress"])
+    rc = main(["nn-eval", "--quantizer", "ideal:12", "--images", "40", "--json", "--no-progress"])
     assert rc == 0
     res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(res) >= {"top1", "float_top1", "int8_top1", "images", "seconds"}
@@ -23,7 +23,7 @@ def test_saved_transfer_function_and_text_output(tmp_path, capsys):
     from dgcq_sim.transfer import TransferFunction
     path = tmp_path / "tf.npz"
     TransferFunction.ideal(3, 0.0, 1.0).save(path)
-    rc = main(["nn-eval", "--quantizer", str(path), "--limit", "40", "--no-progress",
+    rc = main(["nn-eval", "--quantizer", str(path), "--images", "40", "--no-progress",
                "--range", "search"])
     out = capsys.readouterr().out
     assert rc == 0 and "int8  top-1" in out and "ADC conversions per image 462848" in out
@@ -59,7 +59,7 @@ def test_bad_paths_and_specs(capsys):
 
 def test_per_column_chips_json_energy_and_cache(tmp_path, capsys):
     args = ["nn-eval", "--quantizer", "sar", "--param", "NBITS=6", "--param", "KC=0.05",
-            "--limit", "20", "--json", "--no-progress", "--cache", str(tmp_path)]
+            "--images", "20", "--json", "--no-progress", "--cache", str(tmp_path)]
     assert main(args + ["--chips", "2", "--bank", "3"]) == 0
     res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     t = res["top1"]
@@ -80,7 +80,7 @@ def test_bad_chip_and_bank_counts_and_unknown_energy(tmp_path, capsys):
         assert ("--chips" if "--chips" in bad else "--bank") in err and ">= 1" in err
     assert main(["nn-eval", "--quantizer", "ideal:6", "--per-column", "--no-progress"]) == 1
     assert "netlist" in capsys.readouterr().err
-    assert main(["nn-eval", "--quantizer", "ideal:8", "--limit", "10", "--json",
+    assert main(["nn-eval", "--quantizer", "ideal:8", "--images", "10", "--json",
                  "--no-progress"]) == 0
     res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert res["energy_per_image_j"] is None and res["adc_energy_fraction"] is None

@@ -130,3 +130,48 @@ def test_energy_per_image_finding_and_column(results):
     # unknown ADC energy: no invented total
     e = energy_per_image(counts, None)
     assert e["energy_per_image_j"] is None and "unknown" in e["energy_note"]
+
+
+def _with_resolution(results, sar_top1, bits=(4, 5, 6, 8)):
+    results["resolution"] = {"variant": "parasitic", "series": [
+        {"key": "sar", "name": "SAR", "param": "NBITS", "values": list(bits), "bits": list(bits),
+         "top1": list(sar_top1), "from_design": [None] * len(bits)}]}
+    return results
+
+
+def test_wilson_interval_known_values():
+    from dgcq_sim.report.findings import wilson_interval
+
+    lo, hi = wilson_interval(0.5, 100)             # 50 of 100: 40.38 % .. 59.62 %
+    assert (round(float(lo), 4), round(float(hi), 4)) == (0.4038, 0.5962)
+    lo, hi = wilson_interval([0.0, 1.0], 16)       # never an empty or inverted interval
+    assert lo[0] == pytest.approx(0.0, abs=1e-12) and hi[0] == pytest.approx(0.1936, abs=1e-4)
+    assert hi[1] == pytest.approx(1.0) and lo[1] == pytest.approx(0.8064, abs=1e-4)
+
+
+def test_resolution_finding_says_where_accuracy_breaks(results):
+    # int8 88.6 % on 200 images: its 95 % interval at 87 % is 81.7..90.9 %, at 30 % 24..37 %
+    text = " ".join(compute_findings(_with_resolution(results, [0.10, 0.30, 0.87, 0.885])))
+    assert "SAR matches int8 from 6 bits (4 b 10.0 %, 5 b 30.0 %, 6 b 87.0 %, 8 b 88.5 %)" in text
+    # a dip at a higher resolution moves the break point up ("and every higher")
+    text = " ".join(compute_findings(_with_resolution(results, [0.10, 0.88, 0.50, 0.885])))
+    assert "SAR matches int8 from 8 bits" in text
+    text = " ".join(compute_findings(_with_resolution(results, [0.10, 0.2, 0.3, 0.5])))
+    assert "SAR does not reach int8 within the swept 4-8 bits" in text
+
+
+def test_resolution_table_rows_are_bits(results):
+    from dgcq_sim.report.writer import format_resolution_table
+
+    assert format_resolution_table(results) is None
+    r = _with_resolution(results, [0.10, 0.30, 0.87, 0.885])
+    r["resolution"]["series"].append({"key": "dgcq", "name": "DGCQ 3+f", "param": "NF",
+                                      "values": [3, 8], "bits": [6, 11], "top1": [0.5, 0.874],
+                                      "from_design": [None, "dgcq"]})
+    table = format_resolution_table(r).splitlines()
+    assert table[0].split("|")[1:4] == [" bits ", " SAR (NBITS)    ", " DGCQ 3+f (NF) "]
+    cells = {row.split("|")[1].strip(): [c.strip() for c in row.split("|")[2:4]]
+             for row in table[2:]}
+    assert cells == {"4": ["10.0 (NBITS=4)", "—"], "5": ["30.0 (NBITS=5)", "—"],
+                     "6": ["87.0 (NBITS=6)", "50.0 (NF=3)"], "8": ["88.5 (NBITS=8)", "—"],
+                     "11": ["—", "87.4 * (NF=8)"]}

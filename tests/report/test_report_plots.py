@@ -137,3 +137,41 @@ def test_accuracy_plot_is_on_a_full_axis_with_binomial_intervals(tmp_path, figur
     caps = [ln for ln in ax.get_lines() if ln.get_marker() == "_"]
     ys = sorted(float(y) for ln in caps for y in ln.get_ydata())
     assert any(abs(y - 40.38) < 0.1 for y in ys) and any(abs(y - 59.62) < 0.1 for y in ys)
+
+
+def test_accuracy_vs_bits_plot_content(tmp_path, figures):
+    from dgcq_sim.report.plots import plot_accuracy_vs_bits
+
+    plot_accuracy_vs_bits(tmp_path / "r.png", {"SAR": ([4, 6, 8], [0.1, 0.5, 0.9]),
+                                               "DGCQ 3+f": ([5, 8, 11], [0.2, 0.8, 0.91])},
+                          0.91, 0.9, 100)
+    ax = figures[-1].axes[0]
+    assert ax.get_ylim() == (0.0, 100.0) and "bits" in ax.get_xlabel()
+    assert "binomial" in ax.get_title() and "100 test images" in ax.get_title()
+    assert [int(t) for t in ax.get_xticks()] == [4, 5, 6, 8, 11]
+    lines = {c.get_label(): c.lines[0] for c in ax.containers}     # errorbar: data line
+    np.testing.assert_allclose(lines["SAR"].get_ydata(), [10, 50, 90])
+    np.testing.assert_allclose(lines["DGCQ 3+f"].get_ydata(), [20, 80, 91])
+    # the points sit at their bits (a small offset keeps two series apart)
+    assert np.all(np.abs(lines["SAR"].get_xdata() - [4, 6, 8]) < 0.1)
+    # error bars are the 95 % Wilson interval: 50 of 100 -> 40.38 .. 59.62 %
+    caps = [ln for ln in ax.get_lines() if ln.get_marker() == "_"]
+    ys = sorted(float(y) for ln in caps for y in ln.get_ydata())
+    assert any(abs(y - 40.38) < 0.1 for y in ys) and any(abs(y - 59.62) < 0.1 for y in ys)
+    hlines = {ln.get_label(): ln.get_ydata()[0] for ln in ax.get_lines()
+              if ln.get_label().startswith(("float32", "int8", "chance"))}
+    assert hlines == {"float32: 91.0 %": 91.0, "int8 digital: 90.0 %": 90.0,
+                      "chance (10 classes)": 10.0}
+
+
+def test_accuracy_vs_bits_refuses_bad_series(tmp_path):
+    from dgcq_sim.report.plots import plot_accuracy_vs_bits
+
+    with pytest.raises(InputError, match="fraction"):
+        plot_accuracy_vs_bits(tmp_path / "a.png", {"SAR": ([4, 8], [10.0, 90.0])}, 0.9, 0.9, 10)
+    with pytest.raises(InputError, match="increase"):
+        plot_accuracy_vs_bits(tmp_path / "b.png", {"SAR": ([8, 4], [0.1, 0.9])}, 0.9, 0.9, 10)
+    with pytest.raises(InputError, match="2 bits but 1"):
+        plot_accuracy_vs_bits(tmp_path / "c.png", {"SAR": ([4, 8], [0.1])}, 0.9, 0.9, 10)
+    with pytest.raises(InputError, match="at least one"):
+        plot_accuracy_vs_bits(tmp_path / "d.png", {}, 0.9, 0.9, 10)

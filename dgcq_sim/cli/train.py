@@ -1,0 +1,134 @@
+"""``dgcq-sim train``: ADC-aware fine-tuning of a CIFAR ResNet (needs the ``train`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ._common import nonneg_int, positive_int
+
+DESCRIPTION = """\
+Fine-tune a pretrained CIFAR ResNet with every CIM partial sum through a quantizer
+(straight-through estimators; learned per-layer partial-sum ranges, started from the range
+search), on the CIFAR-10 training split (../shared/data/cifar10_train_jpeg.npz), with random
+crop + flip.  Writes --out every epoch: a model archive with a 'cim' record of the mapping,
+activation scales and ranges it was trained with; `dgcq-sim nn-eval --model OUT` uses them.
+Needs PyTorch: pip install 'dgcq-sim[train]'.
+
+quantizer:
+  ideal:BITS   ideal uniform ADC of BITS bits
+  NETLIST      a quantizer netlist or registered architecture (characterized, noise on)
+  TF.npz       a saved transfer function
+  none         no CIM quantizer: every layer digital int8 (with --weights-shared 8,4)
+"""
+
+EPILOG = """\
+examples:
+  dgcq-sim train --quantizer ideal:3 --epochs 1 --out resnet20-adc3.npz
+  dgcq-sim train --quantizer none --weights-shared 8,4 --epochs 1 --out resnet20-w84.npz
+  dgcq-sim nn-eval --model resnet20-adc3.npz --data full
+"""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= v <= 10:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 10], got {text!r}")
+    return v
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("train", help="ADC-aware fine-tuning of a ResNet (PyTorch)",
+                              description=DESCRIPTION, epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="resnet20", metavar="resnet20|resnet18|PATH",
+                   help="pretrained model to start from (default resnet20)")
+    p.add_argument("--quantizer", required=True, metavar="ideal:BITS|NETLIST|TF.npz|none")
+    p.add_argument("--out", required=True, metavar="MODEL.npz", help="archive to write")
+    p.add_argument("--rows", type=positive_int, default=128, metavar="R",
+                   help="rows per CIM array (16..1024, default 128)")
+    p.add_argument("--input-bits-per-cycle", type=positive_int, default=8, metavar="B")
+    p.add_argument("--weight-bits-per-cell", type=positive_int, default=8, metavar="B")
+    p.add_argument("--signed", default="differential", choices=("differential", "pos-neg", "offset"))
+    p.add_argument("--epochs", type=positive_int, default=1, metavar="E")
+    p.add_argument("--limit", type=positive_int, default=None, metavar="N",
+                   help="train on N strided training images (default all 50 000)")
+    p.add_argument("--batch", type=positive_int, default=128, metavar="B")
+    p.add_argument("--lr", type=_positive_float, default=0.01, help="peak learning rate (cosine decay)")
+    p.add_argument("--range-lr", type=_positive_float, default=0.01,
+                   help="Adam learning rate of the log partial-sum ranges")
+    p.add_argument("--fixed-ranges", action="store_true",
+                   help="keep the partial-sum ranges at their calibrated values")
+    p.add_argument("--init-ranges", default="search", choices=("search", "max"),
+                   help="starting ranges: the numpy range search (default) or the largest sum")
+    p.add_argument("--weights-shared", default=None, metavar="8,4",
+                   help="one weight set for 8- and 4-bit inference (seed 001): adds the loss "
+                        "of the derived 4-bit codes every step")
+    p.add_argument("--data", default=None, metavar="TRAIN.npz",
+                   help="training split (default ../shared/data/cifar10_train_jpeg.npz)")
+    p.add_argument("--calib", default="bundled", metavar="bundled|full|PATH")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the data order, augmentation and converter noise")
+    p.add_argument("--threads", type=positive_int, default=None, help="torch threads")
+    p.add_argument("--eval-limit", type=positive_int, default=1000, metavar="N",
+                   help="evaluate the written archive on N bundled test images (numpy path)")
+    p.add_argument("--no-eval", action="store_true", help="skip that evaluation")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import InputError, ParameterError
+    from ..nn.data import TRAIN_JPEG
+    from ..outputs import check_output_file
+
+    shared = None
+    if args.weights_shared is not None:
+        if args.weights_shared.replace(" ", "") != "8,4":
+            raise ParameterError(f"--weights-shared supports 8,4 (seed 001), got "
+                                 f"{args.weights_shared!r}")
+        shared = (8, 4)
+    quantizer = None if args.quantizer.lower() == "none" else args.quantizer
+    out = check_output_file(args.out, "--out")
+    if not str(out).endswith(".npz"):
+        raise ParameterError(f"--out {args.out!r} must end in .npz")
+    data = Path(args.data) if args.data else TRAIN_JPEG
+    if not data.is_file():
+        raise InputError(f"training data not found: expected {data} (the CIFAR-10 training "
+                         f"split as JPEG bytes, see ../shared/data/README.md)")
+    from ..nn.torch.train import TrainConfig, train   # torch only from here on
+    cfg = TrainConfig(model=args.model, quantizer=quantizer, out=str(out), rows=args.rows,
+                      input_bits_per_cycle=args.input_bits_per_cycle,
+                      weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
+                      epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
+                      range_lr=args.range_lr, learn_ranges=not args.fixed_ranges,
+                      init_ranges=args.init_ranges, weights_shared=shared, seed=args.seed,
+                      calib=args.calib, data=str(data), threads=args.threads,
+                      progress=not args.no_progress)
+    res = train(cfg)
+    summary = {k: res[k] for k in ("out", "epochs", "steps", "images", "seconds", "history")}
+    if not args.no_eval:
+        from ..nn.evaluate import evaluate
+        from ..nn.quantizer_spec import load_transfer
+        from ..nn.record import read_record
+        rec = read_record(out)
+        tf = None if quantizer is None else load_transfer(quantizer, {}, False, args.seed)
+        ev = evaluate(str(out), "bundled", tf=tf, limit=args.eval_limit, seed=args.seed,
+                      calib=args.calib, record=rec, progress=not args.no_progress)
+        summary["eval"] = {"images": ev["images"], "top1": ev["top1"],
+                           "int8_top1_recalibrated": ev["int8_top1"]}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        h = res["history"][-1]
+        print(f"wrote {res['out']}: {res['epochs']} epoch(s), {res['steps']} steps on "
+              f"{res['images']} images in {res['seconds']:.0f} s; last epoch loss "
+              f"{h['loss']:.4f}, train top-1 {100 * h['train_top1']:.2f} %")
+        if "eval" in summary:
+            print(f"  test top-1 on {summary['eval']['images']} bundled images: "
+                  f"{100 * summary['eval']['top1']:.2f} %  (nn-eval --model {res['out']})")
+    return 0

@@ -1,0 +1,104 @@
+"""The ``cim`` record of a fine-tuned model archive: the mapping and per-layer quantization
+it was trained with, so that evaluation reproduces training's network exactly.
+
+JSON object (key ``cim`` of the ``.npz``, written by ``dgcq-sim train``)::
+
+    {"format": 1, "quantizer": "ideal:3" | NETLIST | TF.npz | null,
+     "mapping": {rows, input_bits_per_cycle, weight_bits_per_cell, signed,
+                 digital_first_last, zero_offset_cal},
+     "weight_bits": 8, "act_bits": 8, "weights_shared": [8, 4] | null,
+     "layers": {name: {"act_scale": float, "act_signed": bool, "analog": bool,
+                       "psum_range": float | null}}}
+
+:func:`read_record` validates it (typed errors naming the file and field);
+:func:`apply_record` sets the activation scales of a :class:`QuantizedModel` and returns the
+:class:`CimConfig` and partial-sum ranges to build the :class:`CimModel` with.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+from ..archive import read_npz, scalar_text
+from ..errors import ModelFileError
+from .cim import CimConfig
+from .quant import QuantizedModel
+
+FORMAT = 1
+MAPPING_FIELDS = ("rows", "input_bits_per_cycle", "weight_bits_per_cell", "signed",
+                  "digital_first_last", "zero_offset_cal")
+
+
+def read_record(path: str | Path) -> dict | None:
+    """The validated ``cim`` record of a model archive, or None if it has none."""
+    arrs = read_npz(path, "model file", keys=["cim"])
+    if "cim" not in arrs:
+        return None
+    where = f"model file {str(path)!r}: key 'cim'"
+    try:
+        rec = json.loads(scalar_text(arrs["cim"], "cim", path, "model file"))
+    except (ValueError, RecursionError) as exc:
+        raise ModelFileError(f"{where} is not JSON: {exc}") from None
+    if not isinstance(rec, dict) or rec.get("format") != FORMAT:
+        raise ModelFileError(f"{where}: expected a JSON object with format {FORMAT}")
+    mapping = rec.get("mapping")
+    if not isinstance(mapping, dict) or set(MAPPING_FIELDS) - set(mapping):
+        raise ModelFileError(f"{where}: field 'mapping' must hold {', '.join(MAPPING_FIELDS)}")
+    try:
+        CimConfig(**{k: mapping[k] for k in MAPPING_FIELDS})
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{where}: field 'mapping': {exc}") from None
+    layers = rec.get("layers")
+    if not isinstance(layers, dict) or not layers:
+        raise ModelFileError(f"{where}: field 'layers' must be a non-empty object")
+    for name, st in layers.items():
+        ok = (isinstance(st, dict) and _finite_pos(st.get("act_scale"))
+              and isinstance(st.get("act_signed"), bool) and isinstance(st.get("analog"), bool)
+              and (not st["analog"] or _finite_pos(st.get("psum_range"))))
+        if not ok:
+            raise ModelFileError(f"{where}: field 'layers.{name}' needs act_scale > 0, "
+                                 f"act_signed, analog and (analog) psum_range > 0, got {st!r}")
+    q = rec.get("quantizer")
+    if q is not None and not isinstance(q, str):
+        raise ModelFileError(f"{where}: field 'quantizer' must be a string or null")
+    return rec
+
+
+def _finite_pos(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+
+
+def record_mapping(rec: dict, cim: CimConfig | None = None) -> CimConfig:
+    """The record's mapping on top of ``cim`` (its range method etc. kept)."""
+    return replace(cim or CimConfig(), **{k: rec["mapping"][k] for k in MAPPING_FIELDS})
+
+
+def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:
+    """Set every layer's activation scale and sign from the record; return the partial-sum
+    ranges {layer: P} of its analog layers."""
+    missing = sorted(set(qm.layers) - set(rec["layers"]))
+    if missing:
+        raise ModelFileError(f"{source}: the cim record lacks layers {missing[:5]}")
+    ranges = {}
+    for name, q in qm.layers.items():
+        st = rec["layers"][name]
+        q.a_signed = bool(st["act_signed"])
+        bits = qm.cfg.act_bits
+        q.a_qmax = 2 ** (bits - 1) - 1 if q.a_signed else 2 ** bits - 1
+        q.a_scale = float(st["act_scale"])
+        if st["analog"]:
+            ranges[name] = float(st["psum_range"])
+    return ranges
+
+
+def make_record(quantizer: str | None, cfg: CimConfig, layers: dict, weight_bits: int = 8,
+                act_bits: int = 8, weights_shared=None) -> dict:
+    """A record (see the module docstring) from a torch CimModule's ``quant_state()``."""
+    return {"format": FORMAT, "quantizer": quantizer,
+            "mapping": {k: getattr(cfg, k) for k in MAPPING_FIELDS},
+            "weight_bits": int(weight_bits), "act_bits": int(act_bits),
+            "weights_shared": list(weights_shared) if weights_shared else None,
+            "layers": layers}

@@ -1,0 +1,376 @@
+"""Quantized Conv2d / Linear for torch: int weights per channel, int activations per tensor,
+digital (exact integer MACs) or on CIM arrays with every partial sum through a converter.
+
+The arithmetic is the numpy path's (:mod:`dgcq_sim.nn.quant`, :mod:`dgcq_sim.nn.cim`), step
+for step, so the same weights, scales and ranges give the same codes:
+
+* activation codes ``clip(rint(x * float32(1/a_scale)), lo, qmax)``, ``a_scale = clip/qmax``;
+* weight codes per output channel ``clip(round(w / s), -qmax, qmax)``, ``s = max|w|/qmax``
+  in float64 (optionally the shared 4-bit codes ``round(w8/16)`` of seed 001);
+* reduction rows in im2col order (kh, kw, Cin), cut into arrays of ``rows`` rows; input and
+  weight bit slices, the signed scheme, and the plane order row block > input slice >
+  weight slice as :func:`dgcq_sim.nn.cim._iter_planes`; all-zero slices skipped likewise;
+* per plane: ``v = p*k + v0`` -> converter -> ``acc += (vh - v0)*(f/k) - f*e0`` (float64 when
+  gradients are off, the exact mode; float32 while training).
+
+Backward: straight-through estimators — rounding passes gradients unchanged inside the
+clipping range and none outside; the converter passes ``d vh / d v = 1`` inside its input
+range and 0 outside (clipped partial sums); bit slices share the gradient of the value they
+slice.  With learned ranges the partial-sum range of each layer is ``P0 * exp(r)`` with a
+trainable ``r`` (seed 001's trainable range; the LSQ-style gradient follows from the
+straight-through converter).
+"""
+
+from __future__ import annotations
+
+from . import _require  # noqa: F401
+
+import torch
+import torch.nn.functional as F
+
+from ...errors import InputError
+from ..quant import EXACT_F32
+
+
+def round_ste(x: torch.Tensor) -> torch.Tensor:
+    """Round half to even (like ``np.rint``), gradient 1."""
+    return x + (torch.round(x) - x).detach()
+
+
+def floor_ste(x: torch.Tensor) -> torch.Tensor:
+    return x + (torch.floor(x) - x).detach()
+
+
+def derive_4bit_ste(w8: torch.Tensor) -> torch.Tensor:
+    """Shared 4-bit codes from 8-bit ones (:func:`dgcq_sim.nn.quant.derive_4bit`): rounding
+    shift by 4, half away from zero, clipped to +-7; gradient of ``w8/16``."""
+    exact = torch.clamp(torch.sign(w8) * torch.floor((w8.abs() + 8) / 16), -7, 7)
+    return w8 / 16 + (exact - w8 / 16).detach()
+
+
+def _nbits(q: int) -> int:
+    return int(q).bit_length()
+
+
+class Context:
+    """State shared by every quantized layer of one network.
+
+    mode: ``"run"`` (quantized), ``"float"`` (plain float layers), ``"act_stats"`` (float,
+    recording every input's range), ``"psum_calib"`` (quantized, noise-free, choosing the
+    missing partial-sum ranges). generator: the noise source (None: noise-free).
+    weight_mode: ``None`` or ``"shared4"`` (run the 8-bit codes at 4 bits).
+    """
+
+    def __init__(self):
+        self.mode = "run"
+        self.generator: torch.Generator | None = None
+        self.weight_mode: str | None = None
+        self.trace: dict | None = None      # layer name -> list of codes (tests)
+
+
+class QuantLayer(torch.nn.Module):
+    """A Conv2d (groups 1, dilation 1, zero padding) or Linear, quantized.
+
+    The original module's ``weight`` and ``bias`` parameters are taken over (same names, so
+    a state_dict keeps its keys). ``analog``: on CIM arrays through ``adc``, else digital.
+    """
+
+    def __init__(self, inner, name: str, ctx: Context, cim, analog: bool, adc,
+                 weight_bits: int = 8, act_bits: int = 8, learn_ranges: bool = False):
+        super().__init__()
+        self.name, self.ctx, self.cim, self.analog, self.adc = name, ctx, cim, analog, adc
+        self.is_conv = isinstance(inner, torch.nn.Conv2d)
+        self.weight = inner.weight
+        self.bias = inner.bias
+        if self.is_conv:
+            self.kernel, self.stride = inner.kernel_size, inner.stride
+            self.padding = inner.padding
+        self.weight_bits, self.act_bits = int(weight_bits), int(act_bits)
+        self.w_qmax = 2 ** (self.weight_bits - 1) - 1
+        self.register_buffer("act_scale", torch.zeros((), dtype=torch.float64))
+        self.register_buffer("act_signed", torch.zeros((), dtype=torch.bool))
+        self.register_buffer("psum_range", torch.zeros((), dtype=torch.float64))
+        self.range_log = torch.nn.Parameter(torch.zeros(()), requires_grad=bool(learn_ranges))
+        self._amax, self._amin = 0.0, 0.0
+
+    # ------------------------------------------------------------------ quantization state
+    @property
+    def a_qmax(self) -> int:
+        return 2 ** (self.act_bits - 1) - 1 if bool(self.act_signed) else 2 ** self.act_bits - 1
+
+    @property
+    def a_scale(self) -> float:
+        """Activation value per code (float64, as ``QLayer.a_scale``)."""
+        return float(self.act_scale)
+
+    @property
+    def k(self) -> int:
+        return int(self.weight[0].numel())
+
+    def has_act_range(self) -> bool:
+        return float(self.act_scale) > 0
+
+    def has_psum_range(self) -> bool:
+        return not self.analog or float(self.psum_range) > 0
+
+    def set_act_range(self, clip: float, signed: bool) -> None:
+        """Codes span ``[-clip, clip]`` (signed input) or ``[0, clip]``: ``a_scale =
+        clip/qmax`` as :func:`dgcq_sim.nn.quant.quantize_model` computes it."""
+        self.act_signed.fill_(bool(signed))
+        self.act_scale.fill_((float(clip) if clip > 0 else 1.0) / self.a_qmax)
+
+    # ------------------------------------------------------------------ pieces
+    def weight_codes(self) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """(integer codes float64 in the weight's own layout with STE, per-output-channel
+        scale (Cout,) float64, qmax)."""
+        w = self.weight.double()
+        qmax = self.w_qmax
+        wmax = w.detach().abs().reshape(w.shape[0], -1).amax(dim=1)
+        scale = torch.where(wmax > 0, wmax, torch.ones_like(wmax)) / qmax
+        codes = torch.clamp(round_ste(w / _per_channel(scale, w)), -qmax, qmax)
+        if self.ctx.weight_mode == "shared4":
+            if self.weight_bits != 8:
+                raise InputError(f"layer {self.name}: shared 4-bit weights derive from 8-bit "
+                                 f"codes, weight_bits is {self.weight_bits}")
+            return derive_4bit_ste(codes), scale * 16.0, 7
+        return codes, scale, qmax
+
+    def act_codes(self, x: torch.Tensor) -> torch.Tensor:
+        lo = -self.a_qmax if bool(self.act_signed) else 0
+        inv = torch.tensor(1.0 / self.a_scale, dtype=torch.float32, device=x.device)
+        return torch.clamp(round_ste(x.float() * inv), lo, self.a_qmax)
+
+    def _mac(self, a: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """Integer MACs of codes ``a`` with weight codes ``w`` (own layout, possibly
+        stacked along the output channels); exact: integers below 2**24 in float32."""
+        if self.is_conv:
+            return F.conv2d(a, w, None, self.stride, self.padding)
+        return F.linear(a, w)
+
+    def _output(self, acc: torch.Tensor, scale: torch.Tensor, exact: bool):
+        """Rescale the integer accumulator (N, Cout, ...) and add the bias."""
+        s = _per_channel(self.a_scale * scale, acc, dim=1)
+        y = (acc.double() * s).float() if exact else acc * s.float()
+        if self.bias is not None:
+            y = y + _per_channel(self.bias, y, dim=1)
+        return y
+
+    def float_forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.is_conv:
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return F.linear(x, self.weight, self.bias)
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mode = self.ctx.mode
+        if mode == "float":
+            return self.float_forward(x)
+        if mode == "act_stats":
+            xd = x.detach()
+            self._amax = max(self._amax, float(xd.max()))
+            self._amin = min(self._amin, float(xd.min()))
+            return self.float_forward(x)
+        if not self.has_act_range():
+            raise InputError(f"layer {self.name}: no activation range: call calibrate()")
+        if not bool(torch.isfinite(x.detach()).all()):
+            raise InputError(f"layer {self.name}: non-finite inputs (inf/NaN activations)")
+        exact = not torch.is_grad_enabled()
+        a = self.act_codes(x)
+        w_int, w_scale, w_qmax = self.weight_codes()
+        # exact integer sums: the whole reduction (digital) or one array's rows (CIM)
+        bound = (min(self.k, int(self.cim.rows)) if self.analog else self.k) * self.a_qmax * w_qmax
+        mm = torch.float32 if bound < EXACT_F32 else torch.float64
+        if not self.analog:
+            acc = self._mac(a.to(mm), w_int.to(mm))
+        else:
+            acc = self.cim_accumulate(a.to(mm), w_int, w_qmax, mm, exact)
+        if self.ctx.trace is not None:
+            self.ctx.trace.setdefault(self.name, []).append(a.detach())
+        return self._output(acc, w_scale, exact)
+
+    # ------------------------------------------------------------------ CIM arrays
+    def block_masks(self) -> torch.Tensor:
+        """(row blocks, *weight shape[1:]) bool: the weights of each R-row array.  Rows run
+        in im2col order (kh, kw, Cin), as :attr:`dgcq_sim.nn.model.Layer.wmat`."""
+        rows, k = int(self.cim.rows), self.k
+        order = torch.arange(k)
+        if self.is_conv:
+            cin, kh, kw = self.weight.shape[1:]
+            # row index of weight element (c, i, j) is (i*kw + j)*cin + c
+            c, i, j = torch.meshgrid(torch.arange(cin), torch.arange(kh), torch.arange(kw),
+                                     indexing="ij")
+            order = (i * kw + j) * cin + c
+        blocks = torch.arange(0, k, rows)
+        return torch.stack([(order >= r0) & (order < r0 + rows) for r0 in blocks.tolist()])
+
+    def weight_slices(self, w_int: torch.Tensor, w_qmax: int):
+        """[(cell values, digital factor)] as :func:`dgcq_sim.nn.cim.map_layer` (all-zero
+        slices dropped); also the offset (offset scheme) and whether sums are unsigned."""
+        cfg = self.cim
+        b_w = int(cfg.weight_bits_per_cell)
+        if cfg.signed == "offset":
+            off = w_qmax + 1
+            planes, mag_bits = [(w_int + off, 1.0)], _nbits(2 * w_qmax + 1)
+        elif cfg.signed == "differential":
+            off, planes, mag_bits = 0, [(w_int, 1.0)], _nbits(w_qmax)
+        else:
+            off, mag_bits = 0, _nbits(w_qmax)
+            planes = [(torch.relu(w_int), 1.0), (torch.relu(-w_int), -1.0)]
+        n_w, mask = -(-mag_bits // b_w), 2 ** b_w
+        slices = []
+        for plane, sign in planes:
+            if n_w == 1:
+                if bool((plane.detach() != 0).any()):
+                    slices.append((plane, sign))
+                continue
+            mag, sgn = plane.abs(), torch.sign(plane.detach())
+            for j in range(n_w):
+                sh = 2.0 ** (j * b_w)
+                exact = sgn * torch.remainder(torch.floor(mag.detach() / sh), mask)
+                if bool((exact != 0).any()):
+                    slices.append((exact + (plane - plane.detach()) / (n_w * sh), sign * sh))
+        return slices, float(off), cfg.signed != "differential"
+
+    def input_slices(self, a: torch.Tensor):
+        """[(input slice, digital factor)] as ``cim._input_slices`` (bit-serial slices of
+        ``input_bits_per_cycle`` bits; a signed input as a positive and a negative pass)."""
+        b_in = int(self.cim.input_bits_per_cycle)
+        n_in = -(-_nbits(self.a_qmax) // b_in)
+        passes = ([(torch.relu(a), 1.0), (torch.relu(-a), -1.0)] if bool(self.act_signed)
+                  else [(a, 1.0)])
+        out = []
+        for plane, sign in passes:
+            if n_in == 1:
+                out.append((plane, sign, None))
+                continue
+            for i in range(n_in):
+                sh = 2.0 ** (i * b_in)
+                exact = torch.remainder(torch.floor(plane.detach() / sh), 2 ** b_in)
+                out.append((exact + (plane - plane.detach()) / (n_in * sh), sign * sh, exact))
+        return out
+
+    def effective_range(self) -> torch.Tensor:
+        """Partial-sum full scale P (integer units), learned factor included."""
+        if not self.range_log.requires_grad:
+            return self.psum_range
+        return self.psum_range * torch.exp(self.range_log.double())
+
+    def _planes(self, a, w_sl, mm):
+        """Every conversion plane: (block, input slice, weight slice, partial sums
+        (N, Cout, ...), factor), in the numpy path's order; an input slice that is zero on
+        a block's input channels is skipped there (as ``cim._input_slices`` does)."""
+        masks = self.block_masks().to(a.device)
+        nb = masks.shape[0]
+        cout = self.weight.shape[0]
+        chan = masks.reshape(nb, masks.shape[1], -1).any(dim=2) if self.is_conv else masks
+        planes = {}
+        for i, (a_s, fa, exact) in enumerate(self.input_slices(a)):
+            a_s = a_s.to(mm)
+            for j, (w_s, fw) in enumerate(w_sl):
+                stacked = (w_s.to(mm)[None] * masks[:, None].to(mm)).reshape(nb * cout, *w_s.shape[1:])
+                p = self._mac(a_s, stacked)
+                p = p.reshape(p.shape[0], nb, cout, *p.shape[2:])
+                for b in range(nb):
+                    if exact is not None:
+                        sel = exact[:, chan[b]] if self.is_conv else exact[:, chan[b]]
+                        if not bool((sel != 0).any()):
+                            continue
+                    planes[(b, i, j)] = (p[:, b].contiguous(), fa * fw)
+        return [planes[key] for key in sorted(planes)]
+
+    def cim_accumulate(self, a, w_int, w_qmax, mm, exact: bool) -> torch.Tensor:
+        w_sl, offset, unsigned = self.weight_slices(w_int, w_qmax)
+        planes = self._planes(a, w_sl, mm)
+        if self.ctx.mode == "psum_calib" and float(self.psum_range) <= 0:
+            self._choose_range(planes)
+        dt = torch.float64 if exact else torch.float32
+        adc = self.adc
+        span = adc.vmax - adc.vmin
+        v0 = adc.vmin if unsigned else adc.vmin + span / 2
+        vh0 = float(adc.apply(torch.full((), v0, dtype=torch.float64))) \
+            if self.cim.zero_offset_cal else v0
+        gen = None if self.ctx.mode == "psum_calib" else self.ctx.generator
+        acc = None
+        for p, f in planes:
+            if exact:
+                p_range = float(self.effective_range())
+                kv = span / p_range if unsigned else span / (2 * p_range)
+                e0 = (vh0 - v0) * (1.0 / kv)
+                v = p.to(dt) * kv + v0
+                est = (adc.apply(v, gen) - v0) * (f / kv) - f * e0
+            else:
+                est = _Convert.apply(p.to(dt), self.range_log, self.psum_range, adc, f,
+                                     unsigned, v0, vh0, gen)
+            acc = est if acc is None else acc + est
+        if acc is None:
+            shape = self._mac(a[:1], w_int[:, None].expand(-1, *w_int.shape[1:]).to(mm)).shape
+            acc = torch.zeros((a.shape[0], *shape[1:]), dtype=dt, device=a.device)
+        if offset:
+            sums = self._mac(a.to(dt), torch.ones_like(w_int[:1], dtype=dt))   # sum(a) per output
+            acc = acc - offset * sums
+        return acc
+
+    def _choose_range(self, planes) -> None:
+        """Partial-sum range from this batch's exact partial sums: ``max`` (largest |p|) or
+        ``bound`` (never clips), as :meth:`dgcq_sim.nn.cim.CimModel._choose_range`."""
+        if self.cim.range_method == "bound":
+            b_in, b_w = int(self.cim.input_bits_per_cycle), int(self.cim.weight_bits_per_cell)
+            mag = _nbits(2 * self.w_qmax + 1) if self.cim.signed == "offset" else _nbits(self.w_qmax)
+            bound = min(int(self.cim.rows), self.k) * min(self.a_qmax, 2 ** b_in - 1) \
+                * min(2 ** mag - 1, 2 ** b_w - 1)
+            self.psum_range.fill_(float(bound))
+            return
+        absmax = max((float(p.detach().abs().max()) for p, _ in planes), default=0.0)
+        self.psum_range.fill_(absmax if absmax > 0 else 1.0)
+
+    def extra_repr(self) -> str:
+        kind = "CIM" if self.analog else "digital"
+        return (f"{self.name}: {kind}, w{self.weight_bits}/a{self.act_bits}, "
+                f"act_scale={float(self.act_scale):.4g}, psum_range={float(self.psum_range):.4g}")
+
+
+def _per_channel(v: torch.Tensor, like: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    """``v`` (C,) shaped to broadcast along ``dim`` of ``like``."""
+    shape = [1] * like.ndim
+    shape[dim] = -1
+    return v.reshape(shape)
+
+
+class _Convert(torch.autograd.Function):
+    """One plane of partial sums through the converter with straight-through gradients.
+
+    Forward: ``v = p*k + v0`` (k = span/(2P), or span/P unsigned), the TF staircase (noise
+    from the generator), ``est = f*(vh - vh0)/k``.  Backward: ``d est/d p = f`` where v is
+    inside [vmin, vmax], 0 where clipped; with ``P = P0*exp(r)``,
+    ``d est/d r = est - f*p*inside`` (the straight-through converter's exact derivative).
+    """
+
+    @staticmethod
+    def forward(ctx, p, r, p0, adc, f, unsigned, v0, vh0, gen):
+        span = adc.vmax - adc.vmin
+        P = p0.to(p.dtype) * torch.exp(r.detach().to(p.dtype))
+        kv = span / P if unsigned else span / (2 * P)
+        v = (p * kv).add_(v0)
+        inside = (v > adc.vmin) & (v < adc.vmax)
+        est = adc.apply(v, gen).sub_(vh0).mul_(f / kv)
+        ctx.save_for_backward(p, est, inside)
+        ctx.f, ctx.needs_r = f, r.requires_grad
+        return est
+
+    @staticmethod
+    def backward(ctx, g):
+        p, est, inside = ctx.saved_tensors
+        gp = g * (ctx.f * inside.to(g.dtype))
+        gr = None
+        if ctx.needs_r:
+            gr = (g * (est - ctx.f * p * inside.to(g.dtype))).sum().to(torch.float32).reshape(())
+        return gp, gr, None, None, None, None, None, None, None
+
+
+def check_range_method(method: str) -> None:
+    """The torch path chooses ranges by ``max`` or ``bound`` (or takes given ones)."""
+    if method not in ("max", "bound"):
+        raise InputError(f"range_method {method!r} is numpy-only; the torch path supports "
+                         "'max' and 'bound' (or pass ranges=, e.g. from a numpy CimModel "
+                         "calibrated with 'search')")
+

@@ -1,0 +1,209 @@
+"""ADC-aware fine-tuning of a CIFAR ResNet: straight-through estimators through the weight,
+activation and partial-sum quantizers (:mod:`.layers`), from the pretrained weights.
+
+Recipe (defaults): SGD with Nesterov momentum 0.9, weight decay 5e-4 on the weights,
+learning rate ``lr`` with cosine decay to 0 over all steps, batch 128, cross-entropy; random
+crop 32x32 of the image zero-padded by 4 + random horizontal flip, fresh every epoch (the
+pretrained models' augmentation, ``../shared/models/README.md``).  Learned partial-sum
+ranges (``learn_ranges``) train with Adam at ``range_lr``.  BatchNorm is folded into the
+convolutions before training (fine-tuning from converged statistics).  Shared 8/4-bit
+weights (seed 001): every step adds the loss of the same network with the derived 4-bit
+codes, so one weight set serves both.  Everything is seeded: same seed, same archive.
+
+The archive written (every epoch, atomically) is a plain model archive plus the ``cim``
+record of :mod:`dgcq_sim.nn.record`; ``dgcq-sim nn-eval --model OUT`` evaluates it with
+the scales and ranges it was trained with.
+"""
+
+from __future__ import annotations
+
+from . import _require  # noqa: F401
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ...errors import InputError, ParameterError
+from ..data import Dataset, load_calibration_set, load_train_set
+from ..record import make_record
+from .network import to_cim
+from .resnet import resnet_to_torch, save_archive
+
+
+@dataclass
+class TrainConfig:
+    """What ``dgcq-sim train`` does (see the module docstring)."""
+
+    model: str = "resnet20"
+    quantizer: str | None = "ideal:3"
+    out: str = "model-ft.npz"
+    rows: int = 128
+    input_bits_per_cycle: int = 8
+    weight_bits_per_cell: int = 8
+    signed: str = "differential"
+    epochs: int = 1
+    limit: int | None = None
+    batch: int = 128
+    lr: float = 0.01
+    range_lr: float = 0.01
+    weight_decay: float = 5e-4
+    learn_ranges: bool = True
+    init_ranges: str = "search"
+    weights_shared: tuple | None = None
+    seed: int = 0
+    calib: str = "bundled"
+    data: str | None = None
+    threads: int | None = None
+    progress: bool = True
+    history: list = field(default_factory=list)
+
+    def check(self) -> None:
+        for name, lo in (("epochs", 1), ("batch", 1), ("rows", 16)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                raise ParameterError(f"{name} must be an integer >= {lo}, got {v!r}")
+        if self.limit is not None and (isinstance(self.limit, bool) or
+                                       not isinstance(self.limit, int) or self.limit < 1):
+            raise ParameterError(f"limit must be an integer >= 1 (images), got {self.limit!r}")
+        for name in ("lr", "range_lr", "weight_decay"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0 or v > 10:
+                raise ParameterError(f"{name} must be a number in [0, 10], got {v!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ParameterError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if self.init_ranges not in ("search", "max"):
+            raise ParameterError(f"init_ranges must be 'search' or 'max', got {self.init_ranges!r}")
+        if self.weights_shared not in (None, (8, 4)):
+            raise ParameterError(f"weights_shared must be (8, 4) (seed 001's shared 8- and "
+                                 f"4-bit weights), got {self.weights_shared!r}")
+
+
+def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Random 32x32 crop of the zero-padded (by 4) uint8 NHWC batch + random h-flip."""
+    n = x.shape[0]
+    pad = torch.nn.functional.pad(x, (0, 0, 4, 4, 4, 4))
+    dy = torch.randint(0, 9, (n,), generator=gen)
+    dx = torch.randint(0, 9, (n,), generator=gen)
+    flip = torch.rand(n, generator=gen) < 0.5
+    ar = torch.arange(32)
+    rows = (dy[:, None] + ar[None, :])                      # (n, 32)
+    cols = (dx[:, None] + ar[None, :])
+    cols = torch.where(flip[:, None], cols.flip(1), cols)
+    bi = torch.arange(n)[:, None, None]
+    return pad[bi, rows[:, :, None], cols[:, None, :]]
+
+
+def _normalizer(mean, std):
+    m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+
+    def norm(x_uint8_nhwc: torch.Tensor) -> torch.Tensor:
+        x = x_uint8_nhwc.permute(0, 3, 1, 2).float() * np.float32(1 / 255)
+        return (x - m) / s
+    return norm
+
+
+def search_ranges(model: str, net, calib: Dataset) -> dict:
+    """Starting partial-sum ranges: the numpy path's exhaustive range search (seed 002,
+    ``range_method="search"``) on the calibration images, layer by layer; {layer: P}."""
+    from ..cim import CimModel
+    from ..model import load_model
+    from ..quant import QuantConfig, collect_act_stats, quantize_model
+    numpy_net = load_model(model)
+    qm = quantize_model(numpy_net, None, QuantConfig(), stats=collect_act_stats(numpy_net, calib.x))
+    cm = CimModel(qm, net.tf, replace(net.cfg, range_method="search"))
+    return cm.calibrate(calib.x)
+
+
+def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
+    """Fine-tune ``cfg.model`` through ``cfg.quantizer``; write ``cfg.out`` every epoch.
+
+    Returns {"out", "epochs", "steps", "seconds", "history": [{"epoch", "loss",
+    "train_top1", "seconds"}], "record"}.
+    """
+    cfg.check()
+    out = Path(cfg.out)
+    if not out.parent.exists():
+        raise InputError(f"output directory {out.parent} does not exist")
+    if cfg.threads:
+        torch.set_num_threads(int(cfg.threads))
+    torch.manual_seed(cfg.seed)
+    ds = train_set if train_set is not None else load_train_set(cfg.data, cfg.limit)
+    if cfg.limit is not None and train_set is not None:
+        ds = ds.subset(cfg.limit)
+    calib = load_calibration_set(cfg.calib)
+    base = resnet_to_torch(cfg.model)
+    net = to_cim(base, cfg.quantizer, rows=cfg.rows,
+                 input_bits_per_cycle=cfg.input_bits_per_cycle,
+                 weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
+                 learn_ranges=cfg.learn_ranges and cfg.quantizer is not None, seed=cfg.seed)
+    norm = _normalizer(base.mean, base.std)
+    net.calibrate(norm(torch.from_numpy(calib.x)))
+    if cfg.quantizer is not None and cfg.init_ranges == "search":
+        net.load_quant_state(search_ranges(cfg.model, net, calib))
+    weights = [p for n, p in net.named_parameters() if not n.endswith("range_log")]
+    ranges = [p for n, p in net.named_parameters() if n.endswith("range_log") and p.requires_grad]
+    opt = torch.optim.SGD(weights, lr=cfg.lr, momentum=0.9, nesterov=True,
+                          weight_decay=cfg.weight_decay)
+    opt_r = torch.optim.Adam(ranges, lr=cfg.range_lr) if ranges else None
+    steps_per_epoch = -(-len(ds) // cfg.batch)
+    total = steps_per_epoch * cfg.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)))
+    gen = torch.Generator().manual_seed(cfg.seed)
+    xs, ys = torch.from_numpy(ds.x), torch.from_numpy(ds.y)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    t0, step, history = time.perf_counter(), 0, []
+    record = None
+    for epoch in range(cfg.epochs):
+        net.train()
+        perm = torch.randperm(len(ds), generator=gen)
+        bar = tqdm(total=len(ds), desc=f"train {epoch + 1}/{cfg.epochs}", unit="img",
+                   disable=not cfg.progress, leave=False)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for s in range(0, len(ds), cfg.batch):
+            idx = perm[s:s + cfg.batch]
+            xb = norm(augment(xs[idx], gen))
+            yb = ys[idx]
+            logits = net(xb)
+            loss = loss_fn(logits, yb)
+            if cfg.weights_shared:
+                net.set_weight_mode("shared4")
+                try:
+                    loss = loss + loss_fn(net(xb), yb)
+                finally:
+                    net.set_weight_mode(None)
+            if not torch.isfinite(loss):
+                raise InputError(f"training diverged at step {step} (loss {float(loss)}); "
+                                 f"lower --lr (now {cfg.lr})")
+            opt.zero_grad(set_to_none=True)
+            if opt_r:
+                opt_r.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if opt_r:
+                opt_r.step()
+            sched.step()
+            step += 1
+            n = int(yb.shape[0])
+            loss_sum += float(loss.detach()) * n
+            correct += int((logits.argmax(1) == yb).sum())
+            seen += n
+            bar.update(n)
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", top1=f"{correct / seen:.3f}")
+        bar.close()
+        history.append({"epoch": epoch + 1, "loss": loss_sum / seen,
+                        "train_top1": correct / seen,
+                        "seconds": time.perf_counter() - t0})
+        record = make_record(cfg.quantizer, net.cfg, net.quant_state(),
+                             weights_shared=cfg.weights_shared)
+        info = {k: v for k, v in asdict(cfg).items() if k not in ("history", "progress")}
+        save_archive(net, out, record, train_info={"config": info, "history": history,
+                                                   "torch": torch.__version__})
+    return {"out": str(out), "epochs": cfg.epochs, "steps": step,
+            "images": len(ds), "seconds": time.perf_counter() - t0, "history": history,
+            "record": record}

@@ -1,0 +1,179 @@
+"""to_cim: the user's own network on CIM arrays with the numpy path's arithmetic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from dgcq_sim.errors import InputError, ParameterError  # noqa: E402
+from dgcq_sim.nn.cim import CimConfig, CimModel  # noqa: E402
+from dgcq_sim.nn.quant import QuantConfig, quantize_model  # noqa: E402
+from dgcq_sim.nn.torch import resnet_to_torch, to_cim  # noqa: E402
+from dgcq_sim.transfer import TransferFunction  # noqa: E402
+
+
+class SmallNet(torch.nn.Module):
+    """conv/bn/relu/pool/linear with a residual add."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn = torch.nn.BatchNorm2d(8)
+        self.body = torch.nn.Sequential(torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU(),
+                                        torch.nn.Conv2d(8, 8, 1))
+        self.down = torch.nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.head = torch.nn.Linear(16, 5)
+
+    def forward(self, x):
+        h = torch.relu(self.bn(self.stem(x)))
+        h = torch.relu(h + self.body(h))
+        h = torch.nn.functional.max_pool2d(torch.relu(self.down(h)), 2)
+        return self.head(h.mean(dim=(2, 3)))
+
+
+@pytest.fixture(scope="module")
+def small():
+    torch.manual_seed(0)
+    net = SmallNet()
+    with torch.no_grad():
+        net.bn.running_mean.uniform_(-0.1, 0.1)
+        net.bn.running_var.uniform_(0.5, 2.0)
+    net.eval()
+    x = torch.randn(24, 3, 12, 12)
+    return net, x
+
+
+def test_ideal_16bit_converter_adds_nothing_to_the_int8_network(small):
+    net, x = small
+    with torch.no_grad():
+        ref = net(x)
+        digital = to_cim(net, None)
+        digital.calibrate(x)
+        y_int = digital(x)
+        cim = to_cim(net, "ideal:16", rows=16, digital_first_last=False)
+        cim.load_quant_state({k: {kk: v[kk] for kk in ("act_scale", "act_signed")}
+                              for k, v in digital.quant_state().items()})
+        cim.calibrate(x)
+        y_cim = cim(x)
+        low = to_cim(net, "ideal:4", rows=16, digital_first_last=False)
+        low.calibrate(x)
+        y_low = low(x)
+    assert len(cim.analog_layers()) == 5            # every conv/linear, arrays of 16 rows
+    # a 16-bit conversion of the partial sums errs by < 2**-16 of their range: the outputs
+    # move only where an activation code downstream sits on a rounding boundary (one int8
+    # step, 1/255 of a layer's range), while a 4-bit converter moves them far more
+    scale = float(y_int.abs().max())
+    err16, err4 = float((y_cim - y_int).abs().max()), float((y_low - y_int).abs().max())
+    assert err16 < 1e-2 * scale
+    assert err4 > 10 * err16
+    # int8 against float: quantization error only
+    assert float((y_int - ref).abs().max()) < 0.05 * float(ref.abs().max())
+    assert not torch.equal(y_int, ref)
+
+
+def test_low_resolution_converter_changes_outputs_and_gradients_flow(small):
+    net, x = small
+    cim = to_cim(net, "ideal:3", rows=16, learn_ranges=True)
+    cim.calibrate(x)
+    y = cim(x)
+    y.square().mean().backward()
+    layers = cim.quant_layers()
+    assert all(L.weight.grad is not None and float(L.weight.grad.abs().sum()) > 0
+               for L in layers.values())
+    analog = [layers[n] for n in cim.analog_layers()]
+    assert analog and all(L.range_log.grad is not None and float(L.range_log.grad) != 0
+                          for L in analog)
+    with torch.no_grad():
+        ref = to_cim(net, None)
+        ref.calibrate(x)
+        assert float((cim(x) - ref(x)).abs().max()) > 1e-3
+
+
+@pytest.mark.parametrize("mapping", [
+    {},
+    {"input_bits_per_cycle": 4, "weight_bits_per_cell": 4},
+    {"signed": "pos-neg", "input_bits_per_cycle": 2, "rows": 64},
+    {"signed": "offset", "weight_bits_per_cell": 4, "rows": 256},
+])
+def test_same_logits_as_the_numpy_cim_path(r20, test_set, calib, stats, mapping):
+    tf = TransferFunction.ideal(4, 0.0, 1.0)
+    qm = quantize_model(r20, None, QuantConfig(), stats=stats)
+    cm = CimModel(qm, tf, CimConfig(**mapping))
+    cm.calibrate(calib.x)
+    x = test_set.x[::25]
+    ref = cm.predict(x)
+    tnet = resnet_to_torch(r20)
+    state = {n: {"act_scale": q.a_scale, "act_signed": q.a_signed,
+                 "psum_range": cm.ranges.get(n)} for n, q in qm.layers.items()}
+    tc = to_cim(tnet, tf, ranges=state, **mapping)
+    with torch.no_grad():
+        got = tc(tnet.normalize(x)).numpy()
+    assert np.array_equal(got, ref)
+    assert (ref.argmax(1) == test_set.y[::25]).mean() < 0.9     # the 4-bit ADC is visible
+
+
+def test_calibration_reproduces_the_numpy_scales_and_ranges(r20, calib):
+    tf = TransferFunction.ideal(5, 0.0, 1.0)
+    from dgcq_sim.nn.quant import collect_act_stats
+    qm = quantize_model(r20, None, QuantConfig(), stats=collect_act_stats(r20, calib.x))
+    cm = CimModel(qm, tf, CimConfig())
+    ranges = cm.calibrate(calib.x)
+    tnet = resnet_to_torch(r20)
+    tc = to_cim(tnet, tf)
+    st = tc.calibrate(tnet.normalize(calib.x))
+    for name, q in qm.layers.items():
+        assert st[name]["act_scale"] == pytest.approx(q.a_scale, rel=1e-6)
+        assert st[name]["act_signed"] == q.a_signed
+        if name in ranges:
+            assert st[name]["psum_range"] == pytest.approx(ranges[name], rel=1e-6)
+
+
+def test_first_batch_calibrates_and_noise_comes_from_the_generator(small):
+    net, x = small
+    tf = TransferFunction.ideal(6, 0.0, 1.0).with_noise([0.0, 1.0], [0.01, 0.01])
+    cim = to_cim(net, tf, rows=16)
+    assert not cim.calibrated
+    with torch.no_grad():
+        y0 = cim(x)
+        assert cim.calibrated
+        cim.set_noise(7)
+        y1 = cim(x)
+        cim.set_noise(7)
+        y2 = cim(x)
+        cim.set_noise(None)
+        y3 = cim(x)
+    assert torch.equal(y1, y2) and torch.equal(y0, y3) and not torch.equal(y0, y1)
+
+
+@pytest.mark.parametrize("layer, what", [
+    (torch.nn.Conv1d(3, 4, 3), "Conv1d"),
+    (torch.nn.Conv2d(4, 4, 3, groups=2), "groups=2"),
+    (torch.nn.Conv2d(4, 4, 3, dilation=2), "dilation"),
+    (torch.nn.LSTM(4, 4), "LSTM"),
+    (torch.nn.ConvTranspose2d(4, 4, 3), "ConvTranspose2d"),
+])
+def test_unsupported_layers_are_named(layer, what):
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), layer, torch.nn.Linear(4, 2))
+    with pytest.raises(InputError, match=rf"layer '1'.*{what}|{what}.*layer '1'|'1'.*{what}"):
+        to_cim(net, "ideal:4")
+
+
+def test_bad_arguments():
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Linear(4, 2))
+    with pytest.raises(ParameterError, match="rows"):
+        to_cim(net, "ideal:4", rows=4)
+    with pytest.raises(InputError, match="numpy-only"):
+        to_cim(net, "ideal:4", range_method="search")
+    with pytest.raises(ParameterError, match="weight_bits"):
+        to_cim(net, "ideal:4", weight_bits=9)
+    with pytest.raises(InputError, match="no Conv2d or Linear"):
+        to_cim(torch.nn.Sequential(torch.nn.ReLU()), "ideal:4")
+    with pytest.raises(InputError, match="unknown layers"):
+        to_cim(net, "ideal:4", ranges={"nope": 3.0})
+    with pytest.raises(InputError, match="> 0"):
+        to_cim(net, "ideal:4", ranges={"0": {"act_scale": -1.0}})
+    cim = to_cim(net, "ideal:4")
+    with pytest.raises(ParameterError, match="generator"):
+        cim.set_noise("seed")
