@@ -61,6 +61,21 @@ def int_in(lo: int, hi: int | None = None):
     return check
 
 
+def add_figure_arguments(p: argparse.ArgumentParser, plot_help: str, csv_help: str) -> None:
+    """``--plot FILE.png`` and ``--csv FILE`` (what they hold is the command's own help);
+    :func:`check_figure_outputs` checks them before any work."""
+    p.add_argument("--plot", default=None, metavar="FILE.png", help=plot_help)
+    p.add_argument("--csv", default=None, metavar="FILE", help=csv_help)
+
+
+def check_figure_outputs(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--plot`` / ``--csv`` (of :func:`add_figure_arguments`) up front."""
+    if args.plot:
+        check_png(args.plot)
+    if args.csv:
+        check_output_file(args.csv, "--csv")
+
+
 def check_png(path: str, flag: str = "--plot") -> None:
     """Refuse a plot output before any work: it must end in .png and be writable."""
     from ..errors import InputError

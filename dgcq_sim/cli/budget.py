@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from ._common import (add_quantizer_arguments, int_in, check_png, positive_int,
-                      quantizer_params)
+from ._common import add_quantizer_arguments, check_png, int_in, positive_int, quantizer_params
 
 HELP = "ENOB error budget: each non-ideality alone against the ideal circuit (table, tornado)"
 DESCRIPTION = """\

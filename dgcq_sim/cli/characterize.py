@@ -6,7 +6,7 @@ import argparse
 import json
 import time
 
-from ._common import (add_quantizer_arguments, int_in, check_output_file, load_quantizer_from,
+from ._common import (add_quantizer_arguments, check_output_file, int_in, load_quantizer_from,
                       positive_int, quantizer_params)
 
 HELP = "characterize a quantizer into a TransferFunction .npz (what nn-eval --quantizer reads)"

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..errors import InputError
-from ._common import (add_quantizer_arguments, check_output_file, check_png,
+from ._common import (add_figure_arguments, add_quantizer_arguments, check_figure_outputs,
                       load_quantizer_from, positive_int)
 
 HELP = "convert input voltages with a quantizer (any registered architecture) and print the codes"
@@ -67,12 +67,10 @@ def register(subparsers) -> None:
     p.add_argument("--noise", action="store_true",
                    help="include thermal and comparator noise (default: static, noise-free)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--plot", default=None, metavar="FILE.png",
-                   help="also write the transfer curve (code vs input) and code error "
-                        "(estimate - input, LSB) on a ramp over the full scale, with the "
-                        "--vin inputs marked")
-    p.add_argument("--csv", default=None, metavar="FILE",
-                   help="also write that ramp as CSV: vin_v,code,estimate_v,error_lsb")
+    add_figure_arguments(p, plot_help="also write the transfer curve (code vs input) and code "
+                                      "error (estimate - input, LSB) on a ramp over the full "
+                                      "scale, with the --vin inputs marked",
+                         csv_help="also write that ramp as CSV: vin_v,code,estimate_v,error_lsb")
     p.add_argument("--ramp", type=positive_int, default=4096, metavar="N",
                    help="ramp points of --plot/--csv (default 4096)")
     p.set_defaults(func=run)
@@ -83,10 +81,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     vin = _voltages(args.vin)
-    if args.plot:
-        check_png(args.plot)
-    if args.csv:
-        check_output_file(args.csv, "--csv")
+    check_figure_outputs(args)
     if args.ramp > 1_000_000:
         raise InputError(f"--ramp must be at most 1000000 points, got {args.ramp}")
     q = load_quantizer_from(args)

@@ -7,9 +7,9 @@ import json
 import math
 import sys
 
-from ._common import (add_cost_arguments, add_quantizer_arguments, int_in, check_output_file,
-                      check_png, cost_model_from_args, load_quantizer_from, positive_int,
-                      quantizer_params)
+from ._common import (add_cost_arguments, add_figure_arguments, add_quantizer_arguments,
+                      check_figure_outputs, cost_model_from_args, int_in, load_quantizer_from,
+                      positive_int, quantizer_params)
 
 HELP = "ENOB, SINAD, DNL/INL, lossless bits, latency, area and energy of a quantizer"
 DESCRIPTION = """\
@@ -56,12 +56,11 @@ def register(subparsers) -> None:
                    help="Monte Carlo over K mismatch instances (mean, p5, p95 of each figure)")
     p.add_argument("--n-sine", type=int_in(16), default=2 ** 14, metavar="N",
                    help="samples of the coherent sine record (>= 16, default 16384)")
-    p.add_argument("--plot", default=None, metavar="FILE.png",
-                   help="write the sine record's spectrum (fundamental and harmonics 2..9 "
-                        "marked) and DNL/INL vs code to FILE.png (not with --mc)")
-    p.add_argument("--csv", default=None, metavar="FILE",
-                   help="write DNL and INL per code (code,dnl_lsb,inl_lsb) to FILE "
-                        "(not with --mc)")
+    add_figure_arguments(p, plot_help="write the sine record's spectrum (fundamental and "
+                                      "harmonics 2..9 marked) and DNL/INL vs code to FILE.png "
+                                      "(not with --mc)",
+                         csv_help="write DNL and INL per code (code,dnl_lsb,inl_lsb) to FILE "
+                                  "(not with --mc)")
     add_cost_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)
@@ -107,10 +106,7 @@ def run(args: argparse.Namespace) -> int:
     params = quantizer_params(args)
     if args.mc is not None and (args.plot or args.csv):
         raise ParameterError("--plot and --csv show one nominal run; drop --mc for them")
-    if args.plot:
-        check_png(args.plot)
-    if args.csv:
-        check_output_file(args.csv, "--csv")
+    check_figure_outputs(args)
     cost_model = cost_model_from_args(args)
     q = load_quantizer_from(args)
     rng = np.random.default_rng(args.seed)

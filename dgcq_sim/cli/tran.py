@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..display import fixed
-from ._common import check_output_file, check_png, fmt_num
+from ._common import add_figure_arguments, check_figure_outputs, fmt_num
 
 HELP = "transient simulation of a netlist: node voltages at phase ends or given times"
 DESCRIPTION = """\
@@ -59,11 +59,10 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {\"t\": [...], \"v\": {node: [[...] per sample]}} "
                         "instead of a table")
-    p.add_argument("--plot", default=None, metavar="FILE.png",
-                   help="also write the waveforms (node voltages vs time, one line per node "
-                        "and sweep sample) to FILE.png")
-    p.add_argument("--csv", default=None, metavar="FILE",
-                   help="also write them as CSV: sample,t_s,[sweep sources],v(node)_v...")
+    add_figure_arguments(p, plot_help="also write the waveforms (node voltages vs time, one line "
+                                      "per node and sweep sample) to FILE.png",
+                         csv_help="also write them as CSV: sample,t_s,[sweep sources],"
+                                  "v(node)_v...")
     p.set_defaults(func=run)
 
 
@@ -172,10 +171,7 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError(f"--sweep names source {name!r} twice")
         sweep[name] = values
     times = parse_times(args.at)
-    if args.plot:
-        check_png(args.plot)
-    if args.csv:
-        check_output_file(args.csv, "--csv")
+    check_figure_outputs(args)
     circuit = load_netlist(_resolve_netlist(args.netlist), params=params or None)
     for note in circuit.ignored:
         print(f"warning: {note}", file=sys.stderr)

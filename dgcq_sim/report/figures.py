@@ -13,24 +13,14 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..errors import InputError
 
-DPI = 110
+from .plots import save_png  # noqa: F401  (one PNG writer for every figure)
+
 #: harmonics marked on the spectrum (2nd .. MAX_HARMONIC-th)
 MAX_HARMONIC = 9
-
-
-def save_png(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` as PNG to ``path`` (must end in .png)."""
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise InputError(f"--plot {str(path)!r} must end in .png")
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=DPI)
-    return path
 
 
 def write_text(path: str | Path, text: str) -> Path:
