@@ -181,3 +181,39 @@ def test_exported_netlist_reads_back_and_simulates_the_same():
     sim = simulate(back, probes=["top"], at=q.step_times()[1:] * (1 - 1e-9))
     assert np.abs(sim.v["top"][0] - probes[0, :, 0]).max() < 1e-8
     assert np.ptp(probes[0, :, 0]) > 0.1
+
+
+@pytest.mark.parametrize("first_open,gain_error", [(None, 0.0), ("s1x", 0.0), ("s1a", 1.0)])
+def test_bottom_plate_switch_must_open_first(first_open, gain_error):
+    """The known cancellation and its condition, on the bundled coarse integrator: one
+    sample + integrate with a 100 ps step in between where only one sampling switch has
+    opened.  Bottom-plate switch s1x first (or both at once): out = VIN exactly (GAIN = 1).
+    Input switch s1a first: its signal-dependent charge is trapped on CS while x is still
+    grounded, out = VIN*(1 + QINJ*CCH/CS) - QINJ*CCH*(VDD - VTH)/CS, the top-plate error."""
+    import dataclasses
+
+    from dgcq_sim.engine import Phase, apply_program, compile_program
+
+    p = {**QUIET, "RLEAK": 1e18, "ILEAK": 0.0, "AOL": 1e9, "NITER": 2, "CCH_SW": 3e-15,
+         "QINJ": 0.5, "VTH_SW": 0.35}
+    q = load_quantizer("coarse", p)
+    sc = q.schedule
+    own = [dataclasses.replace(ph, closed=frozenset(s for s in ph.closed if s in
+                                                    {"srst", "s1a", "s1x", "s2a", "s2x"}))
+           for ph in sc.phases[:2]]                     # reset + sample, integrate 1
+    uc, uv = sc.u_const[:2], sc.u_vin[:2]
+    if first_open is not None:
+        still = {"s1a", "s1x"} - {first_open}
+        own.insert(1, Phase(100e-12, frozenset(still)))   # >> RON*CREF = 1 ps
+        uc, uv = np.insert(uc, 1, uc[0], axis=0), np.insert(uv, 1, uv[0], axis=0)
+    mini = dataclasses.replace(sc, phases=tuple(own), u_const=uc, u_vin=uv,
+                               dec_ptr=np.zeros(len(own) + 1, np.int64), decisions=())
+    mini = follow_controls(mini, q.circuit, 1.0)
+    prog = compile_program(q.circuit, mini.phases, mini.inputs, mini.probes)
+    cs, qc = 100e-15, 0.5 * 3e-15
+    for vin in (0.2, 0.6):
+        u = mini.u_const + mini.u_vin * vin
+        _, probes = apply_program(prog, prog.initial_state(u[0]), u)
+        expect = vin + gain_error * (qc * vin - qc * (1.0 - 0.35)) / cs
+        # 1e-8: AOL = 1e9 leaves out*(CF+CS+CREF+CPAR)/(CF*AOL) ~ 2e-9
+        assert probes[0, -1, 0] == pytest.approx(expect, abs=1e-8), (first_open, vin)
