@@ -42,7 +42,7 @@ def with_block(text: str, name: str, lines: list[str], path: str = "<netlist>",
 
 
 def opamp_lines(out: str, vminus: str, gbw: float, suffix: str = "",
-                noise_r: float = 0.0) -> list[str]:
+                noise_r: float = 0.0, limits=None) -> list[str]:
     """A single-ended op-amp from ``vminus`` (non-inverting input grounded) to ``out``.
 
     ``gbw`` = 0: the ideal-bandwidth E element of gain AOL (one line, no state).  ``gbw`` > 0:
@@ -57,12 +57,18 @@ def opamp_lines(out: str, vminus: str, gbw: float, suffix: str = "",
     ``noise_r`` > 0 (needs ``gbw`` > 0): input-referred white noise, as a resistor of that
     value in series with the op-amp input (``rvn``): the E input draws no current, so it
     changes nothing but adds its thermal noise 4kT*R = VN_OPAMP^2, band-limited by the
-    pole (ngspice's transient ignores it, so exports agree with the noise-free engine)."""
+    pole (ngspice's transient ignores it, so exports agree with the noise-free engine).
+
+    ``limits`` (an :class:`~.opamp_limits.OpampLimits`, needs ``gbw`` > 0): slew rate and
+    output swing as B sources around the pole (see opamp_limits.py)."""
     k = suffix
     if gbw == 0:
         return [f"eamp{k} {out} 0 0 {vminus} {{AOL}}"]
     head = [f"rvn{k} {vminus} vn{k} {noise_r:.12g}"] if noise_r > 0 else []
     inp = f"vn{k}" if noise_r > 0 else vminus
+    if limits is not None:
+        from .opamp_limits import limited_opamp_lines
+        return [*head, *limited_opamp_lines(out, inp, gbw, k, limits)]
     return [*head, f"eamp{k} opa{k} 0 0 {inp} {{AOL}}", f"rgbw{k} opa{k} opb{k} 1k",
             f"cgbw{k} opb{k} 0 {{AOL/(6.283185307179586e3*GBW)}}",
             f"ebuf{k} {out} 0 opb{k} 0 1"]
@@ -89,11 +95,16 @@ def opamp_noise_resistance(p) -> float:
 
 def with_opamp_block(text: str, p, path: str = "<netlist>", out: str = "out",
                      vminus: str = "vg") -> str:
-    """``text`` with its ``*@opamp`` block regenerated for GBW and VN_OPAMP."""
+    """``text`` with its ``*@opamp`` block regenerated for GBW, VN_OPAMP, SR, VOUT_MIN/MAX."""
+    from .opamp_limits import opamp_limits
+
     gbw = float(p["gbw"])
+    limits = opamp_limits(p)
     note = "ideal bandwidth (GBW = 0); " if gbw == 0 else "one pole at GBW/AOL; "
+    if limits is not None:
+        note += "slew/saturation as B sources; "
     return with_block(text, "opamp", opamp_lines(out, vminus, gbw, "",
-                                                 opamp_noise_resistance(p)), path, note)
+                                                 opamp_noise_resistance(p), limits), path, note)
 
 
 def dac_block(n_bits: int, top: str = "top", vref_param: str = "VREF_SAR") -> list[str]:

@@ -32,6 +32,7 @@ INF = math.inf
 PHYSICAL_MAGNITUDE: dict[str, tuple[float, float]] = {
     "s": (1e-15, 1e3), "V": (0.0, 1e3), "A": (0.0, 1.0), "Hz": (1.0, 1e16),
     "V/V": (0.0, 1e12), "K": (0.0, 1000.0), "1/K": (0.0, 1.0), "V/sqrt(Hz)": (0.0, 1e-3),
+    "V/s": (1e3, 1e15),
     **{lim.unit: (lim.lo, lim.hi) for lim in (LIMITS["resistance"], LIMITS["capacitance"])},
 }
 
@@ -160,6 +161,17 @@ CATALOGUE: dict[str, ParamSpec] = {s.key: s for s in (
     _spec("VN_OPAMP", "V/sqrt(Hz)", "op-amp input-referred white noise density, band-limited "
           "by the GBW pole (needs GBW > 0)", lo=0, ideal=0.0, default=0.0,
           source="0 when the netlist does not set it; 5-20 nV/sqrt(Hz) for a CMOS OTA"),
+    _spec("SR", "V/s", "op-amp slew rate: the GBW pole's charging current is clamped to "
+          "SR*CGBW (needs GBW > 0); 0 = no slew limit", lo=0, ideal=0.0, default=0.0,
+          source="0 (off) when the netlist does not set it; 0.1-2 V/ns for a CMOS OTA "
+          "(tail current / load capacitance)"),
+    _spec("VOUT_MIN", "V", "op-amp output swing, lower end: the GBW pole node (hence the "
+          "output) is clamped to [VOUT_MIN, VOUT_MAX] (needs GBW > 0); VOUT_MIN = VOUT_MAX = 0: no "
+          "saturation", ideal=0.0, default=0.0, source="0 (off, with VOUT_MAX = 0) when the "
+          "netlist does not set it; ~0.1-0.2 V above the lower rail for a cascoded OTA"),
+    _spec("VOUT_MAX", "V", "op-amp output swing, upper end (see VOUT_MIN); VOUT_MIN = "
+          "VOUT_MAX = 0: no saturation", ideal=0.0, default=0.0, source="0 (off, with "
+          "VOUT_MIN = 0) when the netlist does not set it; ~0.1-0.2 V below VDD"),
     _spec("CPAR", "F", "parasitic capacitance at the op-amp virtual ground", lo=0),
     _spec("RLEAK", "ohm", "leakage resistance across the integration capacitor", lo=0,
           lo_open=True, ideal=1e15),

@@ -17,6 +17,7 @@ import numpy as np
 from ..blocks.rng import seed_from_generator
 from ..cost.spec import HardwareSpec
 from ..engine import CompiledProgram, compile_program
+from ..engine.nonlinear import is_nonlinear
 from ..errors import InputError, ParameterError, QuantizerError
 from ..inputs import MAX_CONVERT_VALUES, real_voltages  # noqa: F401  (the one input rule)
 from ..netlist import Capacitor, Circuit
@@ -24,10 +25,11 @@ from .architecture import Architecture, levels_bits
 from .kernels import convert_kernel, step_kernel
 from .macro import MacroProgram, build_macro
 from .response import ResponseTables, build_tables, initial_map
+from .nonlinear import NonlinearConversion
 from .schedule import Schedule
 from .switch_charge import follow_controls
 
-METHODS = ("response", "stepping")
+METHODS = ("response", "stepping", "nonlinear")
 FEMTO = 1e-15
 _MISMATCH_TAG, _OFFSET_TAG = 0x4D43, 0x564F53
 
@@ -102,23 +104,31 @@ class Quantizer:
                                              * math.exp(-float(params["tdec"]) / tau))
         self.schedule: Schedule = sched
         temp = params.get("temp", 0.0)
-        self.program: CompiledProgram = compile_program(
-            circuit, sched.phases, sched.inputs, sched.probes,
-            noise_temperature=temp if temp > 0 else None)
+        self.nonlinear: NonlinearConversion | None = None
         self._tables: ResponseTables | None = None
         self._macro: MacroProgram | None = None
-        self._z0v, self._z0c = initial_map(self.program, sched)
-        # Both kernels are exact for this linear circuit; pick the cheaper per conversion.
-        # Cost models fitted to benchmarks/throughput.py (ns per noisy conversion, 2 cores):
-        # response ~ 0.18 D^2 + 17 D; stepping ~ 0.094 M (2r + 1)^2 + 52 D (M decision
-        # steps, r states, up to r + 1 noise components per macro step).
-        r = self.program.n_state
-        D = len(sched.decisions)
-        sp = sched.step_decisions
-        M = int(np.count_nonzero(sp[1:] > sp[:-1])) + 1
-        cost_response = 0.18 * D * D + 17 * D
-        cost_stepping = 0.094 * M * (2 * r + 1) ** 2 + 52 * D
-        self.method = "response" if cost_response <= cost_stepping else "stepping"
+        if is_nonlinear(circuit):
+            # B sources (op-amp slew rate / saturation): no affine maps, every step is
+            # time-stepped (quantizers/nonlinear.py)
+            self.nonlinear = NonlinearConversion(circuit, sched, temp if temp > 0 else None)
+            self.program = None
+            self.method = "nonlinear"
+        else:
+            self.program: CompiledProgram = compile_program(
+                circuit, sched.phases, sched.inputs, sched.probes,
+                noise_temperature=temp if temp > 0 else None)
+            self._z0v, self._z0c = initial_map(self.program, sched)
+            # Both kernels are exact for this linear circuit; pick the cheaper per conversion.
+            # Cost models fitted to benchmarks/throughput.py (ns per noisy conversion, 2 cores):
+            # response ~ 0.18 D^2 + 17 D; stepping ~ 0.094 M (2r + 1)^2 + 52 D (M decision
+            # steps, r states, up to r + 1 noise components per macro step).
+            r = self.program.n_state
+            D = len(sched.decisions)
+            sp = sched.step_decisions
+            M = int(np.count_nonzero(sp[1:] > sp[:-1])) + 1
+            cost_response = 0.18 * D * D + 17 * D
+            cost_stepping = 0.094 * M * (2 * r + 1) ** 2 + 52 * D
+            self.method = "response" if cost_response <= cost_stepping else "stepping"
         self.vmin, self.vmax = (float(x) for x in arch.full_scale(params))
         self.n_codes = sched.n_codes
         b = math.log2(self.n_codes)
@@ -143,6 +153,7 @@ class Quantizer:
     @property
     def tables(self) -> ResponseTables:
         """Decision-response tables of the program (built on first use)."""
+        self._linear_only("decision-response tables")
         if self._tables is None:
             self._tables = build_tables(self.program, self.schedule)
         return self._tables
@@ -150,14 +161,23 @@ class Quantizer:
     @property
     def macro(self) -> MacroProgram:
         """The program's steps merged between decision steps (built on first use)."""
+        self._linear_only("merged macro steps")
         if self._macro is None:
             self._macro = build_macro(self.program, self.schedule)
         return self._macro
 
+    def _linear_only(self, what: str) -> None:
+        if self.nonlinear is not None:
+            raise QuantizerError(f"{what} need a circuit that is affine in the decisions; this "
+                                 f"one has B sources (op-amp slew/saturation) and is converted "
+                                 f"by time-stepping (method 'nonlinear')")
+
     @property
     def has_noise(self) -> bool:
         """True if thermal or comparator noise is on."""
-        return bool(np.any(self.program.noise_rank > 0)) or \
+        thermal = self.nonlinear.has_thermal_noise if self.nonlinear is not None else \
+            bool(np.any(self.program.noise_rank > 0))
+        return thermal or \
             any(d.noise_rms > 0 or d.metastable > 0 for d in self.schedule.decisions)
 
     def _inputs(self, v) -> tuple[np.ndarray, tuple]:
@@ -185,12 +205,18 @@ class Quantizer:
         method = self.method if method is None else method
         if method not in METHODS:
             raise ParameterError(f"method must be one of {METHODS} or None, got {method!r}")
+        if (method == "nonlinear") != (self.nonlinear is not None):
+            raise ParameterError(f"method {method!r} does not apply: this quantizer's circuit "
+                                 f"is {'non' if self.nonlinear is not None else ''}linear (its "
+                                 f"method is {self.method!r})")
         x, shape = self._inputs(v)
         use_noise = bool(noise) and self.has_noise
         seed = seed_from_generator(rng if rng is not None else self._rng) if use_noise else 0
         sc = self.schedule
         sums = np.zeros((x.size, max(len(sc.stages), 1)), dtype=np.int64)
-        if method == "response":
+        if method == "nonlinear":
+            sums[:] = self.nonlinear.run(x, use_noise, seed)[0]
+        elif method == "response":
             t = self.tables
             convert_kernel(x, t.a, t.c, t.bt, t.chol_t, t.stage, t.weight, sc.metastable,
                            use_noise, seed, sums)
@@ -262,6 +288,8 @@ class Quantizer:
         from .stepping import step_numpy
 
         x, _ = self._inputs(np.array([vin], dtype=float))
+        if self.nonlinear is not None:
+            return self.nonlinear.run(x, False, 0)[1][0]
         return step_numpy(self, x)[1][0]
 
     def step_times(self) -> np.ndarray:

@@ -16,6 +16,7 @@ from ..schedule import ScheduleBuilder
 from ..stages import coarse_loop
 
 COARSE_SHARED = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "KC", "AOL", "GBW", "VN_OPAMP",
+                 "SR", "VOUT_MIN", "VOUT_MAX",
                  "CPAR", "RLEAK", "ILEAK", "ILEAK_DT", "GAIN", "CF", "CS", "CREF", "RREF")
 
 

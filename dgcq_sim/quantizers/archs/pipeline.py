@@ -38,6 +38,7 @@ import math
 from ...cost.spec import CapBlock, HardwareSpec
 from ..architecture import Architecture, register
 from ..dac import opamp_lines, opamp_noise_resistance, with_block
+from ..opamp_limits import opamp_limits
 from ..params import ParamSpec, int_param
 from ..schedule import ScheduleBuilder
 
@@ -68,7 +69,8 @@ def stage_probe(i: int) -> tuple[str, str]:
     return (f"a{i}", f"g{i}")
 
 
-def stage_block(n_stages: int, gbw: float = 0.0, noise_r: float = 0.0) -> list[str]:
+def stage_block(n_stages: int, gbw: float = 0.0, noise_r: float = 0.0,
+                limits=None) -> list[str]:
     """Element lines of ``n_stages`` MDAC stages with their switch controls.
 
     Stage i: switches s<i>a (input -> CS bottom a<i>), s<i>b (input -> CF bottom b<i>),
@@ -96,7 +98,7 @@ def stage_block(n_stages: int, gbw: float = 0.0, noise_r: float = 0.0) -> list[s
                   f"cs{i} a{i} g{i} {{CS}}",
                   f"cf{i} b{i} g{i} {{CF}}",
                   f"cpar{i} g{i} 0 {{CPAR}}",
-                  *opamp_lines(f"o{i}", f"g{i}", gbw, str(i), noise_r)]
+                  *opamp_lines(f"o{i}", f"g{i}", gbw, str(i), noise_r, limits)]
     t = f"{{{n_stages + 1}*TCLK/2}}"
     lines += [f"* flash input: tracks o{n_stages} on cfl, its comparators latch at the end",
               f"vcsfl csfl 0 PULSE({{VDD}} 0 {t} {{TEDGE}} {{TEDGE}} 1 2)",
@@ -106,10 +108,10 @@ def stage_block(n_stages: int, gbw: float = 0.0, noise_r: float = 0.0) -> list[s
 
 
 def with_stage_block(text: str, n_stages: int, path: str = "<netlist>",
-                     gbw: float = 0.0, noise_r: float = 0.0) -> str:
+                     gbw: float = 0.0, noise_r: float = 0.0, limits=None) -> str:
     """``text`` with its ``*@stages`` block replaced by one for ``n_stages`` stages (op-amps
     of bandwidth ``gbw``, 0 = ideal, see dac.opamp_lines)."""
-    return with_block(text, "stages", stage_block(n_stages, gbw, noise_r), path,
+    return with_block(text, "stages", stage_block(n_stages, gbw, noise_r, limits), path,
                       f"generated for {n_stages} stages; ")
 
 
@@ -123,7 +125,8 @@ class Pipeline(Architecture):
     summary = ("pipelined ADC: NSTAGES 1.5-bit flip-around MDAC stages (digital redundancy "
                "correction) + 2-bit flash")
     shared_params = ("VREF", "VDD", "TCLK", "RON", "ROFF", "TEMP", "VOS", "VNOISE",
-                     "SIGMA_VOS", "KC", "AOL", "GBW", "VN_OPAMP", "CPAR", "RREF")
+                     "SIGMA_VOS", "KC", "AOL", "GBW", "VN_OPAMP", "SR", "VOUT_MIN", "VOUT_MAX",
+                     "CPAR", "RREF")
     own_params = (
         ParamSpec("NSTAGES", "", "number of 1.5-bit MDAC stages (resolution NSTAGES + 2 bits)",
                   lo=1, hi=MAX_STAGES, integer=True),
@@ -137,7 +140,7 @@ class Pipeline(Architecture):
 
     def prepare_netlist(self, text, p, path):
         return with_stage_block(text, int_param(p, "nstages"), path, p["gbw"],
-                                opamp_noise_resistance(p))
+                                opamp_noise_resistance(p), opamp_limits(p))
 
     def schedule(self, p):
         n = int_param(p, "nstages")

@@ -43,7 +43,8 @@ def ramp_voltage(t, p) -> np.ndarray:
 class Ramp(Architecture):
     summary = "single-slope ramp ADC: track-and-hold, active RC ramp integrator, counter"
     shared_params = ("VREF", "VDD", "TCLK", "TSAMP", "RON", "ROFF", "TEMP", "VOS", "VNOISE",
-                     "SIGMA_VOS", "KC", "AOL", "GBW", "VN_OPAMP", "CPAR", "CF")
+                     "SIGMA_VOS", "KC", "AOL", "GBW", "VN_OPAMP", "SR", "VOUT_MIN", "VOUT_MAX",
+                     "CPAR", "CF")
     own_params = (
         ParamSpec("NBITS", "", "resolution: 2^NBITS codes, 2^NBITS-1 ramp periods", lo=1,
                   hi=MAX_RAMP_BITS, integer=True),
