@@ -1,8 +1,9 @@
 """ADC-aware fine-tuning of a CIFAR ResNet: straight-through estimators through the weight,
 activation and partial-sum quantizers (:mod:`.layers`), from the pretrained weights.
 
-Recipe (defaults): SGD with Nesterov momentum 0.9, weight decay 5e-4 on the weights,
-learning rate ``lr`` with cosine decay to 0 over all steps, batch 128, cross-entropy; random
+Recipe (defaults): AdamW (or SGD with Nesterov momentum 0.9) with weight decay 5e-4 on the
+weights, learning rate ``lr`` with cosine decay to 0 over all steps, batch 128, cross-entropy
+plus ``distill`` x the KL divergence from the float network's predictions; random
 crop 32x32 of the image zero-padded by 4 + random horizontal flip, fresh every epoch (the
 pretrained models' augmentation, ``../shared/models/README.md``).  Learned partial-sum
 ranges (``learn_ranges``) train with Adam at ``range_lr``.  BatchNorm is folded into the
@@ -20,7 +21,7 @@ from __future__ import annotations
 from . import _require  # noqa: F401
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,10 +49,12 @@ class TrainConfig:
     epochs: int = 1
     limit: int | None = None
     batch: int = 128
-    lr: float = 0.01
+    lr: float = 5e-4
     range_lr: float = 0.01
     weight_decay: float = 5e-4
     learn_ranges: bool = True
+    optimizer: str = "adam"
+    distill: float = 1.0
     init_ranges: str = "search"
     weights_shared: tuple | None = None
     seed: int = 0
@@ -59,7 +62,6 @@ class TrainConfig:
     data: str | None = None
     threads: int | None = None
     progress: bool = True
-    history: list = field(default_factory=list)
 
     def check(self) -> None:
         for name, lo in (("epochs", 1), ("batch", 1), ("rows", 16)):
@@ -75,6 +77,10 @@ class TrainConfig:
                 raise ParameterError(f"{name} must be a number in [0, 10], got {v!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ParameterError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if not isinstance(self.distill, (int, float)) or not 0 <= self.distill <= 100:
+            raise ParameterError(f"distill must be a weight in [0, 100], got {self.distill!r}")
         if self.init_ranges not in ("search", "max"):
             raise ParameterError(f"init_ranges must be 'search' or 'max', got {self.init_ranges!r}")
         if self.weights_shared not in (None, (8, 4)):
@@ -119,10 +125,89 @@ def search_ranges(model: str, net, calib: Dataset) -> dict:
     return cm.calibrate(calib.x)
 
 
+def _kl(logits: torch.Tensor, teacher_log_p: torch.Tensor) -> torch.Tensor:
+    """KL(teacher || student) per image: distillation from the float network."""
+    return torch.nn.functional.kl_div(torch.log_softmax(logits, dim=1), teacher_log_p,
+                                      log_target=True, reduction="batchmean")
+
+
+class Trainer:
+    """The pieces of one fine-tuning run: the float teacher ``base``, the quantized ``net``
+    (calibrated, ranges initialized), the optimizers and :meth:`step`."""
+
+    def __init__(self, cfg: TrainConfig, total_steps: int):
+        self.cfg = cfg
+        calib = load_calibration_set(cfg.calib)
+        self.base = resnet_to_torch(cfg.model)
+        self.net = to_cim(self.base, cfg.quantizer, rows=cfg.rows,
+                          input_bits_per_cycle=cfg.input_bits_per_cycle,
+                          weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
+                          learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
+                          seed=cfg.seed)
+        self.norm = _normalizer(self.base.mean, self.base.std)
+        self.net.calibrate(self.norm(torch.from_numpy(calib.x)))
+        if cfg.quantizer is not None and cfg.init_ranges == "search":
+            self.net.load_quant_state(search_ranges(cfg.model, self.net, calib))
+        named = list(self.net.named_parameters())
+        weights = [p for n, p in named if not n.endswith("range_log")]
+        ranges = [p for n, p in named if n.endswith("range_log") and p.requires_grad]
+        if cfg.optimizer == "sgd":
+            self.opt = torch.optim.SGD(weights, lr=cfg.lr, momentum=0.9, nesterov=True,
+                                       weight_decay=cfg.weight_decay)
+        else:
+            self.opt = torch.optim.AdamW(weights, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.opt_r = torch.optim.Adam(ranges, lr=cfg.range_lr) if ranges else None
+        total = max(1, int(total_steps))
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)))
+        self.loss_fn = torch.nn.CrossEntropyLoss()
+        self.steps = 0
+
+    def loss(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(training loss, logits) of a normalized batch: cross-entropy (+ distillation from
+        the float network, + the shared 4-bit weights' loss)."""
+        cfg, net = self.cfg, self.net
+        logits = net(xb)
+        loss = self.loss_fn(logits, yb)
+        teacher = None
+        if cfg.distill:
+            with torch.no_grad():
+                teacher = torch.log_softmax(self.base(xb), dim=1)
+            loss = loss + cfg.distill * _kl(logits, teacher)
+        if cfg.weights_shared:
+            net.set_weight_mode("shared4")
+            try:
+                l4 = net(xb)
+                loss = loss + self.loss_fn(l4, yb)
+                if teacher is not None:
+                    loss = loss + cfg.distill * _kl(l4, teacher)
+            finally:
+                net.set_weight_mode(None)
+        return loss, logits
+
+    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[float, torch.Tensor]:
+        """One optimizer step on a normalized batch; returns (loss, logits)."""
+        self.net.train()
+        loss, logits = self.loss(xb, yb)
+        if not torch.isfinite(loss):
+            raise InputError(f"training diverged at step {self.steps} (loss {float(loss)}); "
+                             f"lower --lr (now {self.cfg.lr})")
+        self.opt.zero_grad(set_to_none=True)
+        if self.opt_r:
+            self.opt_r.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        if self.opt_r:
+            self.opt_r.step()
+        self.sched.step()
+        self.steps += 1
+        return float(loss.detach()), logits.detach()
+
+
 def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     """Fine-tune ``cfg.model`` through ``cfg.quantizer``; write ``cfg.out`` every epoch.
 
-    Returns {"out", "epochs", "steps", "seconds", "history": [{"epoch", "loss",
+    Returns {"out", "epochs", "steps", "images", "seconds", "history": [{"epoch", "loss",
     "train_top1", "seconds"}], "record"}.
     """
     cfg.check()
@@ -135,75 +220,33 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     ds = train_set if train_set is not None else load_train_set(cfg.data, cfg.limit)
     if cfg.limit is not None and train_set is not None:
         ds = ds.subset(cfg.limit)
-    calib = load_calibration_set(cfg.calib)
-    base = resnet_to_torch(cfg.model)
-    net = to_cim(base, cfg.quantizer, rows=cfg.rows,
-                 input_bits_per_cycle=cfg.input_bits_per_cycle,
-                 weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
-                 learn_ranges=cfg.learn_ranges and cfg.quantizer is not None, seed=cfg.seed)
-    norm = _normalizer(base.mean, base.std)
-    net.calibrate(norm(torch.from_numpy(calib.x)))
-    if cfg.quantizer is not None and cfg.init_ranges == "search":
-        net.load_quant_state(search_ranges(cfg.model, net, calib))
-    weights = [p for n, p in net.named_parameters() if not n.endswith("range_log")]
-    ranges = [p for n, p in net.named_parameters() if n.endswith("range_log") and p.requires_grad]
-    opt = torch.optim.SGD(weights, lr=cfg.lr, momentum=0.9, nesterov=True,
-                          weight_decay=cfg.weight_decay)
-    opt_r = torch.optim.Adam(ranges, lr=cfg.range_lr) if ranges else None
-    steps_per_epoch = -(-len(ds) // cfg.batch)
-    total = steps_per_epoch * cfg.epochs
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)))
+    tr = Trainer(cfg, -(-len(ds) // cfg.batch) * cfg.epochs)
     gen = torch.Generator().manual_seed(cfg.seed)
     xs, ys = torch.from_numpy(ds.x), torch.from_numpy(ds.y)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    t0, step, history = time.perf_counter(), 0, []
-    record = None
+    t0, history, record = time.perf_counter(), [], None
     for epoch in range(cfg.epochs):
-        net.train()
         perm = torch.randperm(len(ds), generator=gen)
         bar = tqdm(total=len(ds), desc=f"train {epoch + 1}/{cfg.epochs}", unit="img",
                    disable=not cfg.progress, leave=False)
         loss_sum, correct, seen = 0.0, 0, 0
         for s in range(0, len(ds), cfg.batch):
             idx = perm[s:s + cfg.batch]
-            xb = norm(augment(xs[idx], gen))
             yb = ys[idx]
-            logits = net(xb)
-            loss = loss_fn(logits, yb)
-            if cfg.weights_shared:
-                net.set_weight_mode("shared4")
-                try:
-                    loss = loss + loss_fn(net(xb), yb)
-                finally:
-                    net.set_weight_mode(None)
-            if not torch.isfinite(loss):
-                raise InputError(f"training diverged at step {step} (loss {float(loss)}); "
-                                 f"lower --lr (now {cfg.lr})")
-            opt.zero_grad(set_to_none=True)
-            if opt_r:
-                opt_r.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if opt_r:
-                opt_r.step()
-            sched.step()
-            step += 1
+            loss, logits = tr.step(tr.norm(augment(xs[idx], gen)), yb)
             n = int(yb.shape[0])
-            loss_sum += float(loss.detach()) * n
+            loss_sum += loss * n
             correct += int((logits.argmax(1) == yb).sum())
             seen += n
             bar.update(n)
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", top1=f"{correct / seen:.3f}")
         bar.close()
         history.append({"epoch": epoch + 1, "loss": loss_sum / seen,
-                        "train_top1": correct / seen,
-                        "seconds": time.perf_counter() - t0})
-        record = make_record(cfg.quantizer, net.cfg, net.quant_state(),
+                        "train_top1": correct / seen, "seconds": time.perf_counter() - t0})
+        record = make_record(cfg.quantizer, tr.net.cfg, tr.net.quant_state(),
                              weights_shared=cfg.weights_shared)
-        info = {k: v for k, v in asdict(cfg).items() if k not in ("history", "progress")}
-        save_archive(net, out, record, train_info={"config": info, "history": history,
-                                                   "torch": torch.__version__})
-    return {"out": str(out), "epochs": cfg.epochs, "steps": step,
+        info = {k: v for k, v in asdict(cfg).items() if k != "progress"}
+        save_archive(tr.net, out, record, train_info={"config": info, "history": history,
+                                                      "torch": torch.__version__})
+    return {"out": str(out), "epochs": cfg.epochs, "steps": tr.steps,
             "images": len(ds), "seconds": time.perf_counter() - t0, "history": history,
             "record": record}

@@ -1,0 +1,125 @@
+"""ADC-aware fine-tuning: the loss falls, the archive evaluates as it was trained, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from dgcq_sim.errors import InputError, ParameterError  # noqa: E402
+from dgcq_sim.nn.data import Dataset  # noqa: E402
+from dgcq_sim.nn.evaluate import evaluate  # noqa: E402
+from dgcq_sim.nn.forward import predict  # noqa: E402
+from dgcq_sim.nn.model import load_model  # noqa: E402
+from dgcq_sim.nn.record import read_record  # noqa: E402
+from dgcq_sim.nn.torch import resnet_to_torch, to_cim  # noqa: E402
+from dgcq_sim.nn.torch.train import TrainConfig, Trainer, augment, train  # noqa: E402
+from dgcq_sim.transfer import TransferFunction  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def images(calib):
+    # calibration images are training images: a small stand-in for the training split
+    return Dataset(calib.x[::2][:192], calib.y[::2][:192], "calib subset")
+
+
+def test_steps_lower_the_loss_of_the_batch(images):
+    cfg = TrainConfig(quantizer="ideal:3", init_ranges="max", lr=1e-3, progress=False)
+    tr = Trainer(cfg, total_steps=100)
+    xb = tr.norm(torch.from_numpy(images.x[:96]))
+    yb = torch.from_numpy(images.y[:96])
+    with torch.no_grad():
+        before = float(tr.loss(xb, yb)[0])
+    for _ in range(4):
+        tr.step(xb, yb)
+    with torch.no_grad():
+        after = float(tr.loss(xb, yb)[0])
+    assert after < before - 0.02
+
+
+def test_archive_records_and_reproduces_the_trained_network(images, tmp_path, test_set):
+    out = tmp_path / "ft.npz"
+    res = train(TrainConfig(quantizer="ideal:4", init_ranges="max", out=str(out), batch=96,
+                            progress=False), train_set=images)
+    assert res["steps"] == 2 and out.is_file()
+    rec = read_record(out)
+    assert rec["quantizer"] == "ideal:4" and rec["mapping"]["rows"] == 128
+    assert set(rec["layers"]) >= {"conv1", "layer1.0.conv1", "fc"}
+    # the weights changed, and numpy evaluates the archive with the trained scales/ranges:
+    # the same logits as the torch module carrying that state
+    base, tuned = load_model("resnet20"), load_model(out)
+    assert not np.array_equal(base.layers()[1].w, tuned.layers()[1].w)
+    x = test_set.x[::50]
+    tf = TransferFunction.ideal(4, 0.0, 1.0)
+    tnet = resnet_to_torch(tuned)
+    tc = to_cim(tnet, tf, ranges=rec["layers"])
+    with torch.no_grad():
+        logits_torch = tc(tnet.normalize(x)).numpy()
+    from dgcq_sim.nn.cim import CimModel
+    from dgcq_sim.nn.quant import QuantConfig, quantize_model
+    from dgcq_sim.nn.record import apply_record, record_mapping
+    from dgcq_sim.nn.quant import collect_act_stats
+    qm = quantize_model(tuned, None, QuantConfig(), stats=collect_act_stats(tuned, x))
+    cm = CimModel(qm, tf, record_mapping(rec), ranges=apply_record(qm, rec))
+    assert np.array_equal(cm.predict(x), logits_torch)
+    r = evaluate(str(out), "bundled", tf=tf, limit=40, record=rec)
+    assert r["images"] == 40 and 0 <= r["top1"] <= 1
+    assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
+
+
+def test_identity_batchnorm_archive_folds_back_to_the_same_weights(tmp_path):
+    from dgcq_sim.nn.torch import save_archive
+    net = load_model("resnet20")
+    path = save_archive(resnet_to_torch(net), tmp_path / "same.npz")
+    again = load_model(path)
+    for a, b in zip(net.layers(), again.layers()):
+        assert np.array_equal(a.w, b.w) and np.array_equal(a.b, b.b)
+
+
+def test_state_dict_of_a_standard_cifar_resnet(r20, test_set):
+    from dgcq_sim.nn.torch import resnet_from_state_dict
+    # a kuangliu-style state_dict with unfolded BatchNorm, built from the archive's arrays
+    from dgcq_sim.archive import read_npz
+    from dgcq_sim.nn.model import BUNDLED_RESNET20
+    arrs = read_npz(BUNDLED_RESNET20, "model file")
+    sd = {}
+    for k, v in arrs.items():
+        if v.dtype.kind not in "f":
+            continue
+        k = (k.replace(".gamma", ".weight").replace(".beta", ".bias")
+              .replace(".mean", ".running_mean").replace(".var", ".running_var")
+              .replace("shortcut.conv", "shortcut.0").replace("shortcut.bn", "shortcut.1")
+              .replace("fc.", "linear."))
+        sd[k] = torch.from_numpy(v.copy())
+    sd["bn1.num_batches_tracked"] = torch.tensor(5)
+    net = resnet_from_state_dict(sd)
+    x = test_set.x[::100]
+    assert np.array_equal(predict(net, x), predict(r20, x))
+    with pytest.raises(Exception, match="layer1.0.bn2.running_var"):
+        resnet_from_state_dict({k: v for k, v in sd.items() if k != "layer1.0.bn2.running_var"})
+
+
+def test_augment_is_a_seeded_crop_and_flip():
+    x = torch.arange(2 * 32 * 32 * 3, dtype=torch.int64).reshape(2, 32, 32, 3).to(torch.uint8)
+    a = augment(x, torch.Generator().manual_seed(1))
+    b = augment(x, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b) and a.shape == x.shape and a.dtype == torch.uint8
+    # every output row is a (possibly flipped) window of an input row or zero padding
+    win = a[0, 10].numpy()
+    rows = np.pad(x[0].numpy(), ((4, 4), (4, 4), (0, 0)))
+    found = any(np.array_equal(win, rows[r, c:c + 32]) or np.array_equal(win, rows[r, c:c + 32][::-1])
+                for r in range(40) for c in range(9))
+    assert found
+
+
+def test_bad_configs_fail_before_work(tmp_path):
+    with pytest.raises(ParameterError, match="epochs"):
+        train(TrainConfig(epochs=0, out=str(tmp_path / "a.npz")))
+    with pytest.raises(ParameterError, match="weights_shared"):
+        train(TrainConfig(weights_shared=(8, 2), out=str(tmp_path / "a.npz")))
+    with pytest.raises(InputError, match="does not exist"):
+        train(TrainConfig(out=str(tmp_path / "no" / "a.npz")))
+    with pytest.raises(InputError, match="training data not found.*missing.npz"):
+        train(TrainConfig(out=str(tmp_path / "a.npz"), data=str(tmp_path / "missing.npz")))
+    assert not (tmp_path / "a.npz").exists()
