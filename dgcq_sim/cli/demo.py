@@ -10,9 +10,9 @@ from ._common import add_cost_arguments, add_images_argument, cost_model_from_ar
 
 HELP = "characterize DGCQ 3+8, SAR 11b and coarse-only quantizers and write a report"
 # Wall clock of `dgcq-sim demo` (full and --quick, seed 0) on an idle two-core machine:
-# 36 s before the resolution sweep, which adds 12 ResNet-20 evaluations of ~1.6 s each
-# (4 in --quick); the demo's own work plan gives the same ratio (docs/index.md).
-FULL_RUN_S, QUICK_RUN_S = 60, 15
+# 36 s before the resolution sweep; with it, back to back on one busy machine, the full run
+# took 199 s against 149 s (x1.34) and --quick 196 s against 163 s (x1.2).
+FULL_RUN_S, QUICK_RUN_S = 50, 15
 
 
 def _sweep_text(cfg) -> str:
