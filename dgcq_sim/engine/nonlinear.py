@@ -541,7 +541,7 @@ def run_phase(g, z, y, u0, du, yvolt, tol, durations, az, gu, dus, gy, dy, cz, c
             yb[b] = 0.5 * (y[b] + y2[b])
         _advance(g, lv + 1, 0.5 * h, ut, du, z, y, yb, zb, az, gu, dus, gy, dy)
         _advance(g, lv + 1, 0.5 * h, um, du, zb, yb, y2, zc, az, gu, dus, gy, dy)
-        stats[0] += 2
+        stats[0] += 1
         if not ok:
             # a step too long for the B equations (e.g. a clamped op-amp whose linear loop
             # is faster than h/2 makes y = f(c + D y) non-monotone): halve it

@@ -39,9 +39,9 @@ def test_a_fast_slew_rate_and_wide_swing_give_the_linear_codes():
     v = np.random.default_rng(1).uniform(0, 1, 300)
     np.testing.assert_array_equal(nl.convert(v, noise=False).codes,
                                   lin.convert(v, noise=False).codes)
-    # the op-amp never leaves its linear range: every phase takes the 4 coarsest trials
-    # (two half steps each) of the stepper
-    assert nl.nonlinear.last_trial_steps == 2 * 4 * nl.schedule.n_steps
+    # the op-amp never leaves its linear range: every phase takes the 4 coarsest trial
+    # steps of the stepper
+    assert nl.nonlinear.last_trial_steps == 4 * nl.schedule.n_steps
 
 
 def test_a_slow_slew_rate_costs_codes_and_time_steps():
@@ -51,7 +51,7 @@ def test_a_slow_slew_rate_costs_codes_and_time_steps():
     q = load_quantizer("dgcq", {**base, "SR": 2e8})
     got = q.convert(v, noise=False).codes
     assert np.mean(got != ref) > 0.5
-    assert q.nonlinear.last_trial_steps > 10 * 2 * 4 * q.schedule.n_steps
+    assert q.nonlinear.last_trial_steps > 10 * 4 * q.schedule.n_steps
 
 
 def exported(q, vin):
@@ -159,3 +159,19 @@ def test_the_nonlinear_quantizer_has_no_affine_tables():
         q.tables
     with pytest.raises(ParameterError, match="does not apply"):
         q.convert([0.5], method="response")
+
+
+def test_thermal_noise_in_time_stepped_phases_is_the_linear_circuits():
+    """While the op-amp stays linear, a time-stepped quantizer's noise (kT/C of the
+    linearized circuit added per step) is the linear quantizer's: same code-error spread."""
+    base = {"TEMP": 300, "GBW": 10e9, "VNOISE": 0, "VNOISE_C": 0, "KC": 0}
+    lin = load_quantizer("dgcq", base)
+    nl = load_quantizer("dgcq", {**base, "SR": 1e13})
+    assert nl.has_noise and nl.nonlinear.has_thermal_noise
+    v = np.random.default_rng(4).uniform(0.05, 0.95, 3000)
+    ref = lin.convert(v, noise=False).codes
+    np.testing.assert_array_equal(nl.convert(v, noise=False).codes, ref)
+    e_lin = lin.convert(v, rng=np.random.default_rng(5)).codes - ref
+    e_nl = nl.convert(v, rng=np.random.default_rng(6)).codes - ref
+    assert np.std(e_lin) > 0.3                      # kT/C is visible at 11 bits
+    assert np.std(e_nl) == pytest.approx(np.std(e_lin), rel=0.1)
