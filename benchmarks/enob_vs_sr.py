@@ -44,10 +44,11 @@ def emit(**fields) -> None:
 
 def measure(q, n: int) -> dict:
     """Sine-fit and static ENOB of ``q`` (noise-free codes) from ``n``-sample records, and
-    the conversion time."""
+    the conversion time (after a warm-up call)."""
     cycles = coherent_cycles(n)
     sine = coherent_sine(n, cycles, q.vmin, q.vmax)
     ramp = uniform_ramp(n, q.vmin, q.vmax)
+    q.convert(sine[:16], noise=False)          # compile / load the kernels and tables first
     t0 = time.perf_counter()
     est_s = q.convert(sine, noise=False).estimate
     est_r = q.convert(ramp, noise=False).estimate
