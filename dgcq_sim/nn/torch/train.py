@@ -49,7 +49,7 @@ class TrainConfig:
     epochs: int = 1
     limit: int | None = None
     batch: int = 128
-    lr: float = 5e-4
+    lr: float = 1e-3
     range_lr: float = 0.01
     weight_decay: float = 5e-4
     learn_ranges: bool = True
