@@ -41,6 +41,11 @@ beyond that, or where a Newton solve does not converge at the finest level, the 
 report it (``stats``) and the callers raise a SimulationError — never dropped.
 
 The DC operating point solves the same kind of equation with the capacitors open.
+
+Development note: the kernels of ``nonlinear_tran.py`` and ``quantizers/nonlinear.py`` inline
+the numba functions of this module, and numba's on-disk cache (``cache=True``) checks only
+the caller's own source file: after editing this module, delete their cached ``*.nbi`` /
+``*.nbc`` files (``__pycache__``), or they keep running the old code.
 """
 
 from __future__ import annotations
