@@ -195,16 +195,16 @@ def nonlinear_system(circuit: Circuit) -> NonlinearSystem:
 # ------------------------------------------------------------------ per-phase ladders
 
 @dataclass(frozen=True)
-class Ladder:
-    """Matrices of one phase configuration (switches, duration) at every step level.
+class StepMatrices:
+    """The step and projection matrices of a phase configuration at every step level.
 
     Level l = j − J_MIN (h = T/2^j).  z rows: ``az`` (L, r, r), ``gu``/``du`` (L, r, nu),
     ``gy``/``dy`` (L, r, ny); control rows ``cz``, ``cgu``, ``cdu``, ``cgy``, ``cdy``.
     Projection (consistent voltages given the charges and the source values): controls
     ``pz``, ``pu``, ``py``; outputs ``oz``, ``ou``, ``oy`` for the caller's output rows.
+    The fields are in the order the kernels take them.
     """
 
-    duration: float
     az: np.ndarray
     gu: np.ndarray
     du: np.ndarray
@@ -221,6 +221,16 @@ class Ladder:
     oz: np.ndarray
     ou: np.ndarray
     oy: np.ndarray
+
+
+_MATRICES = tuple(f.name for f in dataclasses.fields(StepMatrices))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ladder(StepMatrices):
+    """:class:`StepMatrices` of one phase configuration (switches, ``duration``)."""
+
+    duration: float
     q: np.ndarray | None = None         # covariance (n, n) of x_end over the phase (noise)
     mproj: np.ndarray | None = None
 
@@ -249,7 +259,7 @@ def ladder(nl: NonlinearSystem, closed: frozenset[str], duration: float, out_row
     uc, yc = nl.ucols, nl.ycols
     st = lambda mats: np.ascontiguousarray(np.stack(mats))  # noqa: E731
     return Ladder(
-        float(duration),
+        duration=float(duration),
         az=st([w.T @ xz for xz, _, _ in levels]),
         gu=st([w.T @ xu[:, uc] for _, xu, _ in levels]),
         du=st([w.T @ xd[:, uc] for _, _, xd in levels]),
@@ -266,39 +276,21 @@ def ladder(nl: NonlinearSystem, closed: frozenset[str], duration: float, out_row
         oy=np.ascontiguousarray(out_rows @ pxu[:, yc]), q=q, mproj=mproj)
 
 
-@dataclass(frozen=True)
-class StackedLadders:
+@dataclass(frozen=True, kw_only=True)
+class StackedLadders(StepMatrices):
     """Ladders of several configurations stacked for the kernels (index = config)."""
 
     durations: np.ndarray
-    az: np.ndarray
-    gu: np.ndarray
-    du: np.ndarray
-    gy: np.ndarray
-    dy: np.ndarray
-    cz: np.ndarray
-    cgu: np.ndarray
-    cdu: np.ndarray
-    cgy: np.ndarray
-    cdy: np.ndarray
-    pz: np.ndarray
-    pu: np.ndarray
-    py: np.ndarray
-    oz: np.ndarray
-    ou: np.ndarray
-    oy: np.ndarray
 
     def args(self) -> tuple:
-        return (self.durations, self.az, self.gu, self.du, self.gy, self.dy, self.cz, self.cgu,
-                self.cdu, self.cgy, self.cdy, self.pz, self.pu, self.py, self.oz, self.ou,
-                self.oy)
+        """(durations, az, ..., oy): the kernels' arguments."""
+        return (self.durations, *(getattr(self, nm) for nm in _MATRICES))
 
 
 def stack_ladders(ladders) -> StackedLadders:
-    names = [f.name for f in dataclasses.fields(StackedLadders) if f.name != "durations"]
-    return StackedLadders(np.array([ld.duration for ld in ladders]),
+    return StackedLadders(durations=np.array([ld.duration for ld in ladders]),
                           **{nm: np.ascontiguousarray(np.stack([getattr(ld, nm) for ld in ladders]))
-                             for nm in names})
+                             for nm in _MATRICES})
 
 
 # ------------------------------------------------------------------ numba core
@@ -633,6 +625,7 @@ def dc_solve(u, y, cu, cy, ops, vals, starts, wk):
             wk_dm[k, b] = cy[k, b]
     return _newton(wk_c, wk_dm, y, ops, vals, starts, wk_v, wk_stack, wk_g, wk_f, wk_jf,
                    wk_a, wk_r, wk_d) >= 0
+
 
 
 def check_stats(stats: np.ndarray, what: str) -> None:
