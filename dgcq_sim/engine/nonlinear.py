@@ -628,6 +628,27 @@ def dc_solve(u, y, cu, cy, ops, vals, starts, wk):
 
 
 
+@nb.njit(cache=True)
+def affine_uy(a, u, b, y, out):
+    """out = a·u + b·y (e.g. charges or outputs of the DC operating point)."""
+    for k in range(out.shape[0]):
+        acc = 0.0
+        for l in range(u.shape[0]):
+            acc += a[k, l] * u[l]
+        for m in range(y.shape[0]):
+            acc += b[k, m] * y[m]
+        out[k] = acc
+
+
+@nb.njit(cache=True)
+def dc_start(u, y, z, dc_cu, dc_cy, dc_zu, dc_zy, ops, vals, starts, wk):
+    """The DC operating point with sources u: B values y (Newton, in place) and charges
+    z = dc_zu·u + dc_zy·y; False if Newton failed (z is still written)."""
+    ok = dc_solve(u, y, dc_cu, dc_cy, ops, vals, starts, wk)
+    affine_uy(dc_zu, u, dc_zy, y, z)
+    return ok
+
+
 def check_stats(stats: np.ndarray, what: str) -> None:
     """SimulationError if a kernel reported a Newton failure or a missed error allowance."""
     fails = int(stats[..., 2].sum())

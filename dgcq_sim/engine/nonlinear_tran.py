@@ -42,23 +42,10 @@ def _kernel(cfg, u0, du, u_dc, sweep_pos, sweep_vals, out_slot, dc_cu, dc_cy, dc
             u[i] = u_dc[i]
         for k in range(sweep_pos.shape[0]):
             u[sweep_pos[k]] = sweep_vals[s, k]
-        if not nlm.dc_solve(u, y, dc_cu, dc_cy, ops, vals, starts, wk):
+        if not nlm.dc_start(u, y, z, dc_cu, dc_cy, dc_zu, dc_zy, ops, vals, starts, wk):
             st[2] += 1
-        for i in range(r):
-            acc = 0.0
-            for l in range(nu):
-                acc += dc_zu[i, l] * u[l]
-            for b in range(ny):
-                acc += dc_zy[i, b] * y[b]
-            z[i] = acc
         if out_slot[0] >= 0:
-            for k in range(n_out):
-                acc = 0.0
-                for l in range(nu):
-                    acc += dc_ou[k, l] * u[l]
-                for b in range(ny):
-                    acc += dc_oy[k, b] * y[b]
-                out[s, out_slot[0], k] = acc
+            nlm.affine_uy(dc_ou, u, dc_oy, y, out[s, out_slot[0]])
         for p in range(n_ph):
             g = cfg[p]
             for i in range(nu):

@@ -74,15 +74,9 @@ def _convert_kernel(v, forced_u, forced, cfg, in_pos, u_fixed, u_const, u_vin, d
                 for e in range(dec_ptr[k], dec_ptr[k + 1]):
                     u[in_pos[dec_input[e]]] += dec_coef[e] * d[dec_index[e]]
             if k == 0:                            # DC operating point of the first step
-                if not nlm.dc_solve(u, y, dc_cu, dc_cy, ops, vals, starts, wk):
+                if not nlm.dc_start(u, y, z, dc_cu, dc_cy, dc_zu, dc_zy, ops, vals, starts,
+                                    wk):
                     st[2] += 1
-                for i in range(r):
-                    acc = 0.0
-                    for l in range(nu):
-                        acc += dc_zu[i, l] * u[l]
-                    for b in range(ny):
-                        acc += dc_zy[i, b] * y[b]
-                    z[i] = acc
             g = cfg[k]
             nlm.run_phase(g, z, y, u, zero_du, yvolt, tol, durations, az, gu, dus, gy, dy,
                           cz, cgu, cdu, cgy, cdy, pz, pu, py, ops, vals, starts, wk, bufs, st)
