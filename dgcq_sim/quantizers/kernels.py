@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ..blocks.comparator import decide, resolve_metastable
+from ..blocks.comparator import decide, noisy_decision, resolve_metastable
 from ..blocks.rng import ZIG_FN, ZIG_KN, ZIG_WN, normal, sample_key, uniform01
 
 # Samples per work block: scratch arrays are allocated once per block.  Results do not
@@ -111,14 +111,7 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
                         acc += pr_coef[e] * d[pr_idx[e]]
                     for i in range(nr):
                         acc += fp[j, i] * xi[i]
-                    cmp_noise = 0.0
-                    if use_noise and dec_rms[j] > 0.0:
-                        g, ctr = normal(key, ctr, _KN, _WN, _FN)
-                        cmp_noise = dec_rms[j] * g
-                    dj = decide(acc, 0.0, 0.0, cmp_noise)
-                    if use_noise and abs(acc + cmp_noise) < meta[j]:
-                        dj = resolve_metastable(uniform01(key, ctr))
-                        ctr += np.uint64(1)
+                    dj, ctr = noisy_decision(acc, dec_rms[j], meta[j], use_noise, key, ctr)
                     d[j] = dj
                     if dj:
                         stage_out[s, stage[j]] += weight[j]

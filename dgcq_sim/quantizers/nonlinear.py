@@ -19,8 +19,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ..blocks.comparator import decide, resolve_metastable
-from ..blocks.rng import ZIG_FN, ZIG_KN, ZIG_WN, normal, sample_key, uniform01
+from ..blocks.comparator import noisy_decision
+from ..blocks.rng import ZIG_FN, ZIG_KN, ZIG_WN, normal, sample_key
 from ..engine import nonlinear as nlm
 from ..engine.mna import source_value_at
 from ..engine.program import NOISE_STD_FLOOR
@@ -93,14 +93,7 @@ def _convert_kernel(v, forced_u, forced, cfg, in_pos, u_fixed, u_const, u_vin, d
                 probe_out[s, k, l] = o[l]
             for j in range(step_lo[k], step_hi[k]):
                 acc = o[dec_probe[j]] + dec_c[j]
-                cmp_noise = 0.0
-                if use_noise and dec_rms[j] > 0.0:
-                    gg, ctr = normal(key, ctr, _KN, _WN, _FN)
-                    cmp_noise = dec_rms[j] * gg
-                dj = decide(acc, 0.0, 0.0, cmp_noise)
-                if use_noise and abs(acc + cmp_noise) < meta[j]:
-                    dj = resolve_metastable(uniform01(key, ctr))
-                    ctr += np.uint64(1)
+                dj, ctr = noisy_decision(acc, dec_rms[j], meta[j], use_noise, key, ctr)
                 d[j] = dj
                 dec_out[s, j] = dj
                 if dj:
