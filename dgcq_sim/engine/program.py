@@ -247,6 +247,18 @@ def _fixed_values(sys: MnaSystem, input_cols) -> np.ndarray:
     return u
 
 
+def noise_factor(basis: np.ndarray, probe_rows: np.ndarray, q: np.ndarray,
+                 mproj: np.ndarray) -> np.ndarray:
+    """F (r + p, k) with F Fᵀ = the joint covariance of the charges basisᵀx and the probes
+    probe_rows·mproj·x of a phase's end-state noise x (covariance ``q``); components with a
+    std below NOISE_STD_FLOOR are dropped."""
+    rows = np.vstack([basis.T, probe_rows @ mproj])
+    joint = rows @ q @ rows.T
+    lam, vec = np.linalg.eigh(0.5 * (joint + joint.T))
+    good = lam > NOISE_STD_FLOOR ** 2
+    return vec[:, good] * np.sqrt(lam[good])
+
+
 def compile_program(circuit: Circuit, phases: Sequence[Phase], inputs: Sequence[str],
                     probes: Sequence, *, noise_temperature: float | None = None) -> CompiledProgram:
     """Compile ``phases`` of ``circuit`` into a :class:`CompiledProgram`.
@@ -320,11 +332,7 @@ def compile_program(circuit: Circuit, phases: Sequence[Phase], inputs: Sequence[
             probe_z[k, :, -1] = ep @ bias_x
             node_z[k, :, -1] = bias_x[:n_nodes]
         if mp.q is not None:
-            rows = np.vstack([basis.T, ep @ mp.mproj])
-            joint = rows @ mp.q @ rows.T
-            lam, vec = np.linalg.eigh(0.5 * (joint + joint.T))
-            good = lam > NOISE_STD_FLOOR ** 2
-            factors.append(vec[:, good] * np.sqrt(lam[good]))
+            factors.append(noise_factor(basis, ep, mp.q, mp.mproj))
     q = max((f.shape[1] for f in factors), default=0)
     noise = np.zeros((K, r, q))
     noise_probe = np.zeros((K, p, q))

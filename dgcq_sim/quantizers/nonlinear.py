@@ -23,7 +23,7 @@ from ..blocks.comparator import noisy_decision
 from ..blocks.rng import ZIG_FN, ZIG_KN, ZIG_WN, normal, sample_key
 from ..engine import nonlinear as nlm
 from ..engine.mna import source_value_at
-from ..engine.program import NOISE_STD_FLOOR
+from ..engine.program import noise_factor
 from ..errors import InputError
 from ..netlist.circuit import GROUND
 from .schedule import Schedule
@@ -142,11 +142,7 @@ class NonlinearConversion:
             if ld.q is None:
                 factors.append(np.zeros((w.shape[1] + rows.shape[0], 0)))
                 continue
-            joint_rows = np.vstack([w.T, rows @ ld.mproj])
-            joint = joint_rows @ ld.q @ joint_rows.T
-            lam, vec = np.linalg.eigh(0.5 * (joint + joint.T))
-            good = lam > NOISE_STD_FLOOR ** 2
-            factors.append(vec[:, good] * np.sqrt(lam[good]))
+            factors.append(noise_factor(w, rows, ld.q, ld.mproj))
         q = max((f.shape[1] for f in factors), default=0)
         r = w.shape[1]
         self.nz = np.zeros((len(ladders), r, q))
