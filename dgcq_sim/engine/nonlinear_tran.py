@@ -67,8 +67,9 @@ def _kernel(cfg, u0, du, u_dc, sweep_pos, sweep_vals, out_slot, dc_cu, dc_cy, dc
 def simulate_nonlinear(circuit: Circuit, probes=None, at=None, sweep=None, tol: float = nlm.TOL):
     """:func:`dgcq_sim.engine.simulate` for a circuit with B sources (same arguments and
     result); ``tol`` (V) is the error allowance per phase."""
-    from .simulate import (REL_TIME_TOL, TranResult, _check_sweep, _effective_wave,
-                           _out_slots, _output_times, _probe_names, _sources_per_phase)
+    from .simulate import (REL_TIME_TOL, TranResult, _check_sweep, _check_sweep_controls,
+                           _effective_wave, _out_slots, _output_times, _probe_names,
+                           _sources_per_phase)
 
     if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0):
         raise ParameterError(f"tol must be a positive number of volts, got {tol!r}")
@@ -86,11 +87,7 @@ def simulate_nonlinear(circuit: Circuit, probes=None, at=None, sweep=None, tol: 
     wanted = _probe_names(sys, controls, probes)
     sweepable = set(sys.sources) - set(nl.names)
     sweep_names, sweep_vals = _check_sweep(lin, sweep, sweepable)
-    for sw_name, terms in controls.terms.items():
-        bad = [nm for _, nm in terms if nm in sweep_names]
-        if bad:
-            raise ParameterError(f"sweep: source {bad[0]!r} controls switch {sw_name!r}; sweeping "
-                                 f"a switch control is not supported")
+    _check_sweep_controls(controls, sweep_names)
     tol_t = REL_TIME_TOL * tstop
     at_arr = _output_times(at, tstop, tol_t)
     edges = phase_edges(waves, controls, tstop, at_arr, tol_t)

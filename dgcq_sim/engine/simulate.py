@@ -210,6 +210,15 @@ class _Generator:
     key: str = ""
 
 
+
+def _check_sweep_controls(controls: Controls, sweep_names) -> None:
+    """ParameterError if a swept source controls a switch (the phases would depend on it)."""
+    for sw_name, terms in controls.terms.items():
+        bad = [nm for _, nm in terms if nm in sweep_names]
+        if bad:
+            raise ParameterError(f"sweep: source {bad[0]!r} controls switch {sw_name!r}; sweeping "
+                                 f"a switch control is not supported")
+
 def _unique_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(first index of each distinct row, inverse) of the rows formed by 1-D float columns,
     via a 64-bit row hash (O(n log n)), verified exactly; a collision falls back to
@@ -317,11 +326,7 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
     controls = Controls(circuit, waves)
     wanted = _probe_names(sys, controls, probes)
     sweep_names, sweep_vals = _check_sweep(circuit, sweep, set(sys.sources))
-    for sw_name, terms in controls.terms.items():
-        bad = [nm for _, nm in terms if nm in sweep_names]
-        if bad:
-            raise ParameterError(f"sweep: source {bad[0]!r} controls switch {sw_name!r}; sweeping "
-                                 f"a switch control is not supported")
+    _check_sweep_controls(controls, sweep_names)
     tol = REL_TIME_TOL * tstop
     at_arr = _output_times(at, tstop, tol)
     edges = phase_edges(waves, controls, tstop, at_arr, tol)
