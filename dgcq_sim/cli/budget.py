@@ -16,7 +16,9 @@ resistances, comparator offsets and noise, kT/C temperature, ...) and every para
 capacitor.  Prints the ENOB (sine fit and static), lossless bits and the bits lost, sorted
 by bits lost, next to the ideal and the all-on design ("all" = `dgcq-sim enob` with the
 same seed and --n-sine).  Mismatch (KC) and random comparator offsets (SIGMA_VOS) only
-act on Monte Carlo instances: use --mc K (mean over K instances).
+act on Monte Carlo instances: use --mc K (mean over K instances).  SR, VOUT_MIN/VOUT_MAX
+(one swing item) and VN_OPAMP need GBW > 0: they run with the design's GBW, and their bits
+lost are counted against the ideal circuit with that GBW (a numbered note says so).
 
 examples:
   dgcq-sim budget dgcq
