@@ -30,6 +30,7 @@ from dgcq_sim.transfer import TransferFunction  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="bundled")
+    ap.add_argument("--images", type=int, default=None, help="strided subset of the test images")
     ap.add_argument("--bits", type=int, nargs="+", default=[2, 3, 4, 5, 6, 7, 8])
     ap.add_argument("--models", nargs="*", default=None,
                     help="fine-tuned archives (default: every bundled resnet20-* archive)")
@@ -39,13 +40,14 @@ def main() -> int:
     for bits in args.bits:
         tf = TransferFunction.ideal(bits, 0.0, 1.0)
         for method in ("max", "search"):
-            r = evaluate("resnet20", args.data, tf=tf, cim=CimConfig(range_method=method))
+            r = evaluate("resnet20", args.data, tf=tf, cim=CimConfig(range_method=method),
+                         limit=args.images)
             rows.append({"variant": f"ptq_{method}", "bits": bits, "top1": r["top1"],
                          "images": r["images"], "float_top1": r["float_top1"]})
             emit(figure="nn_top1_vs_adc_bits", **rows[-1])
         for m in models:
             rec = read_record(resolve_model_path(m))
-            r = evaluate(m, args.data, tf=tf, record=rec)
+            r = evaluate(m, args.data, tf=tf, record=rec, limit=args.images)
             rows.append({"variant": f"finetuned:{Path(m).stem}", "bits": bits,
                          "top1": r["top1"], "images": r["images"]})
             emit(figure="nn_top1_vs_adc_bits", **rows[-1])

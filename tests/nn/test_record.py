@@ -1,0 +1,56 @@
+"""The cim record of fine-tuned archives: validation, the bundled archives, nn-eval's use."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dgcq_sim.errors import ModelFileError
+from dgcq_sim.nn.evaluate import evaluate
+from dgcq_sim.nn.model import BUNDLED_RESNET20, bundled_models, load_model, resolve_model_path
+from dgcq_sim.nn.record import read_record
+from dgcq_sim.transfer import TransferFunction
+
+
+def _with_record(tmp_path, rec) -> str:
+    arrs = dict(np.load(BUNDLED_RESNET20))
+    arrs["cim"] = np.array(rec if isinstance(rec, str) else json.dumps(rec))
+    path = tmp_path / "m.npz"
+    np.savez(path, **arrs)
+    return str(path)
+
+
+def test_plain_archives_have_no_record():
+    assert read_record(BUNDLED_RESNET20) is None
+
+
+@pytest.mark.parametrize("name", bundled_models())
+def test_bundled_fine_tuned_archives_evaluate_with_their_record(name):
+    path = resolve_model_path(name)
+    rec = read_record(path)
+    assert rec is not None and rec["quantizer"].startswith("ideal:")
+    bits = int(rec["quantizer"].split(":")[1])
+    load_model(name)
+    r = evaluate(name, "bundled", tf=TransferFunction.ideal(bits, 0.0, 1.0), limit=30,
+                 record=rec)
+    assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
+    assert 0.0 <= r["top1"] <= 1.0
+
+
+@pytest.mark.parametrize("bad, what", [
+    ("not json", "not JSON"),
+    ({"format": 2}, "format 1"),
+    ({"format": 1, "mapping": {"rows": 128}}, "mapping"),
+    ({"format": 1, "mapping": {"rows": 8, "input_bits_per_cycle": 8, "weight_bits_per_cell": 8,
+                               "signed": "differential", "digital_first_last": True,
+                               "zero_offset_cal": True}, "layers": {"x": {}}}, "rows"),
+    ({"format": 1, "mapping": {"rows": 128, "input_bits_per_cycle": 8, "weight_bits_per_cell": 8,
+                               "signed": "differential", "digital_first_last": True,
+                               "zero_offset_cal": True},
+      "layers": {"conv1": {"act_scale": -1, "act_signed": True, "analog": False}}}, "conv1"),
+])
+def test_bad_records_name_the_field(tmp_path, bad, what):
+    with pytest.raises(ModelFileError, match=what):
+        read_record(_with_record(tmp_path, bad))
