@@ -30,12 +30,18 @@ def test_plain_archives_have_no_record():
 def test_bundled_fine_tuned_archives_evaluate_with_their_record(name):
     path = resolve_model_path(name)
     rec = read_record(path)
-    assert rec is not None and rec["quantizer"].startswith("ideal:")
-    bits = int(rec["quantizer"].split(":")[1])
+    assert rec is not None
     load_model(name)
-    r = evaluate(name, "bundled", tf=TransferFunction.ideal(bits, 0.0, 1.0), limit=30,
-                 record=rec)
-    assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
+    if rec["quantizer"] is None:          # digital QAT (shared 8/4-bit weights)
+        assert rec["weights_shared"] == [8, 4]
+        assert not any(v["analog"] for v in rec["layers"].values())
+        r = evaluate(name, "bundled", limit=30, record=rec)
+    else:
+        bits = int(rec["quantizer"].split(":")[1])
+        r = evaluate(name, "bundled", tf=TransferFunction.ideal(bits, 0.0, 1.0), limit=30,
+                     record=rec)
+        assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items()
+                               if v["analog"]}
     assert 0.0 <= r["top1"] <= 1.0
 
 
