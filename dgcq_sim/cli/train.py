@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from ._common import nonneg_int, positive_int
 
@@ -87,8 +86,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import InputError, ParameterError
-    from ..nn.data import TRAIN_JPEG
+    from ..errors import ParameterError
+    from ..nn.data import train_data_path
     from ..outputs import check_output_file
 
     shared = None
@@ -101,10 +100,7 @@ def run(args: argparse.Namespace) -> int:
     out = check_output_file(args.out, "--out")
     if not str(out).endswith(".npz"):
         raise ParameterError(f"--out {args.out!r} must end in .npz")
-    data = Path(args.data) if args.data else TRAIN_JPEG
-    if not data.is_file():
-        raise InputError(f"training data not found: expected {data} (the CIFAR-10 training "
-                         f"split as JPEG bytes, see ../shared/data/README.md)")
+    data = train_data_path(args.data)          # checked before any work
     from ..nn.torch.train import TrainConfig, train   # torch only from here on
     cfg = TrainConfig(model=args.model, quantizer=quantizer, out=str(out), rows=args.rows,
                       input_bits_per_cycle=args.input_bits_per_cycle,

@@ -135,6 +135,15 @@ class MappedLayer:
         return self.n_arrays * passes * self.in_bits * len(self.w_slices)
 
 
+def psum_bound(cfg: CimConfig, k: int, a_qmax: int, w_qmax: int) -> float:
+    """Largest possible |partial sum| of one array: rows x largest input slice x largest
+    cell value (the ``bound`` range method; never clips)."""
+    mag_bits = _nbits(2 * w_qmax + 1) if cfg.signed == "offset" else _nbits(w_qmax)
+    rows = min(int(cfg.rows), int(k))
+    b_in, b_w = int(cfg.input_bits_per_cycle), int(cfg.weight_bits_per_cell)
+    return float(rows * min(a_qmax, 2 ** b_in - 1) * min(2 ** mag_bits - 1, 2 ** b_w - 1))
+
+
 def map_layer(q: QLayer, cfg: CimConfig) -> MappedLayer:
     """Cut a quantized layer's weights into cell slices for the configured scheme."""
     if q.w_vs is not None:
@@ -155,7 +164,7 @@ def map_layer(q: QLayer, cfg: CimConfig) -> MappedLayer:
     in_mag = _nbits(q.a_qmax)
     n_in = -(-in_mag // b_in)
     rows = min(int(cfg.rows), q.layer.k)
-    bound = rows * min(q.a_qmax, 2 ** b_in - 1) * min(2 ** mag_bits - 1, mask)
+    bound = psum_bound(cfg, q.layer.k, q.a_qmax, q.w_qmax)
     dtype = np.float32 if bound < EXACT_F32 else np.float64
     slices = []
     for plane, sign in planes:

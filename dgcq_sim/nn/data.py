@@ -99,6 +99,16 @@ def load_reference() -> tuple[np.ndarray, np.ndarray]:
 TRAIN_JPEG = SHARED_DATA / "cifar10_train_jpeg.npz"
 
 
+def train_data_path(path: str | Path | None = None) -> Path:
+    """The training-split file (default ``../shared/data/cifar10_train_jpeg.npz``); a missing
+    one -> InputError naming the expected path."""
+    p = Path(path) if path is not None else TRAIN_JPEG
+    if not p.is_file():
+        raise InputError(f"training data not found: expected {p} (the CIFAR-10 training "
+                         f"split as JPEG bytes, see ../shared/data/README.md)")
+    return p
+
+
 def load_train_set(path: str | Path | None = None, limit: int | None = None) -> Dataset:
     """The CIFAR-10 training split (50 000 JPEGs as raw bytes, ``../shared/data/
     cifar10_train_jpeg.npz``; see its README), decoded with Pillow to uint8 NHWC.
@@ -110,10 +120,7 @@ def load_train_set(path: str | Path | None = None, limit: int | None = None) -> 
 
     from PIL import Image, UnidentifiedImageError
 
-    p = Path(path) if path is not None else TRAIN_JPEG
-    if not p.is_file():
-        raise InputError(f"training data not found: expected {p} (the CIFAR-10 training "
-                         f"split as JPEG bytes, see ../shared/data/README.md)")
+    p = train_data_path(path)
     what = "training data file"
     arrs = read_npz(p, what, keys=("jpeg", "offsets", "y"))
     jpeg, offsets, y = (require(arrs, k, p, what) for k in ("jpeg", "offsets", "y"))

@@ -29,16 +29,13 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import InputError
+from ..cim import psum_bound
 from ..quant import EXACT_F32
 
 
 def round_ste(x: torch.Tensor) -> torch.Tensor:
     """Round half to even (like ``np.rint``), gradient 1."""
     return x + (torch.round(x) - x).detach()
-
-
-def floor_ste(x: torch.Tensor) -> torch.Tensor:
-    return x + (torch.floor(x) - x).detach()
 
 
 def derive_4bit_ste(w8: torch.Tensor) -> torch.Tensor:
@@ -272,8 +269,7 @@ class QuantLayer(torch.nn.Module):
                 p = p.reshape(p.shape[0], nb, cout, *p.shape[2:])
                 for b in range(nb):
                     if exact is not None:
-                        sel = exact[:, chan[b]] if self.is_conv else exact[:, chan[b]]
-                        if not bool((sel != 0).any()):
+                        if not bool((exact[:, chan[b]] != 0).any()):
                             continue
                     planes[(b, i, j)] = (p[:, b].contiguous(), fa * fw)
         return [planes[key] for key in sorted(planes)]
@@ -302,9 +298,8 @@ class QuantLayer(torch.nn.Module):
                 est = _Convert.apply(p.to(dt), self.range_log, self.psum_range, adc, f,
                                      unsigned, v0, vh0, gen)
             acc = est if acc is None else acc + est
-        if acc is None:
-            shape = self._mac(a[:1], w_int[:, None].expand(-1, *w_int.shape[1:]).to(mm)).shape
-            acc = torch.zeros((a.shape[0], *shape[1:]), dtype=dt, device=a.device)
+        if acc is None:      # every weight slice is zero: the arrays hold nothing
+            acc = self._mac(a.to(dt), torch.zeros_like(w_int, dtype=dt))
         if offset:
             sums = self._mac(a.to(dt), torch.ones_like(w_int[:1], dtype=dt))   # sum(a) per output
             acc = acc - offset * sums
@@ -314,11 +309,7 @@ class QuantLayer(torch.nn.Module):
         """Partial-sum range from this batch's exact partial sums: ``max`` (largest |p|) or
         ``bound`` (never clips), as :meth:`dgcq_sim.nn.cim.CimModel._choose_range`."""
         if self.cim.range_method == "bound":
-            b_in, b_w = int(self.cim.input_bits_per_cycle), int(self.cim.weight_bits_per_cell)
-            mag = _nbits(2 * self.w_qmax + 1) if self.cim.signed == "offset" else _nbits(self.w_qmax)
-            bound = min(int(self.cim.rows), self.k) * min(self.a_qmax, 2 ** b_in - 1) \
-                * min(2 ** mag - 1, 2 ** b_w - 1)
-            self.psum_range.fill_(float(bound))
+            self.psum_range.fill_(psum_bound(self.cim, self.k, self.a_qmax, self.w_qmax))
             return
         absmax = max((float(p.detach().abs().max()) for p, _ in planes), default=0.0)
         self.psum_range.fill_(absmax if absmax > 0 else 1.0)
