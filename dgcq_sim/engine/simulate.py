@@ -72,40 +72,44 @@ def _effective_wave(w, tstep: float):
 
 # ------------------------------------------------------------------ kernel
 
-@nb.njit(cache=True, parallel=True)
-def _tran_kernel(maps, gsw, biases, map_id, bias_id, x0b, gdc, sw, out_slot, rows, out):
-    """x <- maps[m] x + biases[b] + gsw[m] @ sw[s] per step (m, b = map_id[p], bias_id[p]);
-    store x[rows] where out_slot >= 0 (slot 0: the start)."""
-    n_samples = sw.shape[0]
+@nb.njit(cache=True)
+def _tran_affine(maps, gsw, biases, map_id, bias_id, x0b, gdc, out_slot, rows, out):
+    """Coefficients of every stored voltage as an affine function of the swept values.
+
+    The switch schedule does not depend on the swept sources, so the state after step p
+    is ``x_p = a_p + B_p @ sw`` for every sample: ``x_0 = x0b + gdc @ sw`` and
+    ``x_{p+1} = maps[m] x_p + biases[b] + gsw[m] @ sw`` (m, b = map_id[p], bias_id[p]).
+    The n x (1 + n_sw) matrix [a_p | B_p] is stepped once, whatever the number of samples;
+    ``out[slot, i] = [a_p | B_p][rows[i]]`` where ``out_slot[p] = slot >= 0`` (slot 0 of
+    ``out_slot``: the start).
+    """
     n_steps, n = map_id.shape[0], maps.shape[1]
-    n_sw = sw.shape[1]
-    for s in nb.prange(n_samples):
-        x = np.empty(n)
-        xn = np.empty(n)
+    n_c = 1 + gdc.shape[1]
+    x = np.empty((n, n_c))
+    xn = np.empty((n, n_c))
+    for i in range(n):
+        x[i, 0] = x0b[i]
+        for c in range(1, n_c):
+            x[i, c] = gdc[i, c - 1]
+    if out_slot[0] >= 0:
+        for i in range(rows.shape[0]):
+            for c in range(n_c):
+                out[out_slot[0], i, c] = x[rows[i], c]
+    for p in range(n_steps):
+        m = map_id[p]
+        b = bias_id[p]
         for i in range(n):
-            acc = x0b[i]
-            for j in range(n_sw):
-                acc += gdc[i, j] * sw[s, j]
-            x[i] = acc
-        if out_slot[0] >= 0:
-            for i in range(rows.shape[0]):
-                out[s, out_slot[0], i] = x[rows[i]]
-        for p in range(n_steps):
-            m = map_id[p]
-            b = bias_id[p]
-            for i in range(n):
-                acc = biases[b, i]
+            for c in range(n_c):
+                acc = biases[b, i] if c == 0 else gsw[m, i, c - 1]
                 for j in range(n):
-                    acc += maps[m, i, j] * x[j]
-                for j in range(n_sw):
-                    acc += gsw[m, i, j] * sw[s, j]
-                xn[i] = acc
-            for i in range(n):
-                x[i] = xn[i]
-            slot = out_slot[p + 1]
-            if slot >= 0:
-                for i in range(rows.shape[0]):
-                    out[s, slot, i] = x[rows[i]]
+                    acc += maps[m, i, j] * x[j, c]
+                xn[i, c] = acc
+        x, xn = xn, x
+        slot = out_slot[p + 1]
+        if slot >= 0:
+            for i in range(rows.shape[0]):
+                for c in range(n_c):
+                    out[slot, i, c] = x[rows[i], c]
 
 
 # ------------------------------------------------------------------ simulate
@@ -354,11 +358,12 @@ def simulate(circuit: Circuit, probes: Sequence[str] | None = None,
     analog = [nd for nd in wanted if nd in sys.nodes]
     rows = np.array([sys.nodes.index(nd) for nd in analog], dtype=np.int64)
     n_samples = sweep_vals.shape[0]
-    out = np.zeros((n_samples, len(out_times), len(rows)))
+    coef = np.zeros((len(out_times), len(rows), 1 + sweep_vals.shape[1]))
     c = np.ascontiguousarray
-    _tran_kernel(c(mxx), c(gsw), c(biases), c(map_id), c(bias_id), c(x0b), c(gdc), sweep_vals,
-                 c(out_slot), rows, out)
-    v = {nd: out[:, :, i].copy() for i, nd in enumerate(analog)}
+    _tran_affine(c(mxx), c(gsw), c(biases), c(map_id), c(bias_id), c(x0b), c(gdc),
+                 c(out_slot), rows, coef)
+    # (S, T) per node: the affine coefficients applied to every sample's swept values
+    v = {nd: coef[None, :, i, 0] + sweep_vals @ coef[:, i, 1:].T for i, nd in enumerate(analog)}
     for nd in wanted:
         if nd not in v:      # control-only node: its voltage is a sum of source values
             v[nd] = np.tile(controls.node_values(nd, out_times), (n_samples, 1))
