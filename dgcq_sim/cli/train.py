@@ -63,6 +63,9 @@ def register(subparsers) -> None:
                    help="AdamW (default) or SGD with Nesterov momentum 0.9")
     p.add_argument("--distill", type=_positive_float, default=1.0, metavar="W",
                    help="weight of the KL distillation from the float network (0 = off)")
+    p.add_argument("--teacher", default=None, metavar="resnet20|resnet18|PATH",
+                   help="float network to distill from (default: --model; give the "
+                        "pretrained model when --model is an archive fine-tuned before)")
     p.add_argument("--range-lr", type=_positive_float, default=0.01,
                    help="Adam learning rate of the log partial-sum ranges")
     p.add_argument("--fixed-ranges", action="store_true",
@@ -106,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
                       input_bits_per_cycle=args.input_bits_per_cycle,
                       weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
                       epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
-                      range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, learn_ranges=not args.fixed_ranges,
+                      range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
+                      learn_ranges=not args.fixed_ranges,
                       init_ranges=args.init_ranges, weights_shared=shared, seed=args.seed,
                       calib=args.calib, data=str(data), threads=args.threads,
                       progress=not args.no_progress)

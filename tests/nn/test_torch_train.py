@@ -123,3 +123,29 @@ def test_bad_configs_fail_before_work(tmp_path):
     with pytest.raises(InputError, match="training data not found.*missing.npz"):
         train(TrainConfig(out=str(tmp_path / "a.npz"), data=str(tmp_path / "missing.npz")))
     assert not (tmp_path / "a.npz").exists()
+
+
+def test_a_fine_tuned_archive_continues_from_its_record(images):
+    # its float pass is no calibration source: the scales and ranges come from the record,
+    # and the torch module then gives the numpy evaluation's top-1 on the same images
+    rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
+    tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
+                             progress=False), total_steps=10)
+    state = tr.net.quant_state()
+    for name, st in rec["layers"].items():
+        assert state[name]["act_scale"] == pytest.approx(st["act_scale"], rel=1e-12)
+        if st["analog"]:
+            assert state[name]["psum_range"] == pytest.approx(st["psum_range"], rel=1e-6)
+    assert tr.teacher is not tr.base
+    x = images.x[:64]
+    with torch.no_grad():
+        top_torch = tr.net(tr.norm(torch.from_numpy(x))).argmax(1).numpy()
+        top_teacher = tr.teacher(tr.norm(torch.from_numpy(x))).argmax(1).numpy()
+    assert np.mean(top_teacher == images.y[:64]) > 0.8          # the pretrained float net
+    assert np.mean(top_torch == images.y[:64]) > 0.45   # recalibrating from the float pass: 0.27
+    # a different setup than the record is refused before any step
+    with pytest.raises(ParameterError, match="different setup.*quantizer"):
+        Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", progress=False), 10)
+    with pytest.raises(ParameterError, match="different setup.*rows"):
+        Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", rows=64,
+                            progress=False), 10)

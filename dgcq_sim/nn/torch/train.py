@@ -3,7 +3,9 @@ activation and partial-sum quantizers (:mod:`.layers`), from the pretrained weig
 
 Recipe (defaults): AdamW (or SGD with Nesterov momentum 0.9) with weight decay 5e-4 on the
 weights, learning rate ``lr`` with cosine decay to 0 over all steps, batch 128, cross-entropy
-plus ``distill`` x the KL divergence from the float network's predictions; random
+plus ``distill`` x the KL divergence from the float network's predictions (``teacher``,
+default the starting model; name the pretrained model when continuing from a fine-tuned
+archive, whose own float pass is no teacher); random
 crop 32x32 of the image zero-padded by 4 + random horizontal flip, fresh every epoch (the
 pretrained models' augmentation, ``../shared/models/README.md``).  Learned partial-sum
 ranges (``learn_ranges``) train with Adam at ``range_lr``.  BatchNorm is folded into the
@@ -55,6 +57,7 @@ class TrainConfig:
     learn_ranges: bool = True
     optimizer: str = "adam"
     distill: float = 1.0
+    teacher: str | None = None
     init_ranges: str = "search"
     weights_shared: tuple | None = None
     seed: int = 0
@@ -131,23 +134,52 @@ def _kl(logits: torch.Tensor, teacher_log_p: torch.Tensor) -> torch.Tensor:
                                       log_target=True, reduction="batchmean")
 
 
+def _resume_state(cfg: TrainConfig, net) -> dict | None:
+    """The activation scales and partial-sum ranges a fine-tuned ``cfg.model`` archive was
+    trained with (its ``cim`` record), or None for a model without a record.  Its float pass
+    is no calibration source (the weights live in the quantized regime), so training
+    continues from the record; the record's mapping and quantizer must be this run's."""
+    from ..model import resolve_model_path
+    from ..record import read_record
+    rec = read_record(resolve_model_path(cfg.model))
+    if rec is None:
+        return None
+    want = {"quantizer": cfg.quantizer, **{k: getattr(net.cfg, k) for k in rec["mapping"]}}
+    have = {"quantizer": rec["quantizer"], **rec["mapping"]}
+    diff = {k: (have[k], want[k]) for k in want if have[k] != want[k]}
+    if diff:
+        raise ParameterError(f"model {cfg.model!r} was fine-tuned with a different setup; "
+                             f"continue it with the same one (record vs this run: {diff})")
+    return rec["layers"]
+
+
 class Trainer:
-    """The pieces of one fine-tuning run: the float teacher ``base``, the quantized ``net``
+    """The pieces of one fine-tuning run: the starting float network ``base``, the float
+    ``teacher`` (``base`` unless ``cfg.teacher`` names another), the quantized ``net``
     (calibrated, ranges initialized), the optimizers and :meth:`step`."""
 
     def __init__(self, cfg: TrainConfig, total_steps: int):
         self.cfg = cfg
         calib = load_calibration_set(cfg.calib)
         self.base = resnet_to_torch(cfg.model)
+        self.teacher = resnet_to_torch(cfg.teacher) if cfg.teacher else self.base
+        if (self.teacher.mean, self.teacher.std) != (self.base.mean, self.base.std):
+            raise ParameterError(f"teacher {cfg.teacher!r} normalizes its input with mean/std "
+                                 f"{self.teacher.mean}/{self.teacher.std}, the model with "
+                                 f"{self.base.mean}/{self.base.std}; they must agree")
         self.net = to_cim(self.base, cfg.quantizer, rows=cfg.rows,
                           input_bits_per_cycle=cfg.input_bits_per_cycle,
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
                           seed=cfg.seed)
         self.norm = _normalizer(self.base.mean, self.base.std)
-        self.net.calibrate(self.norm(torch.from_numpy(calib.x)))
-        if cfg.quantizer is not None and cfg.init_ranges == "search":
-            self.net.load_quant_state(search_ranges(cfg.model, self.net, calib))
+        self.resumed = _resume_state(cfg, self.net)
+        if self.resumed is not None:           # continue a fine-tuned archive
+            self.net.load_quant_state(self.resumed)
+        else:
+            self.net.calibrate(self.norm(torch.from_numpy(calib.x)))
+            if cfg.quantizer is not None and cfg.init_ranges == "search":
+                self.net.load_quant_state(search_ranges(cfg.model, self.net, calib))
         named = list(self.net.named_parameters())
         weights = [p for n, p in named if not n.endswith("range_log")]
         ranges = [p for n, p in named if n.endswith("range_log") and p.requires_grad]
@@ -172,7 +204,7 @@ class Trainer:
         teacher = None
         if cfg.distill:
             with torch.no_grad():
-                teacher = torch.log_softmax(self.base(xb), dim=1)
+                teacher = torch.log_softmax(self.teacher(xb), dim=1)
             loss = loss + cfg.distill * _kl(logits, teacher)
         if cfg.weights_shared:
             net.set_weight_mode("shared4")
