@@ -4,7 +4,7 @@ Layout: samples are stepped together in lanes of ``LANE`` samples with the state
 (r, LANE); each small matrix entry is then applied to a whole lane in a contiguous inner
 loop that LLVM vectorizes (about 2x faster than stepping one sample at a time).  Inputs
 (S, K, m) and probes (S, K, p) are sample-major, so a lane moves them between memory and
-step-major (steps, m|p, LANE) buffers ``CHUNK`` steps at a time: each sample's chunk is
+step-major (steps * m|p, LANE) buffers ``CHUNK`` steps at a time: each sample's chunk is
 one contiguous read or write instead of a gather per step (the arithmetic is about a
 tenth of the time; the rest is moving these arrays).
 
@@ -34,13 +34,14 @@ def _load_lane(z0, u, start, nl, z):
 
 
 @nb.njit(cache=True)
-def _load_inputs(u, k0, nk, start, nl, ub):
-    """ub[c, j, s] = u[start + s, k0 + c, j] for c < nk, s < nl (u's first axis broadcasts)."""
+def _load_inputs(uf, a0, a1, start, nl, ub):
+    """ub[t, s] = uf[start + s, a0 + t] for a0 + t < a1, s < nl: inputs flattened to
+    (S, K*m), so a chunk of steps is one contiguous row slice per sample (the first axis
+    broadcasts when it has length 1)."""
     for s in range(nl):
-        s_u = start + s if u.shape[0] > 1 else 0
-        for c in range(nk):
-            for j in range(ub.shape[1]):
-                ub[c, j, s] = u[s_u, k0 + c, j]
+        row = uf[start + s if uf.shape[0] > 1 else 0, a0:a1]
+        for t in range(a1 - a0):
+            ub[t, s] = row[t]
 
 
 @nb.njit(cache=True)
@@ -69,12 +70,12 @@ def _add_noise(mat, k, rank, xi, nl, out):
 
 
 @nb.njit(cache=True)
-def _store(pb, k0, nk, start, nl, probe_out):
-    """probe_out[start + s, k0 + c, i] = pb[c, i, s] for c < nk, s < nl."""
+def _store(pb, b0, b1, start, nl, pf):
+    """pf[start + s, b0 + t] = pb[t, s]: probes flattened to (S, K*p)."""
     for s in range(nl):
-        for c in range(nk):
-            for i in range(pb.shape[1]):
-                probe_out[start + s, k0 + c, i] = pb[c, i, s]
+        row = pf[start + s, b0:b1]
+        for t in range(b1 - b0):
+            row[t] = pb[t, s]
 
 
 @nb.njit(cache=True)
@@ -97,12 +98,14 @@ def run_program_kernel(phi, gam, probe_z, probe_u, noise, noise_probe, noise_ran
     n_steps, r = phi.shape[0], phi.shape[1]
     m, p, q = gam.shape[2], probe_z.shape[1], noise.shape[2]
     n_blocks = (n_samples + BLOCK - 1) // BLOCK
+    uf = u.reshape(u.shape[0], n_steps * m)
+    pf = probe_out.reshape(n_samples, n_steps * p)
     for b in nb.prange(n_blocks):
         np.random.seed(block_seed(seed, b))
         z = np.empty((r, LANE))
         zn = np.empty((r, LANE))
-        ub = np.empty((CHUNK, m, LANE))
-        pb = np.empty((CHUNK, p, LANE))
+        ub = np.empty((CHUNK * m, LANE))
+        pb = np.empty((CHUNK * p, LANE))
         xi = np.zeros((max(q, 1), LANE))
         block_stop = min((b + 1) * BLOCK, n_samples)
         for start in range(b * BLOCK, block_stop, LANE):
@@ -110,19 +113,20 @@ def run_program_kernel(phi, gam, probe_z, probe_u, noise, noise_probe, noise_ran
             _load_lane(z0, u, start, nl, z)
             for k0 in range(0, n_steps, CHUNK):
                 nk = min(CHUNK, n_steps - k0)
-                _load_inputs(u, k0, nk, start, nl, ub)
+                _load_inputs(uf, k0 * m, (k0 + nk) * m, start, nl, ub)
                 for c in range(nk):
                     k = k0 + c
                     rank = noise_rank[k]
                     for s in range(nl):
                         for j in range(rank):
                             xi[j, s] = np.random.standard_normal()
-                    _affine(probe_z, probe_u, k, z, ub[c], nl, pb[c])
-                    _add_noise(noise_probe, k, rank, xi, nl, pb[c])
-                    _affine(phi, gam, k, z, ub[c], nl, zn)
+                    uc, pc = ub[c * m:(c + 1) * m], pb[c * p:(c + 1) * p]
+                    _affine(probe_z, probe_u, k, z, uc, nl, pc)
+                    _add_noise(noise_probe, k, rank, xi, nl, pc)
+                    _affine(phi, gam, k, z, uc, nl, zn)
                     _add_noise(noise, k, rank, xi, nl, zn)
                     z, zn = zn, z
-                _store(pb, k0, nk, start, nl, probe_out)
+                _store(pb, k0 * p, (k0 + nk) * p, start, nl, pf)
             _store_state(z, start, nl, z_out)
 
 
@@ -133,20 +137,23 @@ def run_program_kernel_clean(phi, gam, probe_z, probe_u, z0, u, z_out, probe_out
     n_steps, r = phi.shape[0], phi.shape[1]
     m, p = gam.shape[2], probe_z.shape[1]
     n_lanes = (n_samples + LANE - 1) // LANE
+    uf = u.reshape(u.shape[0], n_steps * m)
+    pf = probe_out.reshape(n_samples, n_steps * p)
     for lane in nb.prange(n_lanes):
         start = lane * LANE
         nl = min(LANE, n_samples - start)
         z = np.empty((r, LANE))
         zn = np.empty((r, LANE))
-        ub = np.empty((CHUNK, m, LANE))
-        pb = np.empty((CHUNK, p, LANE))
+        ub = np.empty((CHUNK * m, LANE))
+        pb = np.empty((CHUNK * p, LANE))
         _load_lane(z0, u, start, nl, z)
         for k0 in range(0, n_steps, CHUNK):
             nk = min(CHUNK, n_steps - k0)
-            _load_inputs(u, k0, nk, start, nl, ub)
+            _load_inputs(uf, k0 * m, (k0 + nk) * m, start, nl, ub)
             for c in range(nk):
-                _affine(probe_z, probe_u, k0 + c, z, ub[c], nl, pb[c])
-                _affine(phi, gam, k0 + c, z, ub[c], nl, zn)
+                uc, pc = ub[c * m:(c + 1) * m], pb[c * p:(c + 1) * p]
+                _affine(probe_z, probe_u, k0 + c, z, uc, nl, pc)
+                _affine(phi, gam, k0 + c, z, uc, nl, zn)
                 z, zn = zn, z
-            _store(pb, k0, nk, start, nl, probe_out)
+            _store(pb, k0 * p, (k0 + nk) * p, start, nl, pf)
         _store_state(z, start, nl, z_out)
