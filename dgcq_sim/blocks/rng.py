@@ -140,3 +140,28 @@ def normal(key, counter, kn, wn, fn):
     if abs(hz) < kn[iz]:
         return hz * wn[iz], counter
     return _normal_tail(key, counter, hz, iz, kn, wn, fn)
+
+
+@nb.njit(cache=True, inline="always")
+def normals_into(seed_key, start, out, kn, wn, fn):
+    """``out[i]`` = the one standard normal of sample ``start + i`` of a single-draw stream
+    (kernels that need one normal per sample: the transfer-function lookups).
+
+    ``seed_key = mix64(uint64(seed))``, computed once per call.  Sample s's 64 bits are the
+    splitmix64 output ``mix64(seed_key + (s + 1)·GOLDEN)``: one hash per sample instead of
+    a per-sample key plus a draw.  A first pass takes the ziggurat's fast path for every
+    sample (no calls, no data-dependent branches; NaN marks the ~2.8 % rejections) and a
+    second pass finishes those from the stream keyed by the same 64 bits.  Results depend
+    on (seed, sample) only.
+    """
+    for i in range(out.shape[0]):
+        b = mix64(seed_key + (np.uint64(start + i) + np.uint64(1)) * _GOLDEN)
+        hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
+        iz = np.int64(b & np.uint64(127))
+        out[i] = hz * wn[iz] if abs(hz) < kn[iz] else np.nan
+    for i in range(out.shape[0]):
+        if np.isnan(out[i]):
+            b = mix64(seed_key + (np.uint64(start + i) + np.uint64(1)) * _GOLDEN)
+            hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
+            iz = np.int64(b & np.uint64(127))
+            out[i], _ = _normal_tail(b, np.uint64(0), hz, iz, kn, wn, fn)
