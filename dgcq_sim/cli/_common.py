@@ -207,3 +207,18 @@ def cli_value(text: str, flag: str, unit: str) -> float:
         return parse_value(t.strip())
     except NetlistError as exc:
         raise ParameterError(f"{flag}: {exc.reason} (got {t.strip()!r})") from None
+
+
+def parse_vsquant(text: str | None) -> tuple[int, int] | None:
+    """``--vsquant V/S`` (vector length, scale bits) -> (V, S), validated as
+    :class:`~dgcq_sim.nn.quant.QuantConfig` does; None for None."""
+    if text is None:
+        return None
+    from ..errors import ParameterError
+    from ..nn.quant import QuantConfig
+    try:
+        v, s = (int(t) for t in text.split("/"))
+    except ValueError:
+        raise ParameterError(f"--vsquant expects V/S integers, e.g. 16/4, got {text!r}") from None
+    QuantConfig(vs_vector=v, vs_scale_bits=s)
+    return v, s

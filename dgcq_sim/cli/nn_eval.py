@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..nn.quantizer_spec import load_transfer, netlist_quantizer, quantizer_kind
-from ._common import add_images_argument, fmt_num, nonneg_int
+from ._common import add_images_argument, fmt_num, nonneg_int, parse_vsquant
 
 HELP = "CIFAR-10 accuracy of ResNet-20/18 with a quantizer on every CIM partial sum"
 DESCRIPTION = """\
@@ -117,21 +117,18 @@ def run(args: argparse.Namespace) -> int:
     from ..nn.model import load_model, resolve_model_path
     from ..nn.quant import QuantConfig
 
-    vs = {}
-    if args.vsquant:
-        try:
-            v, s = (int(t) for t in args.vsquant.split("/"))
-        except ValueError:
-            raise ParameterError(f"--vsquant expects V/S integers, e.g. 16/4, got {args.vsquant!r}") from None
-        vs = {"vs_vector": v, "vs_scale_bits": s}
+    from ..nn.record import read_record
+    model_path = resolve_model_path(args.model)
+    record = None if args.recalibrate else read_record(model_path)
+    if record is not None and record.get("vsquant") and args.vsquant is None:
+        args.vsquant = "/".join(str(t) for t in record["vsquant"])   # as it was trained
+    vs_pair = parse_vsquant(args.vsquant)
+    vs = {} if vs_pair is None else {"vs_vector": vs_pair[0], "vs_scale_bits": vs_pair[1]}
     quant = QuantConfig(shared_4bit=args.weights_bits == 4, **vs)
     cim = CimConfig(rows=args.rows, input_bits_per_cycle=args.input_bits_per_cycle,
                     weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
                     digital_first_last=not args.all_analog, range_method=args.range)
     params = parse_param_assignments(args.param)
-    from ..nn.record import read_record
-    model_path = resolve_model_path(args.model)
-    record = None if args.recalibrate else read_record(model_path)
     if record is not None and args.quantizer is None and record["quantizer"] is not None:
         args.quantizer = record["quantizer"]
     kind = quantizer_kind(args.quantizer)

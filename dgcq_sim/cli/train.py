@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import nonneg_int, positive_int
+from ._common import nonneg_int, parse_vsquant, positive_int
 
 DESCRIPTION = """\
 Fine-tune a pretrained CIFAR ResNet with every CIM partial sum through a quantizer
@@ -19,13 +19,15 @@ quantizer:
   ideal:BITS   ideal uniform ADC of BITS bits
   NETLIST      a quantizer netlist or registered architecture (characterized, noise on)
   TF.npz       a saved transfer function
-  none         no CIM quantizer: every layer digital int8 (with --weights-shared 8,4)
+  none         no CIM quantizer: every layer digital int8 (with --weights-shared 8,4
+               or --vsquant V/S)
 """
 
 EPILOG = """\
 examples:
   dgcq-sim train --quantizer ideal:3 --epochs 1 --out resnet20-adc3.npz
   dgcq-sim train --quantizer none --weights-shared 8,4 --epochs 1 --out resnet20-w84.npz
+  dgcq-sim train --quantizer none --vsquant 16/4 --epochs 1 --lr 5e-5 --out resnet20-vs.npz
   dgcq-sim nn-eval --model resnet20-adc3.npz --data full
 """
 
@@ -75,6 +77,13 @@ def register(subparsers) -> None:
     p.add_argument("--weights-shared", default=None, metavar="8,4",
                    help="one weight set for 8- and 4-bit inference (seed 001): adds the loss "
                         "of the derived 4-bit codes every step")
+    p.add_argument("--weight-bits", type=positive_int, default=8, metavar="B",
+                   help="bits of the per-channel weight codes (2..8, default 8)")
+    p.add_argument("--act-bits", type=positive_int, default=8, metavar="B",
+                   help="bits of the activation codes (2..8, default 8)")
+    p.add_argument("--vsquant", default=None, metavar="V/S",
+                   help="VS-Quant QAT (seed 003; with --quantizer none): per-vector S-bit "
+                        "scales over V reduction rows on every layer, e.g. 16/4")
     p.add_argument("--data", default=None, metavar="TRAIN.npz",
                    help="training split (default ../shared/data/cifar10_train_jpeg.npz)")
     p.add_argument("--calib", default="bundled", metavar="bundled|full|PATH")
@@ -100,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
                                  f"{args.weights_shared!r}")
         shared = (8, 4)
     quantizer = None if args.quantizer.lower() == "none" else args.quantizer
+    vsquant = parse_vsquant(args.vsquant)
+    if vsquant is not None and (quantizer is not None or shared is not None):
+        raise ParameterError("--vsquant trains a digital VS-Quant network: use it with "
+                             "--quantizer none and without --weights-shared")
     out = check_output_file(args.out, "--out")
     if not str(out).endswith(".npz"):
         raise ParameterError(f"--out {args.out!r} must end in .npz")
@@ -111,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
                       epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
                       range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
                       learn_ranges=not args.fixed_ranges,
-                      init_ranges=args.init_ranges, weights_shared=shared, seed=args.seed,
+                      init_ranges=args.init_ranges, weights_shared=shared, vsquant=vsquant,
+                      weight_bits=args.weight_bits, act_bits=args.act_bits, seed=args.seed,
                       calib=args.calib, data=str(data), threads=args.threads,
                       progress=not args.no_progress)
     res = train(cfg)

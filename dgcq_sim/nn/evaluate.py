@@ -15,7 +15,7 @@ from .data import Dataset, load_calibration_set, load_test_set
 from .forward import predict, top1
 from .model import ResNet, load_model
 from .quant import QuantConfig, collect_act_stats, quantize_model
-from .record import apply_record, record_mapping
+from .record import apply_record, record_mapping, record_quant
 
 
 def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", tf=None,
@@ -69,6 +69,8 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
     ds = (data if isinstance(data, Dataset) else load_test_set(data)).subset(limit)
     cal = calib if isinstance(calib, Dataset) else load_calibration_set(calib)
     quant = quant or QuantConfig()
+    if record is not None:              # VS-Quant vectors the network was trained with
+        quant = record_quant(record, quant)
     stats = collect_act_stats(net, cal.x, batch=batch)
     float_top1 = top1(predict(net, ds.x, batch=batch, progress=progress, desc="float"), ds.y)
     q8 = quantize_model(net, None, QuantConfig(), stats=stats)

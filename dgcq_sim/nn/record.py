@@ -7,6 +7,7 @@ JSON object (key ``cim`` of the ``.npz``, written by ``dgcq-sim train``)::
      "mapping": {rows, input_bits_per_cycle, weight_bits_per_cell, signed,
                  digital_first_last, zero_offset_cal},
      "weight_bits": 8, "act_bits": 8, "weights_shared": [8, 4] | null,
+     "vsquant": [V, S] | null (optional; VS-Quant digital layers, seed 003),
      "layers": {name: {"act_scale": float, "act_signed": bool, "analog": bool,
                        "psum_range": float | null}}}
 
@@ -64,7 +65,48 @@ def read_record(path: str | Path) -> dict | None:
     q = rec.get("quantizer")
     if q is not None and not isinstance(q, str):
         raise ModelFileError(f"{where}: field 'quantizer' must be a string or null")
+    for key in ("weight_bits", "act_bits"):
+        b = rec.get(key, 8)
+        if isinstance(b, bool) or not isinstance(b, int) or not 2 <= b <= 8:
+            raise ModelFileError(f"{where}: field {key!r} must be an integer in 2..8, got {b!r}")
+    vs = rec.get("vsquant")
+    if vs is not None:
+        from .quant import QuantConfig
+        try:
+            v, sb = vs
+            QuantConfig(vs_vector=v, vs_scale_bits=sb)
+            if not all(isinstance(t, int) and not isinstance(t, bool) for t in vs):
+                raise TypeError("not integers")
+        except (TypeError, ValueError) as exc:   # ParameterError is a ValueError
+            raise ModelFileError(f"{where}: field 'vsquant' must be [V, S] integers or null "
+                                 f"({exc})") from None
+        if q is not None:
+            raise ModelFileError(f"{where}: VS-Quant records are digital; 'quantizer' must "
+                                 f"be null, got {q!r}")
     return rec
+
+
+def record_quant(rec: dict, quant=None):
+    """The :class:`QuantConfig` the record's network was trained with (weight and
+    activation bits, VS-Quant vectors) on top of ``quant``."""
+    from .quant import QuantConfig
+    from ..errors import ParameterError
+    quant = quant or QuantConfig()
+    vs = rec.get("vsquant")
+    have = None if quant.vs_vector is None else (quant.vs_vector, quant.vs_scale_bits)
+    want = None if vs is None else (int(vs[0]), int(vs[1]))
+    if have is not None and have != want:
+        raise ParameterError(f"VS-Quant {have[0]}/{have[1]} differs from the {want} the model "
+                             f"was trained with; evaluate without it, or recalibrate")
+    bits = {k: int(rec.get(k, 8)) for k in ("weight_bits", "act_bits")}
+    for k, b in bits.items():
+        if getattr(quant, k) not in (8, b):      # 8: the default, taken as "not given"
+            raise ParameterError(f"{k} {getattr(quant, k)} differs from the {b} the model was "
+                                 f"trained with")
+    quant = replace(quant, **bits)
+    if want is None:
+        return quant
+    return replace(quant, vs_vector=want[0], vs_scale_bits=want[1])
 
 
 def _finite_pos(v) -> bool:
@@ -95,10 +137,11 @@ def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:
 
 
 def make_record(quantizer: str | None, cfg: CimConfig, layers: dict, weight_bits: int = 8,
-                act_bits: int = 8, weights_shared=None) -> dict:
+                act_bits: int = 8, weights_shared=None, vsquant=None) -> dict:
     """A record (see the module docstring) from a torch CimModule's ``quant_state()``."""
     return {"format": FORMAT, "quantizer": quantizer,
             "mapping": {k: getattr(cfg, k) for k in MAPPING_FIELDS},
             "weight_bits": int(weight_bits), "act_bits": int(act_bits),
             "weights_shared": list(weights_shared) if weights_shared else None,
+            "vsquant": [int(t) for t in vsquant] if vsquant else None,
             "layers": layers}

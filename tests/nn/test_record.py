@@ -45,6 +45,11 @@ def test_bundled_fine_tuned_archives_evaluate_with_their_record(name):
     assert 0.0 <= r["top1"] <= 1.0
 
 
+_MAPPING = {"rows": 128, "input_bits_per_cycle": 8, "weight_bits_per_cell": 8,
+            "signed": "differential", "digital_first_last": True, "zero_offset_cal": True}
+_LAYERS = {"conv1": {"act_scale": 0.1, "act_signed": True, "analog": False}}
+
+
 @pytest.mark.parametrize("bad, what", [
     ("not json", "not JSON"),
     ({"format": 2}, "format 1"),
@@ -56,6 +61,11 @@ def test_bundled_fine_tuned_archives_evaluate_with_their_record(name):
                                "signed": "differential", "digital_first_last": True,
                                "zero_offset_cal": True},
       "layers": {"conv1": {"act_scale": -1, "act_signed": True, "analog": False}}}, "conv1"),
+    ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "vsquant": [16]}, "vsquant"),
+    ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "vsquant": [16, 4.5]}, "vsquant"),
+    ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "vsquant": [16, 4],
+      "quantizer": "ideal:3"}, "digital"),
+    ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "act_bits": 1}, "act_bits"),
 ])
 def test_bad_records_name_the_field(tmp_path, bad, what):
     with pytest.raises(ModelFileError, match=what):

@@ -177,3 +177,36 @@ def test_bad_arguments():
     cim = to_cim(net, "ideal:4")
     with pytest.raises(ParameterError, match="generator"):
         cim.set_noise("seed")
+
+
+@pytest.mark.parametrize("vs, bits", [((16, 4), 8), ((8, 3), 4)])
+def test_vsquant_layers_give_the_numpy_vsquant_logits(r20, test_set, calib, stats, vs, bits):
+    # VS-Quant (seed 003): per-vector integer scales of weights and activations in im2col
+    # order; the same scales on both paths give bit-identical logits
+    from dgcq_sim.nn.record import apply_record, make_record, record_quant
+    tnet = resnet_to_torch(r20)
+    tc = to_cim(tnet, None, vsquant=vs, weight_bits=bits, act_bits=bits)
+    tc.calibrate(tnet.normalize(calib.x[::4]))
+    x = test_set.x[::100]
+    with torch.no_grad():
+        got = tc(tnet.normalize(x)).numpy()
+    rec = make_record(None, tc.cfg, tc.quant_state(), weight_bits=bits, act_bits=bits, vsquant=vs)
+    qm = quantize_model(r20, None, record_quant(rec), stats=stats)
+    assert (qm.cfg.vs_vector, qm.cfg.vs_scale_bits, qm.cfg.weight_bits) == (*vs, bits)
+    apply_record(qm, rec)
+    assert np.array_equal(got, qm.predict(x))
+    # and the vector scales matter: per-channel scales alone give other logits
+    plain = to_cim(tnet, None, weight_bits=bits, act_bits=bits)
+    plain.calibrate(tnet.normalize(calib.x[::4]))
+    with torch.no_grad():
+        assert not np.allclose(plain(tnet.normalize(x)).numpy(), got, atol=1e-3)
+
+
+def test_vsquant_is_digital_only():
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(), torch.nn.LazyLinear(2))
+    with pytest.raises(ParameterError, match="digital"):
+        to_cim(net, "ideal:4", vsquant=(16, 4))
+    with pytest.raises(ParameterError, match="vs_vector"):
+        to_cim(net, None, vsquant=(0, 4))
+    with pytest.raises(ParameterError, match="vs_scale_bits"):
+        to_cim(net, None, vsquant=(16, 11))

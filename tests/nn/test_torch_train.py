@@ -149,3 +149,39 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
     with pytest.raises(ParameterError, match="different setup.*rows"):
         Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", rows=64,
                             progress=False), 10)
+
+
+def test_vsquant_qat_writes_a_record_that_evaluates_as_trained(images, tmp_path, test_set):
+    out = tmp_path / "vs.npz"
+    cfg = TrainConfig(quantizer=None, vsquant=(16, 4), weight_bits=4, act_bits=4, lr=5e-5,
+                      out=str(out), batch=96, progress=False)
+    res = train(cfg, train_set=images)
+    rec = read_record(out)
+    assert res["steps"] == 2 and rec["vsquant"] == [16, 4] and rec["quantizer"] is None
+    assert (rec["weight_bits"], rec["act_bits"]) == (4, 4)
+    # the numpy digital path with the record's bits, vectors and scales = the torch module
+    x = test_set.x[::50]
+    tnet = resnet_to_torch(load_model(out))
+    tc = to_cim(tnet, None, vsquant=(16, 4), weight_bits=4, act_bits=4, ranges=rec["layers"])
+    with torch.no_grad():
+        ref = tc(tnet.normalize(x)).numpy().argmax(1)
+    ev = evaluate(str(out), Dataset(x, test_set.y[::50], "every 50th"), record=rec,
+                  progress=False)
+    assert ev["top1"] == pytest.approx(float(np.mean(ref == test_set.y[::50])))
+    with pytest.raises(ParameterError, match="differs"):
+        from dgcq_sim.nn.quant import QuantConfig
+        evaluate(str(out), "bundled", record=rec, limit=5,
+                 quant=QuantConfig(vs_vector=8, vs_scale_bits=4))
+
+
+@pytest.mark.parametrize("changes, what", [
+    ({"vsquant": (16, 4)}, "quantizer None"),                      # with ideal:3
+    ({"quantizer": None, "vsquant": (16, 4), "weights_shared": (8, 4)}, "weights_shared"),
+    ({"quantizer": None, "vsquant": (16, 0)}, "vs_scale_bits"),
+    ({"weight_bits": 9}, "weight_bits"),
+    ({"quantizer": None, "weights_shared": (8, 4), "weight_bits": 4}, "weight_bits must be 8"),
+])
+def test_bad_vsquant_and_bits_configs_fail_before_work(tmp_path, changes, what):
+    with pytest.raises(ParameterError, match=what):
+        train(TrainConfig(out=str(tmp_path / "a.npz"), **changes))
+    assert not (tmp_path / "a.npz").exists()

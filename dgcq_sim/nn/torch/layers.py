@@ -11,7 +11,10 @@ for step, so the same weights, scales and ranges give the same codes:
   weight bit slices, the signed scheme, and the plane order row block > input slice >
   weight slice as :func:`dgcq_sim.nn.cim._iter_planes`; all-zero slices skipped likewise;
 * per plane: ``v = p*k + v0`` -> converter -> ``acc += (vh - v0)*(f/k) - f*e0`` (float64 when
-  gradients are off, the exact mode; float32 while training).
+  gradients are off, the exact mode; float32 while training);
+* VS-Quant (seed 003, digital layers only): per-vector integer scales over ``V``
+  consecutive reduction rows as :func:`dgcq_sim.nn.quant._quantize_weights_vs` and
+  :func:`dgcq_sim.nn.quant.vs_quantize_input`, the activations in im2col order.
 
 Backward: straight-through estimators — rounding passes gradients unchanged inside the
 clipping range and none outside; the converter passes ``d vh / d v = 1`` inside its input
@@ -73,8 +76,14 @@ class QuantLayer(torch.nn.Module):
     """
 
     def __init__(self, inner, name: str, ctx: Context, cim, analog: bool, adc,
-                 weight_bits: int = 8, act_bits: int = 8, learn_ranges: bool = False):
+                 weight_bits: int = 8, act_bits: int = 8, learn_ranges: bool = False,
+                 vsquant: tuple | None = None):
         super().__init__()
+        if vsquant is not None and analog:
+            raise InputError(f"layer {name}: VS-Quant layers are digital; they are not "
+                             f"mapped to CIM arrays")
+        #: (vector length V, largest integer vector scale 2**S - 1) or None
+        self.vs = None if vsquant is None else (int(vsquant[0]), 2 ** int(vsquant[1]) - 1)
         self.name, self.ctx, self.cim, self.analog, self.adc = name, ctx, cim, analog, adc
         self.is_conv = isinstance(inner, torch.nn.Conv2d)
         self.weight = inner.weight
@@ -112,9 +121,11 @@ class QuantLayer(torch.nn.Module):
 
     def set_act_range(self, clip: float, signed: bool) -> None:
         """Codes span ``[-clip, clip]`` (signed input) or ``[0, clip]``: ``a_scale =
-        clip/qmax`` as :func:`dgcq_sim.nn.quant.quantize_model` computes it."""
+        clip/qmax`` (VS-Quant: ``clip/(qmax*smax)``, the float scale under the integer
+        vector scales) as :func:`dgcq_sim.nn.quant.quantize_model` computes it."""
         self.act_signed.fill_(bool(signed))
-        self.act_scale.fill_((float(clip) if clip > 0 else 1.0) / self.a_qmax)
+        per = self.a_qmax * (self.vs[1] if self.vs else 1)
+        self.act_scale.fill_((float(clip) if clip > 0 else 1.0) / per)
 
     # ------------------------------------------------------------------ pieces
     def weight_codes(self) -> tuple[torch.Tensor, torch.Tensor, int]:
@@ -172,6 +183,8 @@ class QuantLayer(torch.nn.Module):
         if not bool(torch.isfinite(x.detach()).all()):
             raise InputError(f"layer {self.name}: non-finite inputs (inf/NaN activations)")
         exact = not torch.is_grad_enabled()
+        if self.vs is not None:
+            return self.vs_forward(x, exact)
         a = self.act_codes(x)
         w_int, w_scale, w_qmax = self.weight_codes()
         # exact integer sums: the whole reduction (digital) or one array's rows (CIM)
@@ -184,6 +197,58 @@ class QuantLayer(torch.nn.Module):
         if self.ctx.trace is not None:
             self.ctx.trace.setdefault(self.name, []).append(a.detach())
         return self._output(acc, w_scale, exact)
+
+    # ------------------------------------------------------------------ VS-Quant
+    def im2col(self, x: torch.Tensor) -> torch.Tensor:
+        """(rows, K) reduction matrix of the layer input, columns in im2col order
+        (kh, kw, Cin) as :func:`dgcq_sim.nn.forward.layer_input_matrix`."""
+        if not self.is_conv:
+            return x.reshape(x.shape[0], -1)
+        cin, kh, kw = self.weight.shape[1:]
+        cols = F.unfold(x, (kh, kw), padding=self.padding, stride=self.stride)  # (N, C*kh*kw, L)
+        n, _, n_loc = cols.shape
+        return cols.reshape(n, cin, kh * kw, n_loc).permute(0, 3, 2, 1).reshape(n * n_loc, -1)
+
+    def vs_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(K, Cout) weight codes times their integer vector scales (STE), and the
+        per-channel float scale gamma (Cout,)."""
+        v, smax = self.vs
+        w = self.weight.double()
+        cout = w.shape[0]
+        wmat = w.permute(2, 3, 1, 0).reshape(-1, cout) if self.is_conv else w.t()
+        k = wmat.shape[0]
+        wp = F.pad(wmat, (0, 0, 0, (-k) % v))
+        s_vec = wp.detach().abs().reshape(-1, v, cout).amax(dim=1) / self.w_qmax   # (G, Cout)
+        gamma = s_vec.amax(dim=0) / smax
+        gamma = torch.where(gamma > 0, gamma, torch.ones_like(gamma))
+        s_q = torch.clamp(torch.round(s_vec / gamma), 1, smax).repeat_interleave(v, dim=0)
+        codes = torch.clamp(round_ste(wp / (s_q * gamma)), -self.w_qmax, self.w_qmax)
+        return (codes * s_q)[:k], gamma
+
+    def vs_acts(self, a: torch.Tensor) -> torch.Tensor:
+        """VS-Quant activations (rows, K): per vector of V columns ``s_q = clip(rint(
+        max|a|/qmax/gamma), 1, smax)``, codes ``clip(rint(a/(s_q*gamma)))`` times s_q."""
+        v, smax = self.vs
+        lo = -self.a_qmax if bool(self.act_signed) else 0
+        k = a.shape[1]
+        ap = F.pad(a.double(), (0, (-k) % v)).reshape(a.shape[0], -1, v)
+        s_q = torch.clamp(torch.round(ap.detach().abs().amax(dim=2) / self.a_qmax / self.a_scale),
+                          1, smax)[..., None]
+        codes = torch.clamp(round_ste(ap / (s_q * self.a_scale)), lo, self.a_qmax)
+        return (codes * s_q).reshape(a.shape[0], -1)[:, :k]
+
+    def vs_forward(self, x: torch.Tensor, exact: bool) -> torch.Tensor:
+        """Digital VS-Quant layer: exact integer MACs (float64 without gradients)."""
+        n = x.shape[0]
+        a_int = self.vs_acts(self.im2col(x.float()))
+        w_eff, gamma = self.vs_weights()
+        mm = torch.float64 if exact else torch.float32
+        acc = a_int.to(mm) @ w_eff.to(mm)                                   # (rows, Cout)
+        if self.is_conv:
+            hw = [(x.shape[2 + d] + 2 * self.padding[d] - self.weight.shape[2 + d])
+                  // self.stride[d] + 1 for d in range(2)]
+            acc = acc.reshape(n, hw[0] * hw[1], -1).permute(0, 2, 1).reshape(n, -1, *hw)
+        return self._output(acc, gamma, exact)
 
     # ------------------------------------------------------------------ CIM arrays
     def block_masks(self) -> torch.Tensor:

@@ -193,7 +193,8 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
            signed: str = "differential", ranges: dict | None = None,
            digital_first_last: bool = True, range_method: str = "max",
            calib_images: int = 64, zero_offset_cal: bool = True, weight_bits: int = 8,
-           act_bits: int = 8, learn_ranges: bool = False, seed: int = 0) -> CimModule:
+           act_bits: int = 8, learn_ranges: bool = False, seed: int = 0,
+           vsquant: tuple | None = None) -> CimModule:
     """A copy of ``module`` with every Conv2d/Linear quantized and (but the first and last,
     unless ``digital_first_last=False``) computed on CIM arrays through ``quantizer``.
 
@@ -206,6 +207,9 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
     ranges: a :meth:`CimModule.quant_state` dict, or {layer: partial-sum range}; layers
         not given are calibrated (by ``calibrate(x)`` or on the first batch).
     learn_ranges: make every analog layer's partial-sum range trainable.
+    vsquant: (V, S) VS-Quant per-vector S-bit scales over V reduction rows on every layer
+        (seed 003; digital, so ``quantizer`` must be None), as ``QuantConfig(vs_vector=V,
+        vs_scale_bits=S)`` of the numpy path.
     """
     if not isinstance(module, torch.nn.Module):
         raise InputError(f"to_cim needs a torch.nn.Module, got {type(module).__name__}")
@@ -217,6 +221,17 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
     for name, v in (("weight_bits", weight_bits), ("act_bits", act_bits)):
         if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= 8:
             raise ParameterError(f"{name} must be an integer in 2..8, got {v!r}")
+    if vsquant is not None:
+        from ..quant import QuantConfig
+        if quantizer is not None:
+            raise ParameterError("VS-Quant is a digital option; it cannot be combined with a "
+                                 "CIM quantizer (pass quantizer=None)")
+        try:
+            v, sb = (int(t) for t in vsquant)
+        except (TypeError, ValueError):
+            raise ParameterError(f"vsquant must be (V, S) integers, got {vsquant!r}") from None
+        QuantConfig(vs_vector=v, vs_scale_bits=sb)          # validates V and S
+        vsquant = (v, sb)
     tf = None if quantizer is None else resolve_quantizer(quantizer, seed)
     adc = None if tf is None else TorchTransfer(tf)
     net = copy.deepcopy(module)
@@ -235,9 +250,10 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
         inner = getattr(parent, attr)
         q = QuantLayer(inner, name, ctx, cfg, analog=adc is not None and name not in digital,
                        adc=adc, weight_bits=weight_bits, act_bits=act_bits,
-                       learn_ranges=learn_ranges)
+                       learn_ranges=learn_ranges, vsquant=vsquant)
         setattr(parent, attr, q)
     out = CimModule(net, ctx, cfg, targets, tf)
+    out.vsquant = vsquant
     if adc is not None:
         out.adc = adc              # registered once: buffers follow .to(device)
     if ranges:

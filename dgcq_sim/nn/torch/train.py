@@ -11,7 +11,9 @@ pretrained models' augmentation, ``../shared/models/README.md``).  Learned parti
 ranges (``learn_ranges``) train with Adam at ``range_lr``.  BatchNorm is folded into the
 convolutions before training (fine-tuning from converged statistics).  Shared 8/4-bit
 weights (seed 001): every step adds the loss of the same network with the derived 4-bit
-codes, so one weight set serves both.  Everything is seeded: same seed, same archive.
+codes, so one weight set serves both.  VS-Quant QAT (seed 003, ``vsquant=(V, S)``, digital):
+every layer with per-vector S-bit integer scales over V reduction rows, weights and
+activations.  Everything is seeded: same seed, same archive.
 
 The archive written (every epoch, atomically) is a plain model archive plus the ``cim``
 record of :mod:`dgcq_sim.nn.record`; ``dgcq-sim nn-eval --model OUT`` evaluates it with
@@ -60,6 +62,9 @@ class TrainConfig:
     teacher: str | None = None
     init_ranges: str = "search"
     weights_shared: tuple | None = None
+    vsquant: tuple | None = None
+    weight_bits: int = 8
+    act_bits: int = 8
     seed: int = 0
     calib: str = "bundled"
     data: str | None = None
@@ -86,6 +91,23 @@ class TrainConfig:
             raise ParameterError(f"distill must be a weight in [0, 100], got {self.distill!r}")
         if self.init_ranges not in ("search", "max"):
             raise ParameterError(f"init_ranges must be 'search' or 'max', got {self.init_ranges!r}")
+        for name in ("weight_bits", "act_bits"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= 8:
+                raise ParameterError(f"{name} must be an integer in 2..8, got {v!r}")
+        if self.weights_shared and self.weight_bits != 8:
+            raise ParameterError(f"weights_shared derives 4-bit codes from 8-bit ones; "
+                                 f"weight_bits must be 8, got {self.weight_bits}")
+        if self.vsquant is not None:
+            if self.quantizer is not None or self.weights_shared:
+                raise ParameterError("vsquant (VS-Quant QAT, digital) needs quantizer None and "
+                                     "no weights_shared")
+            from ..quant import QuantConfig
+            try:
+                v, sb = self.vsquant
+                QuantConfig(vs_vector=v, vs_scale_bits=sb)
+            except (TypeError, ValueError) as exc:
+                raise ParameterError(f"vsquant must be (V, S) integers: {exc}") from None
         if self.weights_shared not in (None, (8, 4)):
             raise ParameterError(f"weights_shared must be (8, 4) (seed 001's shared 8- and "
                                  f"4-bit weights), got {self.weights_shared!r}")
@@ -144,8 +166,12 @@ def _resume_state(cfg: TrainConfig, net) -> dict | None:
     rec = read_record(resolve_model_path(cfg.model))
     if rec is None:
         return None
-    want = {"quantizer": cfg.quantizer, **{k: getattr(net.cfg, k) for k in rec["mapping"]}}
-    have = {"quantizer": rec["quantizer"], **rec["mapping"]}
+    want = {"quantizer": cfg.quantizer, "vsquant": list(cfg.vsquant) if cfg.vsquant else None,
+            "weight_bits": cfg.weight_bits, "act_bits": cfg.act_bits,
+            **{k: getattr(net.cfg, k) for k in rec["mapping"]}}
+    have = {"quantizer": rec["quantizer"], "vsquant": rec.get("vsquant"),
+            "weight_bits": rec.get("weight_bits", 8), "act_bits": rec.get("act_bits", 8),
+            **rec["mapping"]}
     diff = {k: (have[k], want[k]) for k in want if have[k] != want[k]}
     if diff:
         raise ParameterError(f"model {cfg.model!r} was fine-tuned with a different setup; "
@@ -171,7 +197,8 @@ class Trainer:
                           input_bits_per_cycle=cfg.input_bits_per_cycle,
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
-                          seed=cfg.seed)
+                          seed=cfg.seed, vsquant=cfg.vsquant, weight_bits=cfg.weight_bits,
+                          act_bits=cfg.act_bits)
         self.norm = _normalizer(self.base.mean, self.base.std)
         self.resumed = _resume_state(cfg, self.net)
         if self.resumed is not None:           # continue a fine-tuned archive
@@ -275,7 +302,8 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
         history.append({"epoch": epoch + 1, "loss": loss_sum / seen,
                         "train_top1": correct / seen, "seconds": time.perf_counter() - t0})
         record = make_record(cfg.quantizer, tr.net.cfg, tr.net.quant_state(),
-                             weights_shared=cfg.weights_shared)
+                             weight_bits=cfg.weight_bits, act_bits=cfg.act_bits,
+                             weights_shared=cfg.weights_shared, vsquant=cfg.vsquant)
         info = {k: v for k, v in asdict(cfg).items() if k != "progress"}
         save_archive(tr.net, out, record, train_info={"config": info, "history": history,
                                                       "torch": torch.__version__})
