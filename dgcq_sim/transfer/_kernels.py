@@ -92,19 +92,38 @@ def _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo):
     return _sigma_at_off(v, 0, grid.shape[0], grid, sigma, slope, g_inv_w, g_buckets, 0, g_lo)
 
 
+@nb.njit(cache=True, inline="always")
+def _clipped(v, vmin, vmax):
+    """(v clipped to [vmin, vmax], 1 if v was not finite (converted as vmin) else 0)."""
+    if not np.isfinite(v):
+        return vmin, 1
+    if v < vmin:
+        return vmin, 0
+    if v > vmax:
+        return vmax, 0
+    return v, 0
+
+
+@nb.njit(cache=True, inline="always")
+def _with_noise(v, s, g, vmin, vmax):
+    """The clipped input plus input-referred noise ``s*g`` (s = sigma(v) >= 0), clipped
+    again: the converter saturates at the range ends."""
+    if s > 0.0:
+        v = v + s * g
+        if v < vmin:
+            v = vmin
+        elif v > vmax:
+            v = vmax
+    return v
+
+
 @nb.njit(cache=True, parallel=True)
 def lookup_noise_free(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, edges):
     """out[k] = table[interval(clip(x[k]))]; returns the number of non-finite inputs."""
     n_bad = 0
     for k in nb.prange(x.shape[0]):
-        v = x[k]
-        if not np.isfinite(v):
-            n_bad += 1
-            v = vmin
-        if v < vmin:
-            v = vmin
-        elif v > vmax:
-            v = vmax
+        v, nonfinite = _clipped(x[k], vmin, vmax)
+        n_bad += nonfinite
         out[k] = table[_interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges)]
     return n_bad
 
@@ -130,22 +149,10 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
         normals_into(seed_key, start, g, kn, wn, fn)
         nbad = 0
         for k in range(start, stop):
-            v = x[k]
-            if not np.isfinite(v):
-                nbad += 1
-                v = vmin
-            if v < vmin:
-                v = vmin
-            elif v > vmax:
-                v = vmax
+            v, nonfinite = _clipped(x[k], vmin, vmax)
+            nbad += nonfinite
             s = _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo)
-            if s > 0.0:
-                v = v + s * g[k - start]
-                if v < vmin:
-                    v = vmin
-                elif v > vmax:
-                    v = vmax
-            g[k - start] = v                     # the noisy input, looked up below
+            g[k - start] = _with_noise(v, s, g[k - start], vmin, vmax)   # looked up below
         for k in range(start, stop):
             out[k] = table[_interval(g[k - start], vmin, inv_w, n_buckets, lo_tab, hi_tab,
                                      edges)]
@@ -198,14 +205,8 @@ def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
                 base = r * ncol
                 for c in range(ncol):
                     i = base + c
-                    v = p[j, i] * k + v0
-                    if not np.isfinite(v):
-                        nbad += 1
-                        v = vmin
-                    if v < vmin:
-                        v = vmin
-                    elif v > vmax:
-                        v = vmax
+                    v, nonfinite = _clipped(p[j, i] * k + v0, vmin, vmax)
+                    nbad += nonfinite
                     q = inst[j, c]
                     if mode == 0:
                         vh = v
@@ -213,12 +214,7 @@ def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
                         if mode == 2:
                             s = _sigma_at_off(v, g_off[q], g_len[q], grid, sigma, slope,
                                               g_inv_w[q], g_buckets[q], gb_off[q], g_lo)
-                            if s > 0.0:
-                                v = v + s * g[i - i0]
-                                if v < vmin:
-                                    v = vmin
-                                elif v > vmax:
-                                    v = vmax
+                            v = _with_noise(v, s, g[i - i0], vmin, vmax)
                         vh = table[_interval_at(v, vmin, inv_w[q], n_buckets[q], b_off[q],
                                                 lo_tab, hi_tab, edges)]
                     acc[i] += (vh - v0) * g_j - f_j * e0[q]
