@@ -143,9 +143,11 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
         top_teacher = tr.teacher(tr.norm(torch.from_numpy(x))).argmax(1).numpy()
     assert np.mean(top_teacher == images.y[:64]) > 0.8          # the pretrained float net
     assert np.mean(top_torch == images.y[:64]) > 0.45   # recalibrating from the float pass: 0.27
-    # a different setup than the record is refused before any step
-    with pytest.raises(ParameterError, match="different setup.*quantizer"):
-        Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", progress=False), 10)
+    # another converter continues from the trained ranges; another setup is refused
+    tr2 = Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", progress=False), 10)
+    assert tr2.net.quant_state() == state
+    with pytest.raises(ParameterError, match="on CIM arrays; continue it the same way"):
+        Trainer(TrainConfig(model="resnet20-adc3", quantizer=None, progress=False), 10)
     with pytest.raises(ParameterError, match="different setup.*rows"):
         Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", rows=64,
                             progress=False), 10)

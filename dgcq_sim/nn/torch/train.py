@@ -160,16 +160,23 @@ def _resume_state(cfg: TrainConfig, net) -> dict | None:
     """The activation scales and partial-sum ranges a fine-tuned ``cfg.model`` archive was
     trained with (its ``cim`` record), or None for a model without a record.  Its float pass
     is no calibration source (the weights live in the quantized regime), so training
-    continues from the record; the record's mapping and quantizer must be this run's."""
+    continues from the record.  The mapping, bits and VS-Quant vectors must be this run's;
+    the quantizer may differ (e.g. from an ideal ADC on to the circuit's transfer function:
+    the trained ranges are the starting ranges)."""
     from ..model import resolve_model_path
     from ..record import read_record
     rec = read_record(resolve_model_path(cfg.model))
     if rec is None:
         return None
-    want = {"quantizer": cfg.quantizer, "vsquant": list(cfg.vsquant) if cfg.vsquant else None,
+    if (rec["quantizer"] is None) != (cfg.quantizer is None):
+        raise ParameterError(f"model {cfg.model!r} was fine-tuned "
+                             f"{'digital' if rec['quantizer'] is None else 'on CIM arrays'}; "
+                             f"continue it the same way (quantizer {rec['quantizer']!r} in "
+                             f"its record, {cfg.quantizer!r} here)")
+    want = {"vsquant": list(cfg.vsquant) if cfg.vsquant else None,
             "weight_bits": cfg.weight_bits, "act_bits": cfg.act_bits,
             **{k: getattr(net.cfg, k) for k in rec["mapping"]}}
-    have = {"quantizer": rec["quantizer"], "vsquant": rec.get("vsquant"),
+    have = {"vsquant": rec.get("vsquant"),
             "weight_bits": rec.get("weight_bits", 8), "act_bits": rec.get("act_bits", 8),
             **rec["mapping"]}
     diff = {k: (have[k], want[k]) for k in want if have[k] != want[k]}
