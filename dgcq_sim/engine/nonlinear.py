@@ -67,7 +67,7 @@ from .phasemap import compute_phase_map
 
 TOL = 1e-5            # V: error allowance per phase (step doubling, see module doc)
 J_MIN = 2             # coarsest step T/4
-J_MAX = 22            # finest step T/2^22
+J_MAX = 26            # finest step T/2^26
 PROJ = 1e-9           # the projection map's step, relative to the phase: no charge moves
 FINEST_SHARE = 0.1    # finest steps may exceed their allowance by this share of tol in all
 ERR_FLOOR = 1e-12     # V: error estimates below this are the Newton tolerance

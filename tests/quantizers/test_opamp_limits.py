@@ -119,6 +119,9 @@ def test_saturation_clamps_the_integrator_output():
     # settles below the rail twice, then sits on it (0.85 V + I/GCLAMP)
     ("coarse", {"NITER": 4, "GBW": 3e9, "SR": 1e9, "VOUT_MIN": -0.1, "VOUT_MAX": 0.85}, 0.8123),
     ("dgcq", {"NC": 2, "NF": 4, "GBW": 5e9, "SR": 5e8}, 0.6180),
+    # finite gain and a fast pole into the clamp: the stepper once gave up here (steps at
+    # T/2^22 missed their allowance); T/2^26 resolves the kink
+    ("coarse", {"NITER": 4, "AOL": 3000, "GBW": 2e10, "VOUT_MIN": -0.2, "VOUT_MAX": 0.9}, 0.5),
 ])
 def test_slew_and_saturation_match_ngspice_on_the_exported_netlist(name, params, vin):
     from dgcq_sim.spice import ngspice_tran
