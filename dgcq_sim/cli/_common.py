@@ -222,3 +222,17 @@ def parse_vsquant(text: str | None) -> tuple[int, int] | None:
         raise ParameterError(f"--vsquant expects V/S integers, e.g. 16/4, got {text!r}") from None
     QuantConfig(vs_vector=v, vs_scale_bits=s)
     return v, s
+
+
+def add_mapping_arguments(p) -> None:
+    """The CIM array mapping of :class:`~dgcq_sim.nn.cim.CimConfig` (nn-eval, train):
+    --rows, --input-bits-per-cycle, --weight-bits-per-cell, --signed (the config checks
+    the ranges and names the field)."""
+    p.add_argument("--rows", type=int, default=128, metavar="R",
+                   help="rows per CIM array (16..1024, default 128)")
+    p.add_argument("--input-bits-per-cycle", type=int, default=8, metavar="N",
+                   help="input bits applied per cycle (1..8, default 8: one cycle)")
+    p.add_argument("--weight-bits-per-cell", type=int, default=8, metavar="N",
+                   help="weight bits per cell (1..8, default 8: one cell)")
+    p.add_argument("--signed", default="differential", choices=("differential", "pos-neg", "offset"),
+                   help="signed-weight scheme (default differential bit-line pair)")

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from ..nn.quantizer_spec import load_transfer, netlist_quantizer, quantizer_kind
-from ._common import add_images_argument, fmt_num, nonneg_int, parse_vsquant
+from ._common import (add_images_argument, add_mapping_arguments, fmt_num, nonneg_int,
+                      parse_vsquant)
 
 HELP = "CIFAR-10 accuracy of ResNet-20/18 with a quantizer on every CIM partial sum"
 DESCRIPTION = """\
@@ -60,13 +61,7 @@ def register(subparsers) -> None:
                    help="netlist parameter override (repeatable; SI value)")
     p.add_argument("--ideal", action="store_true",
                    help="with a netlist quantizer: turn every non-ideality off")
-    p.add_argument("--rows", type=int, default=128, metavar="R", help="rows per CIM array (16..1024, default 128)")
-    p.add_argument("--input-bits-per-cycle", type=int, default=8, metavar="N",
-                   help="input bits applied per cycle (1..8, default 8: one cycle)")
-    p.add_argument("--weight-bits-per-cell", type=int, default=8, metavar="N",
-                   help="weight bits per cell (1..8, default 8: one cell)")
-    p.add_argument("--signed", default="differential", choices=("differential", "pos-neg", "offset"),
-                   help="signed-weight scheme (default differential bit-line pair)")
+    add_mapping_arguments(p)
     p.add_argument("--all-analog", action="store_true",
                    help="map the first conv and the fc too (default: digital)")
     p.add_argument("--range", default="max", choices=("max", "percentile", "search", "bound"),

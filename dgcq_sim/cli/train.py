@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import nonneg_int, parse_vsquant, positive_int
+from ._common import add_mapping_arguments, nonneg_int, parse_vsquant, positive_int
 
 DESCRIPTION = """\
 Fine-tune a pretrained CIFAR ResNet with every CIM partial sum through a quantizer
@@ -50,11 +50,7 @@ def register(subparsers) -> None:
                    help="pretrained model to start from (default resnet20)")
     p.add_argument("--quantizer", required=True, metavar="ideal:BITS|NETLIST|TF.npz|none")
     p.add_argument("--out", required=True, metavar="MODEL.npz", help="archive to write")
-    p.add_argument("--rows", type=positive_int, default=128, metavar="R",
-                   help="rows per CIM array (16..1024, default 128)")
-    p.add_argument("--input-bits-per-cycle", type=positive_int, default=8, metavar="B")
-    p.add_argument("--weight-bits-per-cell", type=positive_int, default=8, metavar="B")
-    p.add_argument("--signed", default="differential", choices=("differential", "pos-neg", "offset"))
+    add_mapping_arguments(p)
     p.add_argument("--epochs", type=positive_int, default=1, metavar="E")
     p.add_argument("--limit", type=positive_int, default=None, metavar="N",
                    help="train on N strided training images (default all 50 000)")
