@@ -66,12 +66,14 @@ def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
 
 
 @nb.njit(cache=True, inline="always")
-def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo):
+def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo, g_coef):
     """Piecewise-linear sigma(v) on the ascending grid of ``g`` points starting at ``off``
     (its bucket index starting at ``gb_off``); constant beyond its ends.
 
-    Segment ``i`` is ``[grid[i], grid[i+1])``; a uniform bucket index gives a lower bound
-    ``g_lo[j]`` on the segment, and a forward scan finishes the search.
+    A uniform bucket index over the grid: a bucket with no grid point inside holds its
+    segment's line, ``sigma = g_coef[j, 0] + g_coef[j, 1]*v`` (one lookup); a bucket with
+    one (``g_coef[j, 0]`` NaN) scans the segments from its lower bound ``g_lo[j]``
+    (segment ``i`` is ``[grid[i], grid[i+1])``).
     """
     if v <= grid[off]:
         return sigma[off]
@@ -80,6 +82,9 @@ def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_l
     j = int((v - grid[off]) * g_inv_w)
     if j >= g_buckets:
         j = g_buckets - 1
+    a = g_coef[gb_off + j, 0]
+    if a == a:
+        return a + g_coef[gb_off + j, 1] * v
     i = g_lo[gb_off + j]
     while grid[i + 1] <= v:
         i += 1
@@ -87,9 +92,10 @@ def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_l
 
 
 @nb.njit(cache=True, inline="always")
-def _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo):
+def _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef):
     """:func:`_sigma_at_off` of a single grid."""
-    return _sigma_at_off(v, 0, grid.shape[0], grid, sigma, slope, g_inv_w, g_buckets, 0, g_lo)
+    return _sigma_at_off(v, 0, grid.shape[0], grid, sigma, slope, g_inv_w, g_buckets, 0, g_lo,
+                         g_coef)
 
 
 @nb.njit(cache=True, inline="always")
@@ -130,7 +136,7 @@ def lookup_noise_free(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_ta
 
 @nb.njit(cache=True, parallel=True)
 def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, edges,
-                 grid, sigma, slope, g_inv_w, g_buckets, g_lo, seed):
+                 grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef, seed):
     """Like :func:`lookup_noise_free` with input-referred Gaussian noise sigma(v) added.
 
     Sample k's noise is the normal of sample k of the stream seeded ``seed``
@@ -151,7 +157,7 @@ def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, ed
         for k in range(start, stop):
             v, nonfinite = _clipped(x[k], vmin, vmax)
             nbad += nonfinite
-            s = _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo)
+            s = _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef)
             g[k - start] = _with_noise(v, s, g[k - start], vmin, vmax)   # looked up below
         for k in range(start, stop):
             out[k] = table[_interval(g[k - start], vmin, inv_w, n_buckets, lo_tab, hi_tab,
@@ -172,7 +178,7 @@ MODE_IDENTITY, MODE_NOISE_FREE, MODE_NOISY = 0, 1, 2
 @nb.njit(cache=True, parallel=True)
 def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
                     vmin, vmax, inv_w, n_buckets, b_off, lo_tab, hi_tab, edges, table,
-                    g_off, g_len, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo):
+                    g_off, g_len, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo, g_coef):
     """``acc[i] += sum_j gain[j]*(apply_q(p[j, i]*k + v0) - v0) - factor[j]*e0[q]``.
 
     p (J, N): J partial-sum planes of N = M*ncol values (row-major (M, ncol)); the value at
@@ -213,7 +219,8 @@ def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
                     else:
                         if mode == 2:
                             s = _sigma_at_off(v, g_off[q], g_len[q], grid, sigma, slope,
-                                              g_inv_w[q], g_buckets[q], gb_off[q], g_lo)
+                                              g_inv_w[q], g_buckets[q], gb_off[q], g_lo,
+                                              g_coef)
                             v = _with_noise(v, s, g[i - i0], vmin, vmax)
                         vh = table[_interval_at(v, vmin, inv_w[q], n_buckets[q], b_off[q],
                                                 lo_tab, hi_tab, edges)]

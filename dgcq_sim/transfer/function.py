@@ -229,13 +229,15 @@ class TransferFunction:
         self._hi = _readonly(np.searchsorted(self.edges, left[1:] + margin, "right")
                              .astype(np.int64))
         self._noise_free = not bool((self.noise_sigma > 0).any())
-        # Same idea for the noise grid: segment lower bound per bucket, slopes precomputed.
+        # Same idea for the noise grid: per bucket the segment lower bound and, for a bucket
+        # without a grid point inside, sigma(v) = a + b*v of its segment (NaN a: scan).
         grid = self.noise_grid
         g = grid.shape[0]
         g_buckets = 64
-        while g_buckets < 4 * g and g_buckets < 2 ** 20:
+        while g_buckets < 16 * g and g_buckets < 2 ** 20:
             g_buckets *= 2
         span = grid[-1] - grid[0]
+        coef = np.zeros((g_buckets, 2))
         if g >= 2:
             g_margin = 64.0 * np.finfo(np.float64).eps * (abs(grid[0]) + abs(grid[-1]) + span)
             g_left = grid[0] + np.arange(g_buckets) * (span / g_buckets)
@@ -243,10 +245,18 @@ class TransferFunction:
             self._g_lo = _readonly(np.clip(g_lo, 0, g - 2).astype(np.int64))
             self._g_inv_w = g_buckets / span
             self._slope = _readonly(np.diff(self.noise_sigma) / np.diff(grid))
+            # a grid point strictly inside a bucket (beyond the rounding margin) needs the scan
+            first_in = np.searchsorted(grid, g_left + g_margin, "right")
+            last_in = np.searchsorted(grid, g_left + span / g_buckets - g_margin, "left")
+            seg = np.clip(first_in - 1, 0, g - 2)
+            coef[:, 0] = self.noise_sigma[seg] - grid[seg] * self._slope[seg]
+            coef[:, 1] = self._slope[seg]
+            coef[last_in > first_in, 0] = np.nan
         else:   # one grid point: constant sigma (the kernel returns before any lookup)
             self._g_lo = _readonly(np.zeros(g_buckets, dtype=np.int64))
             self._g_inv_w = 0.0
             self._slope = _readonly(np.zeros(1))
+        self._g_coef = _readonly(coef)
         self._g_buckets = g_buckets
 
     # ------------------------------------------------------------------ properties
@@ -305,7 +315,7 @@ class TransferFunction:
             else:
                 n_bad = _kernels.lookup_noisy(*args, self.noise_grid, self.noise_sigma,
                                               self._slope, self._g_inv_w, self._g_buckets,
-                                              self._g_lo, seed)
+                                              self._g_lo, self._g_coef, seed)
         if n_bad:
             raise nonfinite_error(flat)
         return out.reshape(x.shape)
