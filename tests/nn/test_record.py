@@ -32,8 +32,8 @@ def test_bundled_fine_tuned_archives_evaluate_with_their_record(name):
     rec = read_record(path)
     assert rec is not None
     load_model(name)
-    if rec["quantizer"] is None:          # digital QAT (shared 8/4-bit weights)
-        assert rec["weights_shared"] == [8, 4]
+    if rec["quantizer"] is None:          # digital QAT (shared 8/4-bit weights, VS-Quant)
+        assert rec["weights_shared"] == [8, 4] or rec["vsquant"] is not None
         assert not any(v["analog"] for v in rec["layers"].values())
         r = evaluate(name, "bundled", limit=30, record=rec)
     else:
