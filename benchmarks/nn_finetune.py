@@ -36,6 +36,8 @@ def main() -> int:
                     help="fine-tuned archives (default: every bundled resnet20-* archive)")
     args = ap.parse_args()
     models = args.models if args.models is not None else bundled_models()
+    # digital QAT archives (shared 8/4-bit weights, VS-Quant) have no partial sums to convert
+    models = [m for m in models if (read_record(resolve_model_path(m)) or {}).get("quantizer")]
     rows, t0 = [], time.perf_counter()
     for bits in args.bits:
         tf = TransferFunction.ideal(bits, 0.0, 1.0)
