@@ -210,18 +210,17 @@ def cli_value(text: str, flag: str, unit: str) -> float:
 
 
 def parse_vsquant(text: str | None) -> tuple[int, int] | None:
-    """``--vsquant V/S`` (vector length, scale bits) -> (V, S), validated as
-    :class:`~dgcq_sim.nn.quant.QuantConfig` does; None for None."""
+    """``--vsquant V/S`` (vector length, scale bits) -> (V, S), validated by
+    :func:`~dgcq_sim.nn.quant.check_vsquant`; None for None."""
     if text is None:
         return None
     from ..errors import ParameterError
-    from ..nn.quant import QuantConfig
+    from ..nn.quant import check_vsquant
     try:
         v, s = (int(t) for t in text.split("/"))
     except ValueError:
         raise ParameterError(f"--vsquant expects V/S integers, e.g. 16/4, got {text!r}") from None
-    QuantConfig(vs_vector=v, vs_scale_bits=s)
-    return v, s
+    return check_vsquant((v, s))
 
 
 def add_mapping_arguments(p) -> None:

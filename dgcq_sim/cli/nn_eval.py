@@ -115,9 +115,9 @@ def run(args: argparse.Namespace) -> int:
     from ..nn.record import read_record
     model_path = resolve_model_path(args.model)
     record = None if args.recalibrate else read_record(model_path)
-    if record is not None and record.get("vsquant") and args.vsquant is None:
-        args.vsquant = "/".join(str(t) for t in record["vsquant"])   # as it was trained
     vs_pair = parse_vsquant(args.vsquant)
+    if vs_pair is None and record is not None and record.get("vsquant"):
+        vs_pair = tuple(record["vsquant"])                      # as it was trained
     vs = {} if vs_pair is None else {"vs_vector": vs_pair[0], "vs_scale_bits": vs_pair[1]}
     quant = QuantConfig(shared_4bit=args.weights_bits == 4, **vs)
     cim = CimConfig(rows=args.rows, input_bits_per_cycle=args.input_bits_per_cycle,
@@ -183,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
                "calib": str(args.calib), "images_requested": args.images, "seed": args.seed,
                "quantizer": args.quantizer or "digital", "quantizer_kind": kind,
                "params": params, "ideal": bool(args.ideal),
-               "quant": {"weights_bits": args.weights_bits, "vsquant": args.vsquant},
+               "quant": {"weights_bits": args.weights_bits,
+                         "vsquant": None if vs_pair is None else "/".join(map(str, vs_pair))},
                "cim": dataclasses.asdict(cim) if tf is not None else None,
                "trained_record": record is not None}
         if tf is not None:

@@ -85,6 +85,19 @@ class QuantConfig:
                 raise ParameterError(f"vs_scale_bits must be in 1..10, got {self.vs_scale_bits!r}")
 
 
+def check_vsquant(vs) -> tuple[int, int]:
+    """VS-Quant's (vector length V, scale bits S) as integers, in QuantConfig's ranges
+    (V in 1..4096, S in 1..10); ParameterError naming the problem otherwise."""
+    try:
+        v, s = vs
+    except (TypeError, ValueError):
+        raise ParameterError(f"vsquant must be (V, S) integers, got {vs!r}") from None
+    if not all(isinstance(t, (int, np.integer)) and not isinstance(t, bool) for t in (v, s)):
+        raise ParameterError(f"vsquant must be (V, S) integers, got {vs!r}")
+    QuantConfig(vs_vector=int(v), vs_scale_bits=int(s))
+    return int(v), int(s)
+
+
 @dataclass
 class QLayer:
     """Integer form of one layer.

@@ -24,9 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..archive import read_npz, scalar_text
-from ..errors import ModelFileError
+from ..errors import ModelFileError, ParameterError
 from .cim import CimConfig
-from .quant import QuantizedModel
+from .quant import QuantConfig, QuantizedModel, check_vsquant
 
 FORMAT = 1
 MAPPING_FIELDS = ("rows", "input_bits_per_cycle", "weight_bits_per_cell", "signed",
@@ -65,32 +65,22 @@ def read_record(path: str | Path) -> dict | None:
     q = rec.get("quantizer")
     if q is not None and not isinstance(q, str):
         raise ModelFileError(f"{where}: field 'quantizer' must be a string or null")
-    for key in ("weight_bits", "act_bits"):
-        b = rec.get(key, 8)
-        if isinstance(b, bool) or not isinstance(b, int) or not 2 <= b <= 8:
-            raise ModelFileError(f"{where}: field {key!r} must be an integer in 2..8, got {b!r}")
-    vs = rec.get("vsquant")
-    if vs is not None:
-        from .quant import QuantConfig
-        try:
-            v, sb = vs
-            QuantConfig(vs_vector=v, vs_scale_bits=sb)
-            if not all(isinstance(t, int) and not isinstance(t, bool) for t in vs):
-                raise TypeError("not integers")
-        except (TypeError, ValueError) as exc:   # ParameterError is a ValueError
-            raise ModelFileError(f"{where}: field 'vsquant' must be [V, S] integers or null "
-                                 f"({exc})") from None
-        if q is not None:
-            raise ModelFileError(f"{where}: VS-Quant records are digital; 'quantizer' must "
-                                 f"be null, got {q!r}")
+    try:                               # the bits and VS-Quant vectors, as QuantConfig takes them
+        QuantConfig(weight_bits=rec.get("weight_bits", 8), act_bits=rec.get("act_bits", 8))
+        vs = rec.get("vsquant")
+        if vs is not None:
+            check_vsquant(vs)
+    except ParameterError as exc:
+        raise ModelFileError(f"{where}: field {exc}") from None
+    if vs is not None and q is not None:
+        raise ModelFileError(f"{where}: VS-Quant records are digital; 'quantizer' must be "
+                             f"null, got {q!r}")
     return rec
 
 
 def record_quant(rec: dict, quant=None):
     """The :class:`QuantConfig` the record's network was trained with (weight and
     activation bits, VS-Quant vectors) on top of ``quant``."""
-    from .quant import QuantConfig
-    from ..errors import ParameterError
     quant = quant or QuantConfig()
     vs = rec.get("vsquant")
     have = None if quant.vs_vector is None else (quant.vs_vector, quant.vs_scale_bits)
@@ -103,10 +93,9 @@ def record_quant(rec: dict, quant=None):
         if getattr(quant, k) not in (8, b):      # 8: the default, taken as "not given"
             raise ParameterError(f"{k} {getattr(quant, k)} differs from the {b} the model was "
                                  f"trained with")
-    quant = replace(quant, **bits)
-    if want is None:
-        return quant
-    return replace(quant, vs_vector=want[0], vs_scale_bits=want[1])
+    if want is not None:
+        bits.update(vs_vector=want[0], vs_scale_bits=want[1])
+    return replace(quant, **bits)
 
 
 def _finite_pos(v) -> bool:

@@ -19,6 +19,7 @@ import torch
 
 from ...errors import InputError, ParameterError
 from ..cim import CimConfig
+from ..quant import QuantConfig, check_vsquant
 from .layers import Context, QuantLayer, check_range_method
 from .transfer import TorchTransfer, resolve_quantizer
 
@@ -218,20 +219,12 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
                     digital_first_last=digital_first_last, range_method=range_method,
                     calib_images=calib_images, zero_offset_cal=zero_offset_cal)
     check_range_method(range_method)
-    for name, v in (("weight_bits", weight_bits), ("act_bits", act_bits)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= 8:
-            raise ParameterError(f"{name} must be an integer in 2..8, got {v!r}")
+    QuantConfig(weight_bits=weight_bits, act_bits=act_bits)          # 2..8 each
     if vsquant is not None:
-        from ..quant import QuantConfig
         if quantizer is not None:
             raise ParameterError("VS-Quant is a digital option; it cannot be combined with a "
                                  "CIM quantizer (pass quantizer=None)")
-        try:
-            v, sb = (int(t) for t in vsquant)
-        except (TypeError, ValueError):
-            raise ParameterError(f"vsquant must be (V, S) integers, got {vsquant!r}") from None
-        QuantConfig(vs_vector=v, vs_scale_bits=sb)          # validates V and S
-        vsquant = (v, sb)
+        vsquant = check_vsquant(vsquant)
     tf = None if quantizer is None else resolve_quantizer(quantizer, seed)
     adc = None if tf is None else TorchTransfer(tf)
     net = copy.deepcopy(module)
@@ -253,7 +246,6 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
                        learn_ranges=learn_ranges, vsquant=vsquant)
         setattr(parent, attr, q)
     out = CimModule(net, ctx, cfg, targets, tf)
-    out.vsquant = vsquant
     if adc is not None:
         out.adc = adc              # registered once: buffers follow .to(device)
     if ranges:

@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from ...errors import InputError, ParameterError
 from ..data import Dataset, load_calibration_set, load_train_set
+from ..quant import QuantConfig, check_vsquant
 from ..record import make_record
 from .network import to_cim
 from .resnet import resnet_to_torch, save_archive
@@ -91,10 +92,7 @@ class TrainConfig:
             raise ParameterError(f"distill must be a weight in [0, 100], got {self.distill!r}")
         if self.init_ranges not in ("search", "max"):
             raise ParameterError(f"init_ranges must be 'search' or 'max', got {self.init_ranges!r}")
-        for name in ("weight_bits", "act_bits"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= 8:
-                raise ParameterError(f"{name} must be an integer in 2..8, got {v!r}")
+        QuantConfig(weight_bits=self.weight_bits, act_bits=self.act_bits)   # 2..8 each
         if self.weights_shared and self.weight_bits != 8:
             raise ParameterError(f"weights_shared derives 4-bit codes from 8-bit ones; "
                                  f"weight_bits must be 8, got {self.weight_bits}")
@@ -102,12 +100,7 @@ class TrainConfig:
             if self.quantizer is not None or self.weights_shared:
                 raise ParameterError("vsquant (VS-Quant QAT, digital) needs quantizer None and "
                                      "no weights_shared")
-            from ..quant import QuantConfig
-            try:
-                v, sb = self.vsquant
-                QuantConfig(vs_vector=v, vs_scale_bits=sb)
-            except (TypeError, ValueError) as exc:
-                raise ParameterError(f"vsquant must be (V, S) integers: {exc}") from None
+            check_vsquant(self.vsquant)
         if self.weights_shared not in (None, (8, 4)):
             raise ParameterError(f"weights_shared must be (8, 4) (seed 001's shared 8- and "
                                  f"4-bit weights), got {self.weights_shared!r}")
