@@ -100,12 +100,17 @@ def uniform01(key, counter):
 
 
 @nb.njit(cache=True, inline="always")
-def _layer(key, counter):
-    """One ziggurat attempt's draw: (signed 32-bit value hz, layer iz, next counter); the
+def _split(b):
+    """One ziggurat attempt from 64 random bits: (signed 32-bit value hz, layer iz); the
     layer comes from the low bits, the value from the high ones (disjoint bits)."""
-    b = bits64(key, counter)
-    hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
-    return hz, np.int64(b & np.uint64(127)), counter + np.uint64(1)
+    return np.int64(np.int32(np.uint32(b >> np.uint64(32)))), np.int64(b & np.uint64(127))
+
+
+@nb.njit(cache=True, inline="always")
+def _layer(key, counter):
+    """:func:`_split` of draw ``counter`` of stream ``key``, and the next counter."""
+    hz, iz = _split(bits64(key, counter))
+    return hz, iz, counter + np.uint64(1)
 
 
 @nb.njit(cache=True)
@@ -147,21 +152,19 @@ def normals_into(seed_key, start, out, kn, wn, fn):
     """``out[i]`` = the one standard normal of sample ``start + i`` of a single-draw stream
     (kernels that need one normal per sample: the transfer-function lookups).
 
-    ``seed_key = mix64(uint64(seed))``, computed once per call.  Sample s's 64 bits are the
-    splitmix64 output ``mix64(seed_key + (s + 1)·GOLDEN)``: one hash per sample instead of
-    a per-sample key plus a draw.  A first pass takes the ziggurat's fast path for every
-    sample (no calls, no data-dependent branches; NaN marks the ~2.8 % rejections) and a
-    second pass finishes those from the stream keyed by the same 64 bits.  Results depend
-    on (seed, sample) only.
+    ``seed_key = mix64(uint64(seed))``, computed once per call.  Sample s's 64 bits are
+    draw s of the stream ``seed_key`` (``bits64(seed_key, s)``, the splitmix64 output
+    ``mix64(seed_key + (s + 1)·GOLDEN)``): one hash per sample instead of a per-sample key
+    plus a draw.  A first pass takes the ziggurat's fast path for every sample (no calls,
+    no data-dependent branches; NaN marks the ~2.8 % rejections) and a second pass
+    finishes those from the stream keyed by the same 64 bits.  Results depend on
+    (seed, sample) only.
     """
     for i in range(out.shape[0]):
-        b = mix64(seed_key + (np.uint64(start + i) + np.uint64(1)) * _GOLDEN)
-        hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
-        iz = np.int64(b & np.uint64(127))
+        hz, iz = _split(bits64(seed_key, np.uint64(start + i)))
         out[i] = hz * wn[iz] if abs(hz) < kn[iz] else np.nan
     for i in range(out.shape[0]):
         if np.isnan(out[i]):
-            b = mix64(seed_key + (np.uint64(start + i) + np.uint64(1)) * _GOLDEN)
-            hz = np.int64(np.int32(np.uint32(b >> np.uint64(32))))
-            iz = np.int64(b & np.uint64(127))
+            b = bits64(seed_key, np.uint64(start + i))
+            hz, iz = _split(b)
             out[i], _ = _normal_tail(b, np.uint64(0), hz, iz, kn, wn, fn)

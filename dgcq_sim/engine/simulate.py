@@ -91,10 +91,7 @@ def _tran_affine(maps, gsw, biases, map_id, bias_id, x0b, gdc, out_slot, rows, o
         x[i, 0] = x0b[i]
         for c in range(1, n_c):
             x[i, c] = gdc[i, c - 1]
-    if out_slot[0] >= 0:
-        for i in range(rows.shape[0]):
-            for c in range(n_c):
-                out[out_slot[0], i, c] = x[rows[i], c]
+    _store_rows(x, rows, out_slot[0], out)
     for p in range(n_steps):
         m = map_id[p]
         b = bias_id[p]
@@ -105,11 +102,16 @@ def _tran_affine(maps, gsw, biases, map_id, bias_id, x0b, gdc, out_slot, rows, o
                     acc += maps[m, i, j] * x[j, c]
                 xn[i, c] = acc
         x, xn = xn, x
-        slot = out_slot[p + 1]
-        if slot >= 0:
-            for i in range(rows.shape[0]):
-                for c in range(n_c):
-                    out[slot, i, c] = x[rows[i], c]
+        _store_rows(x, rows, out_slot[p + 1], out)
+
+
+@nb.njit(cache=True)
+def _store_rows(x, rows, slot, out):
+    """out[slot] = x[rows] (every coefficient column) when slot >= 0."""
+    if slot >= 0:
+        for i in range(rows.shape[0]):
+            for c in range(x.shape[1]):
+                out[slot, i, c] = x[rows[i], c]
 
 
 # ------------------------------------------------------------------ simulate
@@ -214,7 +216,6 @@ class _Generator:
     key: str = ""
 
 
-
 def _check_sweep_controls(controls: Controls, sweep_names) -> None:
     """ParameterError if a swept source controls a switch (the phases would depend on it)."""
     for sw_name, terms in controls.terms.items():
@@ -222,6 +223,7 @@ def _check_sweep_controls(controls: Controls, sweep_names) -> None:
         if bad:
             raise ParameterError(f"sweep: source {bad[0]!r} controls switch {sw_name!r}; sweeping "
                                  f"a switch control is not supported")
+
 
 def _unique_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(first index of each distinct row, inverse) of the rows formed by 1-D float columns,
