@@ -66,41 +66,37 @@ def _interval(v, vmin, inv_w, n_buckets, lo_tab, hi_tab, edges):
 
 
 @nb.njit(cache=True, inline="always")
-def _sigma_at_off(v, off, g, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo, g_coef):
-    """Piecewise-linear sigma(v) on the ascending grid of ``g`` points starting at ``off``
-    (its bucket index starting at ``gb_off``); constant beyond its ends.
+def _sigma_line(v, g0, g1, g_inv_w, g_last, gb_off, g_line):
+    """sigma(v) from the line of v's bucket of the noise grid [g0, g1] (v clamped to it;
+    its buckets start at ``gb_off``): ``g_line[j, 0] + g_line[j, 1]*v``, branch-free.  NaN
+    where the bucket holds a grid point: :func:`_sigma_scan` gives those."""
+    vc = min(max(v, g0), g1)
+    j = gb_off + min(int((vc - g0) * g_inv_w), g_last)
+    return g_line[j, 0] + g_line[j, 1] * vc
 
-    A uniform bucket index over the grid: a bucket with no grid point inside holds its
-    segment's line, ``sigma = g_coef[j, 0] + g_coef[j, 1]*v`` (one lookup); a bucket with
-    one (``g_coef[j, 0]`` NaN) scans the segments from its lower bound ``g_lo[j]``
-    (segment ``i`` is ``[grid[i], grid[i+1])``).
-    """
+
+@nb.njit(cache=True)
+def _sigma_scan(v, off, g, grid, sigma, slope, g_inv_w, g_last, gb_off, g_lo):
+    """Piecewise-linear sigma(v) on the ascending grid of ``g`` points starting at ``off``
+    (constant beyond its ends), by a scan of the segments from the lower bound ``g_lo`` of
+    v's bucket (segment ``i`` is ``[grid[i], grid[i+1])``): the buckets that hold a grid
+    point."""
     if v <= grid[off]:
         return sigma[off]
     if v >= grid[off + g - 1]:
         return sigma[off + g - 1]
-    j = int((v - grid[off]) * g_inv_w)
-    if j >= g_buckets:
-        j = g_buckets - 1
-    a = g_coef[gb_off + j, 0]
-    if a == a:
-        return a + g_coef[gb_off + j, 1] * v
-    i = g_lo[gb_off + j]
+    i = g_lo[gb_off + min(int((v - grid[off]) * g_inv_w), g_last)]
     while grid[i + 1] <= v:
         i += 1
     return sigma[i] + (v - grid[i]) * slope[i]
 
 
 @nb.njit(cache=True, inline="always")
-def _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef):
-    """:func:`_sigma_at_off` of a single grid."""
-    return _sigma_at_off(v, 0, grid.shape[0], grid, sigma, slope, g_inv_w, g_buckets, 0, g_lo,
-                         g_coef)
-
-
-@nb.njit(cache=True, inline="always")
 def _clipped(v, vmin, vmax):
-    """(v clipped to [vmin, vmax], 1 if v was not finite (converted as vmin) else 0)."""
+    """(v clipped to [vmin, vmax], 1 if v was not finite (converted as vmin) else 0).
+
+    Branches: the fastest form in a loop that does not vectorize anyway (the noise-free
+    lookup), where the branches are almost always predicted."""
     if not np.isfinite(v):
         return vmin, 1
     if v < vmin:
@@ -111,16 +107,40 @@ def _clipped(v, vmin, vmax):
 
 
 @nb.njit(cache=True, inline="always")
+def _clipped_select(v, vmin, vmax):
+    """:func:`_clipped` without branches (selects, min and max), for the passes that
+    vectorize (the noisy kernels' clip-sigma-noise pass)."""
+    finite = np.isfinite(v)
+    v = v if finite else vmin
+    return min(max(v, vmin), vmax), 1 - np.int64(finite)
+
+
+@nb.njit(cache=True, inline="always")
 def _with_noise(v, s, g, vmin, vmax):
-    """The clipped input plus input-referred noise ``s*g`` (s = sigma(v) >= 0), clipped
-    again: the converter saturates at the range ends."""
-    if s > 0.0:
-        v = v + s * g
-        if v < vmin:
-            v = vmin
-        elif v > vmax:
-            v = vmax
-    return v
+    """The clipped input plus input-referred noise ``s*g`` (s = sigma(v) >= 0, g finite),
+    clipped again: the converter saturates at the range ends.  s = 0 leaves v as it is."""
+    return min(max(v + s * g, vmin), vmax)
+
+
+@nb.njit(cache=True)
+def _rescan(src, i0, k, v0, n_r, ncol, y, g, vmin, vmax, c_g0, c_g1, c_inv, c_last, c_boff,
+            c_off, c_len, grid, sigma, slope, g_lo, g_line):
+    """Redo, with the exact scan, the values of a block whose sigma bucket holds a grid
+    point (the line pass left them wrong): value ``i = r*ncol + c`` of the block is
+    ``src[i0 + i]*k + v0``, its column ``c`` has the noise-grid parameters ``c_*[c]``,
+    its normal is ``g[i]``, its noisy input goes to ``y[i]``.
+
+    A function of its own, called only for grids that need it: inlined, the scan slows the
+    line pass of every grid."""
+    for r in range(n_r):
+        for c in range(ncol):
+            i = r * ncol + c
+            v, _ = _clipped(src[i0 + i] * k + v0, vmin, vmax)
+            if np.isnan(_sigma_line(v, c_g0[c], c_g1[c], c_inv[c], c_last[c], c_boff[c],
+                                    g_line)):
+                s = _sigma_scan(v, c_off[c], c_len[c], grid, sigma, slope, c_inv[c],
+                                c_last[c], c_boff[c], g_lo)
+                y[i] = _with_noise(v, s, g[i], vmin, vmax)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -136,32 +156,43 @@ def lookup_noise_free(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_ta
 
 @nb.njit(cache=True, parallel=True)
 def lookup_noisy(x, table, out, vmin, vmax, inv_w, n_buckets, lo_tab, hi_tab, edges,
-                 grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef, seed):
+                 grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_line, g_scan, seed):
     """Like :func:`lookup_noise_free` with input-referred Gaussian noise sigma(v) added.
 
     Sample k's noise is the normal of sample k of the stream seeded ``seed``
-    (:func:`~dgcq_sim.blocks.rng.normals_into`), used where sigma(v) > 0: results depend
-    on (seed, k) only.
+    (:func:`~dgcq_sim.blocks.rng.normals_into`): results depend on (seed, k) only.
+    A block runs in short passes (the normals; clip, sigma and noise; the staircase
+    lookup) rather than one long loop; ``g_scan`` (the noise grid has buckets that hold a
+    grid point) adds :func:`_rescan`.
     """
     n = x.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
     bad = np.zeros(n_blocks, dtype=np.int64)
     kn, wn, fn = ZIG_KN, ZIG_WN, ZIG_FN
     seed_key = mix64(np.uint64(seed))
+    n_grid = grid.shape[0]
+    g0, g1, g_last = grid[0], grid[n_grid - 1], g_buckets - 1
+    # the grid as the one column of :func:`_rescan`
+    c_g0, c_g1, c_inv = np.full(1, g0), np.full(1, g1), np.full(1, g_inv_w)
+    c_last, c_zero, c_len = np.full(1, g_last), np.zeros(1, np.int64), np.full(1, n_grid)
     for b in nb.prange(n_blocks):
         start = b * BLOCK
-        stop = min(start + BLOCK, n)
-        g = np.empty(stop - start)
+        m = min(BLOCK, n - start)
+        g = np.empty(m)
+        y = np.empty(m)
         normals_into(seed_key, start, g, kn, wn, fn)
         nbad = 0
-        for k in range(start, stop):
-            v, nonfinite = _clipped(x[k], vmin, vmax)
+        for i in range(m):
+            v, nonfinite = _clipped_select(x[start + i], vmin, vmax)
             nbad += nonfinite
-            s = _sigma_at(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef)
-            g[k - start] = _with_noise(v, s, g[k - start], vmin, vmax)   # looked up below
-        for k in range(start, stop):
-            out[k] = table[_interval(g[k - start], vmin, inv_w, n_buckets, lo_tab, hi_tab,
-                                     edges)]
+            y[i] = _with_noise(v, _sigma_line(v, g0, g1, g_inv_w, g_last, 0, g_line), g[i],
+                               vmin, vmax)
+        if g_scan:
+            _rescan(x, start, 1.0, 0.0, m, 1, y, g, vmin, vmax, c_g0, c_g1, c_inv, c_last,
+                    c_zero, c_zero, c_len, grid, sigma, slope, g_lo, g_line)
+        for i in range(m):
+            out[start + i] = table[_interval(y[i], vmin, inv_w, n_buckets, lo_tab, hi_tab,
+                                             edges)]
         bad[b] = nbad
     return bad.sum()
 
@@ -178,15 +209,16 @@ MODE_IDENTITY, MODE_NOISE_FREE, MODE_NOISY = 0, 1, 2
 @nb.njit(cache=True, parallel=True)
 def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
                     vmin, vmax, inv_w, n_buckets, b_off, lo_tab, hi_tab, edges, table,
-                    g_off, g_len, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo, g_coef):
+                    g_off, g_len, grid, sigma, slope, g_inv_w, g_buckets, gb_off, g_lo, g_line,
+                    g_scan):
     """``acc[i] += sum_j gain[j]*(apply_q(p[j, i]*k + v0) - v0) - factor[j]*e0[q]``.
 
     p (J, N): J partial-sum planes of N = M*ncol values (row-major (M, ncol)); the value at
     flat index i is column ``i % ncol`` and is converted by instance ``q = inst[j, col]``.
     ``apply_q``: clip to [vmin, vmax], then (mode 0) nothing, (1) the noise-free staircase
     lookup, (2) input-referred noise from sample i's stream of ``seeds[j]`` first, exactly
-    as :func:`lookup_noisy` does for one call per plane (the plane's normals of a block
-    drawn first).  The planes are added to ``acc[i]``
+    as :func:`lookup_noisy` does for one call per plane (the same passes: normals; clip,
+    sigma and noise; the scan where ``g_scan``; lookup).  The planes are added to ``acc[i]``
     in order j = 0..J-1 (the same rounding as J separate passes).  Returns the number of
     non-finite inputs (converted as vmin).
     """
@@ -196,34 +228,58 @@ def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
     n_blocks = (n_rows + rows_per_block - 1) // rows_per_block
     bad = np.zeros(n_blocks, dtype=np.int64)
     kn, wn, fn = ZIG_KN, ZIG_WN, ZIG_FN
+    # Each plane's instance parameters per column, gathered once: the row loops then read
+    # contiguous (J, ncol) rows instead of chasing inst[j, c] per value.
+    c_inv, c_off = np.empty((n_planes, ncol)), np.empty((n_planes, ncol))
+    c_nb, c_boff = np.empty((n_planes, ncol), np.int64), np.empty((n_planes, ncol), np.int64)
+    s_g0, s_g1, s_inv = (np.empty((n_planes, ncol)), np.empty((n_planes, ncol)),
+                         np.empty((n_planes, ncol)))
+    s_last, s_boff = np.empty((n_planes, ncol), np.int64), np.empty((n_planes, ncol), np.int64)
+    s_off, s_len = np.empty((n_planes, ncol), np.int64), np.empty((n_planes, ncol), np.int64)
+    for j in range(n_planes):
+        for c in range(ncol):
+            q = inst[j, c]
+            c_inv[j, c], c_nb[j, c], c_boff[j, c] = inv_w[q], n_buckets[q], b_off[q]
+            c_off[j, c] = factor[j] * e0[q]
+            o = s_off[j, c] = g_off[q]
+            s_len[j, c] = g_len[q]
+            s_g0[j, c], s_g1[j, c] = grid[o], grid[o + g_len[q] - 1]
+            s_inv[j, c], s_last[j, c], s_boff[j, c] = g_inv_w[q], g_buckets[q] - 1, gb_off[q]
     for b in nb.prange(n_blocks):
         r_start = b * rows_per_block
-        r_stop = min(r_start + rows_per_block, n_rows)
-        i0 = r_start * ncol
-        g = np.empty((r_stop - r_start) * ncol if mode == 2 else 0)
+        n_r = min(r_start + rows_per_block, n_rows) - r_start
+        i0 = r_start * ncol          # this block: values i0 + r*ncol + c, r < n_r, c < ncol
+        g = np.empty(n_r * ncol if mode == 2 else 0)
+        y = np.empty(n_r * ncol)
         nbad = 0
         for j in range(n_planes):
-            g_j = gain[j]
-            f_j = factor[j]
             if mode == 2:
                 normals_into(mix64(seeds[j]), i0, g, kn, wn, fn)
-            for r in range(r_start, r_stop):
-                base = r * ncol
-                for c in range(ncol):
-                    i = base + c
-                    v, nonfinite = _clipped(p[j, i] * k + v0, vmin, vmax)
+                for r in range(n_r):
+                    for c in range(ncol):
+                        i = r * ncol + c
+                        v, nonfinite = _clipped_select(p[j, i0 + i] * k + v0, vmin, vmax)
+                        nbad += nonfinite
+                        s = _sigma_line(v, s_g0[j, c], s_g1[j, c], s_inv[j, c], s_last[j, c],
+                                        s_boff[j, c], g_line)
+                        y[i] = _with_noise(v, s, g[i], vmin, vmax)
+                if g_scan:
+                    _rescan(p[j], i0, k, v0, n_r, ncol, y, g, vmin, vmax, s_g0[j], s_g1[j],
+                            s_inv[j], s_last[j], s_boff[j], s_off[j], s_len[j], grid, sigma,
+                            slope, g_lo, g_line)
+            else:
+                for i in range(n_r * ncol):
+                    v, nonfinite = _clipped(p[j, i0 + i] * k + v0, vmin, vmax)
                     nbad += nonfinite
-                    q = inst[j, c]
-                    if mode == 0:
-                        vh = v
-                    else:
-                        if mode == 2:
-                            s = _sigma_at_off(v, g_off[q], g_len[q], grid, sigma, slope,
-                                              g_inv_w[q], g_buckets[q], gb_off[q], g_lo,
-                                              g_coef)
-                            v = _with_noise(v, s, g[i - i0], vmin, vmax)
-                        vh = table[_interval_at(v, vmin, inv_w[q], n_buckets[q], b_off[q],
-                                                lo_tab, hi_tab, edges)]
-                    acc[i] += (vh - v0) * g_j - f_j * e0[q]
+                    y[i] = v
+            g_j = gain[j]
+            for r in range(n_r):
+                for c in range(ncol):
+                    i = r * ncol + c
+                    vh = y[i]
+                    if mode != 0:
+                        vh = table[_interval_at(vh, vmin, c_inv[j, c], c_nb[j, c],
+                                                c_boff[j, c], lo_tab, hi_tab, edges)]
+                    acc[i0 + i] += (vh - v0) * g_j - c_off[j, c]
         bad[b] = nbad
     return bad.sum()

@@ -71,9 +71,9 @@ class TransferBank:
                            hi_tab=z_i, edges=np.full(1, np.inf), table=z_f, g_off=z_i,
                            g_len=np.ones(1, i64), grid=z_f, sigma=z_f, slope=z_f,
                            g_inv_w=z_f, g_buckets=np.ones(1, i64), gb_off=z_i, g_lo=z_i,
-                           g_coef=np.zeros((1, 2)))
+                           g_line=np.zeros((1, 2)), g_scan=False)
             return
-        lo, hi, edges, table, grid, sigma, slope, glo, gcoef = ([] for _ in range(9))
+        lo, hi, edges, table, grid, sigma, slope, glo, gline = ([] for _ in range(9))
         b_off, g_off, gb_off = [], [], []
         e_base = b_base = g_base = gb_base = 0
         for tf in self.tfs:
@@ -89,7 +89,7 @@ class TransferBank:
             sigma.append(tf.noise_sigma)
             slope.append(np.resize(tf._slope, g) if g > 1 else np.zeros(1))
             glo.append(tf._g_lo + g_base)
-            gcoef.append(tf._g_coef)
+            gline.append(tf._g_line)
             e_base += tf._edges_pad.shape[0]
             b_base += tf._n_buckets
             g_base += g
@@ -105,7 +105,8 @@ class TransferBank:
             grid=cat(grid, f64), sigma=cat(sigma, f64), slope=cat(slope, f64),
             g_inv_w=np.array([t._g_inv_w for t in self.tfs], f64),
             g_buckets=np.array([t._g_buckets for t in self.tfs], i64),
-            gb_off=np.array(gb_off, i64), g_lo=cat(glo, i64), g_coef=cat(gcoef, f64))
+            gb_off=np.array(gb_off, i64), g_lo=cat(glo, i64), g_line=cat(gline, f64),
+            g_scan=any(t._g_scan for t in self.tfs))
 
     def accumulate(self, acc: np.ndarray, p: np.ndarray, inst: np.ndarray, k: float,
                    v0: float, gain: np.ndarray, factor: np.ndarray, e0: np.ndarray,

@@ -229,35 +229,55 @@ class TransferFunction:
         self._hi = _readonly(np.searchsorted(self.edges, left[1:] + margin, "right")
                              .astype(np.int64))
         self._noise_free = not bool((self.noise_sigma > 0).any())
-        # Same idea for the noise grid: per bucket the segment lower bound and, for a bucket
-        # without a grid point inside, sigma(v) = a + b*v of its segment (NaN a: scan).
-        grid = self.noise_grid
+        self._build_noise_index()
+
+    def _build_noise_index(self) -> None:
+        """Uniform bucket index over the noise grid for sigma(v) in the kernels.
+
+        A bucket without a grid point inside holds its segment's line: ``sigma = a + b*v``
+        (``_g_line[j]``), evaluated for v clamped to the grid.  A bucket with one (NaN
+        ``a``) is finished by a scan from ``_g_lo[j]``, the segment at its left edge.  One
+        bucket per segment first: a uniform grid (the characterizers' kind) then needs no
+        scan at all; otherwise at least 16 buckets per grid point.
+        """
+        grid, sig = self.noise_grid, self.noise_sigma
         g = grid.shape[0]
-        g_buckets = 64
-        while g_buckets < 16 * g and g_buckets < 2 ** 20:
-            g_buckets *= 2
-        span = grid[-1] - grid[0]
-        coef = np.zeros((g_buckets, 2))
-        if g >= 2:
-            g_margin = 64.0 * np.finfo(np.float64).eps * (abs(grid[0]) + abs(grid[-1]) + span)
-            g_left = grid[0] + np.arange(g_buckets) * (span / g_buckets)
-            g_lo = np.searchsorted(grid, g_left - g_margin, "right") - 1
-            self._g_lo = _readonly(np.clip(g_lo, 0, g - 2).astype(np.int64))
-            self._g_inv_w = g_buckets / span
-            self._slope = _readonly(np.diff(self.noise_sigma) / np.diff(grid))
-            # a grid point strictly inside a bucket (beyond the rounding margin) needs the scan
-            first_in = np.searchsorted(grid, g_left + g_margin, "right")
-            last_in = np.searchsorted(grid, g_left + span / g_buckets - g_margin, "left")
-            seg = np.clip(first_in - 1, 0, g - 2)
-            coef[:, 0] = self.noise_sigma[seg] - grid[seg] * self._slope[seg]
-            coef[:, 1] = self._slope[seg]
-            coef[last_in > first_in, 0] = np.nan
-        else:   # one grid point: constant sigma (the kernel returns before any lookup)
-            self._g_lo = _readonly(np.zeros(g_buckets, dtype=np.int64))
-            self._g_inv_w = 0.0
+        if g < 2:   # one grid point: constant sigma, one bucket of slope 0
             self._slope = _readonly(np.zeros(1))
-        self._g_coef = _readonly(coef)
-        self._g_buckets = g_buckets
+            self._g_inv_w, self._g_buckets = 0.0, 1
+            self._g_lo = _readonly(np.zeros(1, dtype=np.int64))
+            self._g_line = _readonly(np.array([[sig[0], 0.0]]))
+            self._g_scan = False
+            return
+        slope = np.diff(sig) / np.diff(grid)
+        span = grid[-1] - grid[0]
+        # a grid point within this rounding margin of a bucket edge is not inside it: the
+        # lines of the two segments meet there (sigma is continuous)
+        margin = 64.0 * np.finfo(np.float64).eps * (abs(grid[0]) + abs(grid[-1]) + span)
+
+        def buckets(n_b):
+            left = grid[0] + np.arange(n_b) * (span / n_b)
+            right = grid[0] + np.arange(1, n_b + 1) * (span / n_b)
+            lo = np.clip(np.searchsorted(grid, left - margin, "right") - 1, 0, g - 2)
+            first_in = np.searchsorted(grid, left + margin, "right")
+            inside = np.searchsorted(grid, right - margin, "left") > first_in
+            seg = np.clip(first_in - 1, 0, g - 2)
+            line = np.stack([sig[seg] - grid[seg] * slope[seg], slope[seg]], axis=1)
+            line[inside, 0] = np.nan
+            return lo.astype(np.int64), line
+
+        n_b = g - 1
+        lo, line = buckets(n_b)
+        if np.isnan(line[:, 0]).any():
+            n_b = 64
+            while n_b < 16 * g and n_b < 2 ** 20:
+                n_b *= 2
+            lo, line = buckets(n_b)
+        self._slope = _readonly(slope)
+        self._g_inv_w, self._g_buckets = n_b / span, n_b
+        self._g_lo = _readonly(lo)
+        self._g_line = _readonly(np.ascontiguousarray(line))
+        self._g_scan = bool(np.isnan(line[:, 0]).any())
 
     # ------------------------------------------------------------------ properties
     @property
@@ -315,7 +335,7 @@ class TransferFunction:
             else:
                 n_bad = _kernels.lookup_noisy(*args, self.noise_grid, self.noise_sigma,
                                               self._slope, self._g_inv_w, self._g_buckets,
-                                              self._g_lo, self._g_coef, seed)
+                                              self._g_lo, self._g_line, self._g_scan, seed)
         if n_bad:
             raise nonfinite_error(flat)
         return out.reshape(x.shape)

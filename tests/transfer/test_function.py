@@ -242,28 +242,41 @@ def test_load_bad_files_raise_model_file_error(tmp_path):
 
 
 def test_the_kernels_sigma_lookup_is_the_interpolated_sigma_on_any_grid():
-    # buckets without a grid point use their segment's line, the others scan: both must
-    # give np.interp's piecewise-linear sigma on uniform, clustered and random grids
+    # buckets without a grid point use their segment's line, the others scan (as the
+    # kernels do): both must give np.interp's piecewise-linear sigma on uniform, clustered
+    # and random grids; a uniform grid needs no scan (one bucket per segment)
     import numba as nb
 
     from dgcq_sim.transfer import _kernels as K
 
     @nb.njit
-    def sigmas(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef):
+    def sigmas(v, grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_line):
         out = np.empty(v.shape[0])
+        n = grid.shape[0]
         for k in range(v.shape[0]):
-            out[k] = K._sigma_at(v[k], grid, sigma, slope, g_inv_w, g_buckets, g_lo, g_coef)
+            s = K._sigma_line(v[k], grid[0], grid[n - 1], g_inv_w, g_buckets - 1, 0, g_line)
+            if np.isnan(s):
+                s = K._sigma_scan(v[k], 0, n, grid, sigma, slope, g_inv_w, g_buckets - 1, 0,
+                                  g_lo)
+            out[k] = s
         return out
 
     rng = np.random.default_rng(7)
-    grids = [np.linspace(0.0, 1.0, 64),
-             np.concatenate([[0.0], 0.5 + 1e-9 * np.arange(40), [1.0]]),   # a tight cluster
-             np.sort(np.concatenate([[0.0, 1.0], rng.uniform(0, 1, 300)]))]
-    for grid in grids:
+    grids = {"uniform": np.linspace(0.0, 1.0, 64),
+             "cluster": np.concatenate([[0.0], 0.5 + 1e-9 * np.arange(40), [1.0]]),
+             "random": np.sort(np.concatenate([[0.0, 1.0], rng.uniform(0, 1, 300)])),
+             "single": np.array([0.3])}
+    for name, grid in grids.items():
         sig = rng.uniform(1e-4, 1e-3, grid.size)
         tf = TransferFunction.ideal(6).with_noise(grid, sig)
-        v = np.concatenate([rng.uniform(-0.1, 1.1, 20000), grid, np.nextafter(grid, 2.0)])
+        v = np.concatenate([rng.uniform(-0.1, 1.1, 20000), grid, np.nextafter(grid, 2.0),
+                            np.nextafter(grid, -2.0)])
         got = sigmas(v, tf.noise_grid, tf.noise_sigma, tf._slope, tf._g_inv_w,
-                     tf._g_buckets, tf._g_lo, tf._g_coef)
-        np.testing.assert_allclose(got, tf.sigma(v), rtol=1e-12, atol=1e-18)
-    assert np.isnan(tf._g_coef[:, 0]).any() and not np.isnan(tf._g_coef[:, 0]).all()
+                     tf._g_buckets, tf._g_lo, tf._g_line)
+        np.testing.assert_allclose(got, tf.sigma(v), rtol=1e-12, atol=1e-18, err_msg=name)
+        scans = np.isnan(tf._g_line[:, 0])
+        assert tf._g_scan == bool(scans.any()), name
+        if name in ("uniform", "single"):
+            assert not tf._g_scan and tf._g_buckets == max(1, grid.size - 1), name
+        else:
+            assert scans.any() and not scans.all(), name
