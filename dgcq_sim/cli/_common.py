@@ -114,6 +114,15 @@ def add_quantizer_arguments(p: argparse.ArgumentParser, *, seed_help: str,
                    help=f"{seed_help} (>= 0, default 0); same seed, same numbers")
 
 
+def add_quantizer_overrides(p: argparse.ArgumentParser) -> None:
+    """``--param`` and ``--ideal`` for a command whose ``--quantizer`` may be a netlist
+    (``nn-eval``, ``train``): they apply to a netlist quantizer only."""
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="netlist parameter override (repeatable; SI value)")
+    p.add_argument("--ideal", action="store_true",
+                   help="with a netlist quantizer: turn every non-ideality off")
+
+
 def quantizer_params(args: argparse.Namespace) -> dict[str, str]:
     """The ``--param`` overrides as a mapping (ParameterError for a bad item)."""
     from ..netlist import parse_param_assignments

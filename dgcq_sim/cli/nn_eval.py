@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from ..nn.quantizer_spec import load_transfer, netlist_quantizer, quantizer_kind
-from ._common import (add_images_argument, add_mapping_arguments, fmt_num, nonneg_int,
-                      parse_vsquant)
+from ._common import (add_images_argument, add_mapping_arguments, add_quantizer_overrides,
+                      fmt_num, nonneg_int, parse_vsquant)
 
 HELP = "CIFAR-10 accuracy of ResNet-20/18 with a quantizer on every CIM partial sum"
 DESCRIPTION = """\
@@ -57,10 +57,7 @@ def register(subparsers) -> None:
                    help="calibration images (default: bundled 500 training images)")
     p.add_argument("--quantizer", default=None, metavar="ideal:BITS|NETLIST|TF.npz",
                    help="converter of every partial sum (default: none, digital network)")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="netlist parameter override (repeatable; SI value)")
-    p.add_argument("--ideal", action="store_true",
-                   help="with a netlist quantizer: turn every non-ideality off")
+    add_quantizer_overrides(p)
     add_mapping_arguments(p)
     p.add_argument("--all-analog", action="store_true",
                    help="map the first conv and the fc too (default: digital)")
@@ -125,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
                     digital_first_last=not args.all_analog, range_method=args.range)
     params = parse_param_assignments(args.param)
     if record is not None and args.quantizer is None and record["quantizer"] is not None:
-        args.quantizer = record["quantizer"]
+        args.quantizer = record["quantizer"]            # as it was trained
+        if not params and not args.ideal:
+            params, args.ideal = dict(record["params"]), record["ideal"]
     kind = quantizer_kind(args.quantizer)
     per_column = bool(args.per_column or args.chips is not None or args.bank is not None)
     from ..nn.chips import DEFAULT_BANK, check_count

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import add_mapping_arguments, nonneg_int, parse_vsquant, positive_int
+from ._common import (add_mapping_arguments, add_quantizer_overrides, nonneg_int,
+                      parse_vsquant, positive_int, quantizer_params)
 
 DESCRIPTION = """\
 Fine-tune a pretrained CIFAR ResNet with every CIM partial sum through a quantizer
@@ -17,7 +18,8 @@ Needs PyTorch: pip install 'dgcq-sim[train]'.
 
 quantizer:
   ideal:BITS   ideal uniform ADC of BITS bits
-  NETLIST      a quantizer netlist or registered architecture (characterized, noise on)
+  NETLIST      a quantizer netlist or registered architecture (characterized, noise on;
+               --param NAME=VALUE overrides, --ideal; both go into the record)
   TF.npz       a saved transfer function
   none         no CIM quantizer: every layer digital int8 (with --weights-shared 8,4
                or --vsquant V/S)
@@ -26,6 +28,8 @@ quantizer:
 EPILOG = """\
 examples:
   dgcq-sim train --quantizer ideal:3 --epochs 1 --out resnet20-adc3.npz
+  dgcq-sim train --model resnet20-adc3 --teacher resnet20 --quantizer dgcq --param NC=2 \\
+                 --param NF=2 --epochs 1 --out resnet20-dgcq22.npz
   dgcq-sim train --quantizer none --weights-shared 8,4 --epochs 1 --out resnet20-w84.npz
   dgcq-sim train --quantizer none --vsquant 16/4 --epochs 1 --lr 5e-5 --out resnet20-vs.npz
   dgcq-sim nn-eval --model resnet20-adc3.npz --data full
@@ -50,6 +54,7 @@ def register(subparsers) -> None:
                    help="pretrained model to start from (default resnet20)")
     p.add_argument("--quantizer", required=True, metavar="ideal:BITS|NETLIST|TF.npz|none")
     p.add_argument("--out", required=True, metavar="MODEL.npz", help="archive to write")
+    add_quantizer_overrides(p)
     add_mapping_arguments(p)
     p.add_argument("--epochs", type=positive_int, default=1, metavar="E")
     p.add_argument("--limit", type=positive_int, default=None, metavar="N",
@@ -105,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
                                  f"{args.weights_shared!r}")
         shared = (8, 4)
     quantizer = None if args.quantizer.lower() == "none" else args.quantizer
+    params = quantizer_params(args)
     vsquant = parse_vsquant(args.vsquant)
     if vsquant is not None and (quantizer is not None or shared is not None):
         raise ParameterError("--vsquant trains a digital VS-Quant network: use it with "
@@ -114,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--out {args.out!r} must end in .npz")
     data = train_data_path(args.data)          # checked before any work
     from ..nn.torch.train import TrainConfig, train   # torch only from here on
-    cfg = TrainConfig(model=args.model, quantizer=quantizer, out=str(out), rows=args.rows,
+    cfg = TrainConfig(model=args.model, quantizer=quantizer, params=params,
+                      ideal=bool(args.ideal), out=str(out), rows=args.rows,
                       input_bits_per_cycle=args.input_bits_per_cycle,
                       weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
                       epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
@@ -131,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         from ..nn.quantizer_spec import load_transfer
         from ..nn.record import read_record
         rec = read_record(out)
-        tf = None if quantizer is None else load_transfer(quantizer, {}, False, args.seed)
+        tf = (None if quantizer is None
+              else load_transfer(quantizer, params, bool(args.ideal), args.seed))
         ev = evaluate(str(out), "bundled", tf=tf, limit=args.eval_limit, seed=args.seed,
                       calib=args.calib, record=rec, progress=not args.no_progress)
         summary["eval"] = {"images": ev["images"], "top1": ev["top1"],

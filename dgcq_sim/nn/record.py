@@ -4,6 +4,8 @@ it was trained with, so that evaluation reproduces training's network exactly.
 JSON object (key ``cim`` of the ``.npz``, written by ``dgcq-sim train``)::
 
     {"format": 1, "quantizer": "ideal:3" | NETLIST | TF.npz | null,
+     "params": {NAME: "VALUE"}, "ideal": false (optional; a NETLIST quantizer's --param
+               overrides and --ideal, as it was characterized for training),
      "mapping": {rows, input_bits_per_cycle, weight_bits_per_cell, signed,
                  digital_first_last, zero_offset_cal},
      "weight_bits": 8, "act_bits": 8, "weights_shared": [8, 4] | null,
@@ -27,6 +29,7 @@ from ..archive import read_npz, scalar_text
 from ..errors import ModelFileError, ParameterError
 from .cim import CimConfig
 from .quant import QuantConfig, QuantizedModel, check_vsquant
+from .quantizer_spec import quantizer_kind
 
 FORMAT = 1
 MAPPING_FIELDS = ("rows", "input_bits_per_cycle", "weight_bits_per_cell", "signed",
@@ -65,6 +68,17 @@ def read_record(path: str | Path) -> dict | None:
     q = rec.get("quantizer")
     if q is not None and not isinstance(q, str):
         raise ModelFileError(f"{where}: field 'quantizer' must be a string or null")
+    params = rec.setdefault("params", {})
+    if not (isinstance(params, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                             for k, v in params.items())):
+        raise ModelFileError(f"{where}: field 'params' must map parameter names to value "
+                             f"strings, got {params!r}")
+    if not isinstance(rec.setdefault("ideal", False), bool):
+        raise ModelFileError(f"{where}: field 'ideal' must be true or false, got "
+                             f"{rec['ideal']!r}")
+    if (params or rec["ideal"]) and quantizer_kind(q) != "netlist":
+        raise ModelFileError(f"{where}: fields 'params'/'ideal' belong to a netlist "
+                             f"quantizer, the record's is {q!r}")
     try:                               # the bits and VS-Quant vectors, as QuantConfig takes them
         QuantConfig(weight_bits=rec.get("weight_bits", 8), act_bits=rec.get("act_bits", 8))
         vs = rec.get("vsquant")
@@ -126,9 +140,12 @@ def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:
 
 
 def make_record(quantizer: str | None, cfg: CimConfig, layers: dict, weight_bits: int = 8,
-                act_bits: int = 8, weights_shared=None, vsquant=None) -> dict:
+                act_bits: int = 8, weights_shared=None, vsquant=None, params=None,
+                ideal: bool = False) -> dict:
     """A record (see the module docstring) from a torch CimModule's ``quant_state()``."""
     return {"format": FORMAT, "quantizer": quantizer,
+            "params": {str(k): str(v) for k, v in (params or {}).items()},
+            "ideal": bool(ideal),
             "mapping": {k: getattr(cfg, k) for k in MAPPING_FIELDS},
             "weight_bits": int(weight_bits), "act_bits": int(act_bits),
             "weights_shared": list(weights_shared) if weights_shared else None,

@@ -66,6 +66,12 @@ _LAYERS = {"conv1": {"act_scale": 0.1, "act_signed": True, "analog": False}}
     ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "vsquant": [16, 4],
       "quantizer": "ideal:3"}, "digital"),
     ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "act_bits": 1}, "act_bits"),
+    ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "quantizer": "dgcq",
+      "params": {"NC": 2}}, "params"),
+    ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "quantizer": "dgcq",
+      "ideal": "yes"}, "ideal"),
+    ({"format": 1, "mapping": _MAPPING, "layers": _LAYERS, "quantizer": "ideal:3",
+      "params": {"NC": "2"}}, "belong to a netlist"),
 ])
 def test_bad_records_name_the_field(tmp_path, bad, what):
     with pytest.raises(ModelFileError, match=what):

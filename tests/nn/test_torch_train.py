@@ -181,9 +181,34 @@ def test_vsquant_qat_writes_a_record_that_evaluates_as_trained(images, tmp_path,
     ({"quantizer": None, "vsquant": (16, 4), "weights_shared": (8, 4)}, "weights_shared"),
     ({"quantizer": None, "vsquant": (16, 0)}, "vs_scale_bits"),
     ({"weight_bits": 9}, "weight_bits"),
+    ({"params": {"NC": "2"}}, "--param NC.*ideal ADC"),                 # with ideal:3
+    ({"quantizer": None, "ideal": True}, "--ideal"),
+    ({"quantizer": "dgcq", "params": {"NOPE": "1"}}, "(?i)parameter .nope.: the netlist"),
     ({"quantizer": None, "weights_shared": (8, 4), "weight_bits": 4}, "weight_bits must be 8"),
 ])
 def test_bad_vsquant_and_bits_configs_fail_before_work(tmp_path, changes, what):
     with pytest.raises(ParameterError, match=what):
         train(TrainConfig(out=str(tmp_path / "a.npz"), **changes))
     assert not (tmp_path / "a.npz").exists()
+
+
+def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained(
+        images, tmp_path, capsys):
+    # DGCQ 1+2 (default parasitics): the record keeps the --param overrides, and nn-eval
+    # of the archive characterizes the same design from them (JSON params, bits)
+    import json
+
+    from dgcq_sim.cli import main
+
+    out = tmp_path / "dgcq12.npz"
+    params = {"NC": "1", "NF": "2"}
+    res = train(TrainConfig(quantizer="dgcq", params=params, init_ranges="max", batch=96,
+                            out=str(out), progress=False), train_set=images)
+    assert res["steps"] == 2
+    rec = read_record(out)
+    assert (rec["quantizer"], rec["params"], rec["ideal"]) == ("dgcq", params, False)
+    assert main(["nn-eval", "--model", str(out), "--images", "20", "--json",
+                 "--no-progress"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["quantizer"] == "dgcq" and ev["params"] == params and ev["trained_record"]
+    assert ev["transfer"]["bits"] == 3

@@ -25,7 +25,7 @@ from __future__ import annotations
 from . import _require  # noqa: F401
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ from tqdm import tqdm
 from ...errors import InputError, ParameterError
 from ..data import Dataset, load_calibration_set, load_train_set
 from ..quant import QuantConfig, check_vsquant
+from ..quantizer_spec import load_transfer, quantizer_kind
 from ..record import make_record
 from .network import to_cim
 from .resnet import resnet_to_torch, save_archive
@@ -46,6 +47,8 @@ class TrainConfig:
 
     model: str = "resnet20"
     quantizer: str | None = "ideal:3"
+    params: dict = field(default_factory=dict)   # a netlist quantizer's .param overrides
+    ideal: bool = False                          # ... and every non-ideality off
     out: str = "model-ft.npz"
     rows: int = 128
     input_bits_per_cycle: int = 8
@@ -93,6 +96,11 @@ class TrainConfig:
         if self.init_ranges not in ("search", "max"):
             raise ParameterError(f"init_ranges must be 'search' or 'max', got {self.init_ranges!r}")
         QuantConfig(weight_bits=self.weight_bits, act_bits=self.act_bits)   # 2..8 each
+        if not isinstance(self.params, dict) or not isinstance(self.ideal, bool):
+            raise ParameterError(f"params must be a mapping NAME -> value and ideal a bool, "
+                                 f"got {self.params!r}, {self.ideal!r}")
+        if (self.params or self.ideal) and quantizer_kind(self.quantizer) != "netlist":
+            load_transfer(self.quantizer, self.params, self.ideal, self.seed)  # raises
         if self.weights_shared and self.weight_bits != 8:
             raise ParameterError(f"weights_shared derives 4-bit codes from 8-bit ones; "
                                  f"weight_bits must be 8, got {self.weight_bits}")
@@ -193,7 +201,10 @@ class Trainer:
             raise ParameterError(f"teacher {cfg.teacher!r} normalizes its input with mean/std "
                                  f"{self.teacher.mean}/{self.teacher.std}, the model with "
                                  f"{self.base.mean}/{self.base.std}; they must agree")
-        self.net = to_cim(self.base, cfg.quantizer, rows=cfg.rows,
+        # a netlist quantizer is characterized with its overrides here; the others by to_cim
+        quantizer = (load_transfer(cfg.quantizer, cfg.params, cfg.ideal, cfg.seed)
+                     if quantizer_kind(cfg.quantizer) == "netlist" else cfg.quantizer)
+        self.net = to_cim(self.base, quantizer, rows=cfg.rows,
                           input_bits_per_cycle=cfg.input_bits_per_cycle,
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
@@ -303,7 +314,8 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
                         "train_top1": correct / seen, "seconds": time.perf_counter() - t0})
         record = make_record(cfg.quantizer, tr.net.cfg, tr.net.quant_state(),
                              weight_bits=cfg.weight_bits, act_bits=cfg.act_bits,
-                             weights_shared=cfg.weights_shared, vsquant=cfg.vsquant)
+                             weights_shared=cfg.weights_shared, vsquant=cfg.vsquant,
+                             params=cfg.params, ideal=cfg.ideal)
         info = {k: v for k, v in asdict(cfg).items() if k != "progress"}
         save_archive(tr.net, out, record, train_info={"config": info, "history": history,
                                                       "torch": torch.__version__})
