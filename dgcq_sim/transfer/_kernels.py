@@ -10,8 +10,13 @@ Inputs are clipped to [vmin, vmax]; noisy kernels add input-referred Gaussian no
 ``sigma(v)·n`` to the clipped input and clip again (the converter saturates at the range
 ends).  Noise comes from the single-draw counter-based stream of :mod:`dgcq_sim.blocks.rng`
 (:func:`~dgcq_sim.blocks.rng.normals_into`: sample k of a call seeded ``seed`` has its own
-normal), so results do not depend on the thread count.  The normals of a block are drawn
-in a pass of their own before the lookups: two short loops run faster than one long one.
+normal), so results do not depend on the thread count.  sigma(v) is piecewise linear on
+the noise grid; a uniform bucket index over the grid holds each bucket's line, and only
+buckets with a grid point inside need a scan of the segments (none on a uniform grid).
+A block of samples runs in short passes: the normals; clip, sigma and noise (branch-free);
+the scan where the grid needs it (:func:`_rescan`); the staircase lookup.  Short loops
+without calls or rarely taken paths compile to tighter code than one long loop: measured,
+keeping the scan inline costs every grid about 1.7 ns per value.
 
 Kernels do not raise: they count non-finite inputs (converting them as if they were vmin)
 and return the count, and the Python wrapper turns a non-zero count into an
