@@ -10,8 +10,8 @@ import pytest
 from dgcq_sim.errors import ModelFileError
 from dgcq_sim.nn.evaluate import evaluate
 from dgcq_sim.nn.model import BUNDLED_RESNET20, bundled_models, load_model, resolve_model_path
+from dgcq_sim.nn.quantizer_spec import load_transfer
 from dgcq_sim.nn.record import read_record
-from dgcq_sim.transfer import TransferFunction
 
 
 def _with_record(tmp_path, rec) -> str:
@@ -36,10 +36,9 @@ def test_bundled_fine_tuned_archives_evaluate_with_their_record(name):
         assert rec["weights_shared"] == [8, 4] or rec["vsquant"] is not None
         assert not any(v["analog"] for v in rec["layers"].values())
         r = evaluate(name, "bundled", limit=30, record=rec)
-    else:
-        bits = int(rec["quantizer"].split(":")[1])
-        r = evaluate(name, "bundled", tf=TransferFunction.ideal(bits, 0.0, 1.0), limit=30,
-                     record=rec)
+    else:                                 # an ideal ADC or a netlist with its overrides
+        tf = load_transfer(rec["quantizer"], rec["params"], rec["ideal"], 0)
+        r = evaluate(name, "bundled", tf=tf, limit=30, record=rec)
         assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items()
                                if v["analog"]}
     assert 0.0 <= r["top1"] <= 1.0
