@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..nn.quantizer_spec import load_transfer, netlist_quantizer, quantizer_kind
+from ..nn.quantizer_spec import (check_overrides, load_transfer, netlist_quantizer,
+                                 quantizer_kind)
 from ._common import (add_images_argument, add_mapping_arguments, add_quantizer_overrides,
                       fmt_num, nonneg_int, parse_vsquant)
 
@@ -136,8 +137,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--per-column/--bank/--chips need a netlist quantizer (its "
                              f"Monte Carlo instances are characterized), got "
                              f"{'no --quantizer' if kind == 'digital' else args.quantizer}")
-    if kind != "netlist" and (params or args.ideal):
-        load_transfer(args.quantizer, params, args.ideal, args.seed)   # raises, naming them
+    check_overrides(args.quantizer, params, args.ideal)
     if kind != "digital" and (quant.vs_vector is not None or quant.acc_bits is not None):
         raise ParameterError("--vsquant is a digital option; it cannot be combined with "
                              "--quantizer")

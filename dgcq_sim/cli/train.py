@@ -135,13 +135,11 @@ def run(args: argparse.Namespace) -> int:
     summary = {k: res[k] for k in ("out", "epochs", "steps", "images", "seconds", "history")}
     if not args.no_eval:
         from ..nn.evaluate import evaluate
-        from ..nn.quantizer_spec import load_transfer
         from ..nn.record import read_record
         rec = read_record(out)
-        tf = (None if quantizer is None
-              else load_transfer(quantizer, params, bool(args.ideal), args.seed))
-        ev = evaluate(str(out), "bundled", tf=tf, limit=args.eval_limit, seed=args.seed,
-                      calib=args.calib, record=rec, progress=not args.no_progress)
+        ev = evaluate(str(out), "bundled", tf=res["transfer"], limit=args.eval_limit,
+                      seed=args.seed, calib=args.calib, record=rec,
+                      progress=not args.no_progress)
         summary["eval"] = {"images": ev["images"], "top1": ev["top1"],
                            "int8_top1_recalibrated": ev["int8_top1"]}
     if args.json:

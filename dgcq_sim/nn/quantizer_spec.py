@@ -29,13 +29,9 @@ def quantizer_kind(spec: str | None) -> str:
     return "netlist"
 
 
-def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
-    """TransferFunction from a quantizer spec (lazy imports: the simulator only if needed).
-
-    --param and --ideal only apply to a netlist quantizer: with ideal:BITS or a saved
-    transfer function they are refused (they would be ignored)."""
-    import numpy as np
-
+def check_overrides(spec: str | None, params: dict, ideal: bool) -> None:
+    """--param and --ideal only apply to a netlist quantizer: with none, ideal:BITS or a
+    saved transfer function they are refused (they would be ignored), naming them."""
     from ..errors import ParameterError
     kind = quantizer_kind(spec)
     if kind != "netlist" and (params or ideal):
@@ -46,6 +42,16 @@ def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
         raise ParameterError(f"{given}: {what} takes no netlist parameters (they would be "
                              f"ignored); drop them or pass a netlist quantizer, e.g. "
                              f"--quantizer dgcq")
+
+
+def load_transfer(spec: str | None, params: dict, ideal: bool, seed: int):
+    """TransferFunction from a quantizer spec (lazy imports: the simulator only if needed);
+    None for no spec.  The overrides are checked by :func:`check_overrides`."""
+    import numpy as np
+
+    from ..errors import ParameterError
+    check_overrides(spec, params, ideal)
+    kind = quantizer_kind(spec)
     if kind == "digital":
         return None
     from ..transfer import TransferFunction

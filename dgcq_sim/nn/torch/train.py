@@ -35,7 +35,7 @@ from tqdm import tqdm
 from ...errors import InputError, ParameterError
 from ..data import Dataset, load_calibration_set, load_train_set
 from ..quant import QuantConfig, check_vsquant
-from ..quantizer_spec import load_transfer, quantizer_kind
+from ..quantizer_spec import check_overrides, load_transfer
 from ..record import make_record
 from .network import to_cim
 from .resnet import resnet_to_torch, save_archive
@@ -99,8 +99,7 @@ class TrainConfig:
         if not isinstance(self.params, dict) or not isinstance(self.ideal, bool):
             raise ParameterError(f"params must be a mapping NAME -> value and ideal a bool, "
                                  f"got {self.params!r}, {self.ideal!r}")
-        if (self.params or self.ideal) and quantizer_kind(self.quantizer) != "netlist":
-            load_transfer(self.quantizer, self.params, self.ideal, self.seed)  # raises
+        check_overrides(self.quantizer, self.params, self.ideal)
         if self.weights_shared and self.weight_bits != 8:
             raise ParameterError(f"weights_shared derives 4-bit codes from 8-bit ones; "
                                  f"weight_bits must be 8, got {self.weight_bits}")
@@ -201,10 +200,8 @@ class Trainer:
             raise ParameterError(f"teacher {cfg.teacher!r} normalizes its input with mean/std "
                                  f"{self.teacher.mean}/{self.teacher.std}, the model with "
                                  f"{self.base.mean}/{self.base.std}; they must agree")
-        # a netlist quantizer is characterized with its overrides here; the others by to_cim
-        quantizer = (load_transfer(cfg.quantizer, cfg.params, cfg.ideal, cfg.seed)
-                     if quantizer_kind(cfg.quantizer) == "netlist" else cfg.quantizer)
-        self.net = to_cim(self.base, quantizer, rows=cfg.rows,
+        self.net = to_cim(self.base, load_transfer(cfg.quantizer, cfg.params, cfg.ideal,
+                                                   cfg.seed), rows=cfg.rows,
                           input_bits_per_cycle=cfg.input_bits_per_cycle,
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
@@ -278,7 +275,8 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     """Fine-tune ``cfg.model`` through ``cfg.quantizer``; write ``cfg.out`` every epoch.
 
     Returns {"out", "epochs", "steps", "images", "seconds", "history": [{"epoch", "loss",
-    "train_top1", "seconds"}], "record"}.
+    "train_top1", "seconds"}], "record", "transfer": the TransferFunction trained through or
+    None}.
     """
     cfg.check()
     out = Path(cfg.out)
@@ -321,4 +319,4 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
                                                       "torch": torch.__version__})
     return {"out": str(out), "epochs": cfg.epochs, "steps": tr.steps,
             "images": len(ds), "seconds": time.perf_counter() - t0, "history": history,
-            "record": record}
+            "record": record, "transfer": tr.net.tf}

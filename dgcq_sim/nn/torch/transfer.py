@@ -60,6 +60,7 @@ class TorchTransfer(torch.nn.Module):
         buf("sigma_tab", np.asarray(tf.noise_sigma, np.float64))
         buf("g_a", np.ascontiguousarray(tf._g_line[:, 0]))
         buf("g_b", np.ascontiguousarray(tf._g_line[:, 1]))
+        self.g0, self.g1 = float(tf.noise_grid[0]), float(tf.noise_grid[-1])
         self.g_inv_w, self.g_buckets = float(tf._g_inv_w), int(tf._g_buckets)
         self.g_scan = bool(tf._g_scan)
         self.noise_free = bool(tf.is_noise_free)
@@ -78,8 +79,8 @@ class TorchTransfer(torch.nn.Module):
         """Input-referred noise sigma (V) at ``v``: piecewise linear, constant beyond its
         ends; float64."""
         v = v.to(torch.float64)
-        vc = v.clamp(float(self.grid[0]), float(self.grid[-1]))
-        j = ((vc - self.grid[0]) * self.g_inv_w).long().clamp_(max=self.g_buckets - 1)
+        vc = v.clamp(self.g0, self.g1)
+        j = ((vc - self.g0) * self.g_inv_w).long().clamp_(max=self.g_buckets - 1)
         out = self.g_a[j] + self.g_b[j] * vc
         if self.g_scan:
             redo = torch.isnan(out)
