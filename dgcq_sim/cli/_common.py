@@ -234,10 +234,14 @@ def parse_vsquant(text: str | None) -> tuple[int, int] | None:
 
 def add_mapping_arguments(p) -> None:
     """The CIM array mapping of :class:`~dgcq_sim.nn.cim.CimConfig` (nn-eval, train):
-    --rows, --input-bits-per-cycle, --weight-bits-per-cell, --signed (the config checks
-    the ranges and names the field)."""
+    --rows, --row-split, --input-bits-per-cycle, --weight-bits-per-cell, --signed (the
+    config checks the ranges and names the field)."""
+    from ..nn.cim import ROW_SPLITS
     p.add_argument("--rows", type=int, default=128, metavar="R",
                    help="rows per CIM array (16..1024, default 128)")
+    p.add_argument("--row-split", default="packed", choices=ROW_SPLITS,
+                   help="how a layer's K rows are cut into ceil(K/R) arrays: packed (R rows "
+                        "each, the last one shorter; default) or balanced (equal sizes)")
     p.add_argument("--input-bits-per-cycle", type=int, default=8, metavar="N",
                    help="input bits applied per cycle (1..8, default 8: one cycle)")
     p.add_argument("--weight-bits-per-cell", type=int, default=8, metavar="N",

@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         vs_pair = tuple(record["vsquant"])                      # as it was trained
     vs = {} if vs_pair is None else {"vs_vector": vs_pair[0], "vs_scale_bits": vs_pair[1]}
     quant = QuantConfig(shared_4bit=args.weights_bits == 4, **vs)
-    cim = CimConfig(rows=args.rows, input_bits_per_cycle=args.input_bits_per_cycle,
+    cim = CimConfig(rows=args.rows, row_split=args.row_split,
+                    input_bits_per_cycle=args.input_bits_per_cycle,
                     weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
                     digital_first_last=not args.all_analog, range_method=args.range)
     params = parse_param_assignments(args.param)
@@ -197,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
               + (" (" + ", ".join(f"{k}={fmt_num(v)}" for k, v in params.items()) + ")"
                  if params else ""))
         if tf is not None:
-            print(f"  CIM mapping: {cim.rows} rows, {cim.input_bits_per_cycle} input "
+            print(f"  CIM mapping: {cim.rows} rows ({cim.row_split}), {cim.input_bits_per_cycle} input "
                   f"bit(s)/cycle, {cim.weight_bits_per_cell} weight bit(s)/cell, "
                   f"{cim.signed}, range {cim.range_method}"
                   f"{'' if cim.digital_first_last else ', first/last layers analog too'}")

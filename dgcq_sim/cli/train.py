@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from ..nn.torch.train import TrainConfig, train   # torch only from here on
     cfg = TrainConfig(model=args.model, quantizer=quantizer, params=params,
                       ideal=bool(args.ideal), out=str(out), rows=args.rows,
+                      row_split=args.row_split,
                       input_bits_per_cycle=args.input_bits_per_cycle,
                       weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
                       epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,

@@ -3,7 +3,10 @@ TransferFunction (ideal ADC, SAR, DGCQ ... anything with ``vmin``, ``vmax`` and 
 
 Mapping of one layer with integer input codes ``a`` (M, K) and weight codes ``w`` (K, Cout):
 
-* rows: the K reduction rows are cut into arrays of ``rows`` rows (the last one shorter);
+* rows: the K reduction rows are cut into ceil(K/R) arrays of at most ``rows`` rows:
+  ``packed`` (R rows each, the last one shorter) or ``balanced`` (sizes differ by at most
+  one row: K = 144 on 128-row arrays is 72 + 72, not 128 + 16, so no array carries a
+  sliver of the layer at a full-layer partial-sum range);
 * inputs: unsigned codes are applied ``input_bits_per_cycle`` bits per cycle (bit-serial
   slices ``(a >> i*b_in) & (2**b_in - 1)``); a signed input (the network's first layer, if it
   is mapped) runs as a positive and a negative pass;
@@ -48,6 +51,7 @@ from .model import Layer
 from .quant import EXACT_F32, QLayer, QuantizedModel, quantize_input
 
 SIGNED_SCHEMES = ("differential", "pos-neg", "offset")
+ROW_SPLITS = ("packed", "balanced")
 RANGE_METHODS = ("max", "percentile", "search", "bound")
 
 
@@ -69,7 +73,8 @@ class IdentityTransfer:
 class CimConfig:
     """CIM array mapping (see the module docstring).
 
-    rows: rows per array R (16..1024). input_bits_per_cycle: b_in (1..8).
+    rows: rows per array R (16..1024). row_split: ``packed`` | ``balanced`` (how the K rows
+    are cut into ceil(K/R) arrays, see :func:`row_blocks`). input_bits_per_cycle: b_in (1..8).
     weight_bits_per_cell: b_w (1..8). signed: ``differential`` | ``pos-neg`` | ``offset``.
     digital_first_last: keep the first conv and the fc digital (int8).
     range_method: ``max`` | ``percentile`` | ``search`` | ``bound``; percentile: of |p| for ``percentile``.
@@ -87,6 +92,7 @@ class CimConfig:
     search_points: int = 16
     calib_images: int = 64
     zero_offset_cal: bool = True
+    row_split: str = "packed"
 
     def __post_init__(self):
         if not 16 <= int(self.rows) <= 1024:
@@ -96,6 +102,8 @@ class CimConfig:
                 raise ParameterError(f"{name} must be in 1..8, got {show(getattr(self, name))}")
         if self.signed not in SIGNED_SCHEMES:
             raise ParameterError(f"signed must be one of {SIGNED_SCHEMES}, got {self.signed!r}")
+        if self.row_split not in ROW_SPLITS:
+            raise ParameterError(f"row_split must be one of {ROW_SPLITS}, got {self.row_split!r}")
         if self.range_method not in RANGE_METHODS:
             raise ParameterError(f"range_method must be one of {RANGE_METHODS}, got {self.range_method!r}")
         if not 50.0 <= float(self.percentile) <= 100.0:
@@ -104,6 +112,23 @@ class CimConfig:
             raise ParameterError(f"search_points must be in 1..200, got {show(self.search_points)}")
         if int(self.calib_images) < 1:
             raise ParameterError(f"calib_images must be >= 1, got {show(self.calib_images)}")
+
+
+def row_blocks(k: int, cfg: CimConfig) -> list[tuple[int, int]]:
+    """The [r0, r1) reduction rows of each of the ceil(K/R) arrays of a K-row layer.
+
+    ``packed``: R rows per array, the last array holds the rest.  ``balanced``: the same
+    number of arrays, sizes differing by at most one row (the larger ones first).
+    """
+    k, rows = int(k), int(cfg.rows)
+    n = -(-k // rows)
+    if cfg.row_split == "packed":
+        return [(r0, min(k, r0 + rows)) for r0 in range(0, k, rows)]
+    base, extra = divmod(k, n)
+    edges = [0]
+    for b in range(n):
+        edges.append(edges[-1] + base + (1 if b < extra else 0))
+    return list(zip(edges[:-1], edges[1:]))
 
 
 def _nbits(qmax: int) -> int:
@@ -139,7 +164,7 @@ def psum_bound(cfg: CimConfig, k: int, a_qmax: int, w_qmax: int) -> float:
     """Largest possible |partial sum| of one array: rows x largest input slice x largest
     cell value (the ``bound`` range method; never clips)."""
     mag_bits = _nbits(2 * w_qmax + 1) if cfg.signed == "offset" else _nbits(w_qmax)
-    rows = min(int(cfg.rows), int(k))
+    rows = max(r1 - r0 for r0, r1 in row_blocks(k, cfg))
     b_in, b_w = int(cfg.input_bits_per_cycle), int(cfg.weight_bits_per_cell)
     return float(rows * min(a_qmax, 2 ** b_in - 1) * min(2 ** mag_bits - 1, 2 ** b_w - 1))
 
@@ -163,7 +188,6 @@ def map_layer(q: QLayer, cfg: CimConfig) -> MappedLayer:
     mask = 2 ** b_w - 1
     in_mag = _nbits(q.a_qmax)
     n_in = -(-in_mag // b_in)
-    rows = min(int(cfg.rows), q.layer.k)
     bound = psum_bound(cfg, q.layer.k, q.a_qmax, q.w_qmax)
     dtype = np.float32 if bound < EXACT_F32 else np.float64
     slices = []
@@ -174,7 +198,7 @@ def map_layer(q: QLayer, cfg: CimConfig) -> MappedLayer:
             if np.any(cell):
                 slices.append((cell.astype(dtype), sign * 2.0 ** (j * b_w)))
     return MappedLayer(q, slices, n_in, float(off), cfg.signed != "differential", float(bound),
-                       dtype, -(-q.layer.k // rows))
+                       dtype, len(row_blocks(q.layer.k, cfg)))
 
 
 def _input_slices(a: np.ndarray, m: MappedLayer, cfg: CimConfig) -> Iterator[tuple[np.ndarray, float]]:
@@ -200,10 +224,8 @@ def iter_psums(a: np.ndarray, m: MappedLayer, cfg: CimConfig) -> Iterator[tuple[
 def _iter_planes(a: np.ndarray, m: MappedLayer, cfg: CimConfig):
     """(row block, weight slice, input slice (M, r), weight slice (r, Cout), factor) of every
     conversion plane, in the fixed order row block > input slice > weight slice."""
-    rows, k = int(cfg.rows), a.shape[1]
     a = a.astype(m.dtype, copy=False)   # integer codes: exact in either dtype
-    for rb, r0 in enumerate(range(0, k, rows)):
-        r1 = min(k, r0 + rows)
+    for rb, (r0, r1) in enumerate(row_blocks(a.shape[1], cfg)):
         for a_sl, fa in _input_slices(a[:, r0:r1], m, cfg):
             a_sl = a_sl.astype(m.dtype, copy=False)
             for ws, (w_sl, fw) in enumerate(m.w_slices):

@@ -7,7 +7,7 @@ JSON object (key ``cim`` of the ``.npz``, written by ``dgcq-sim train``)::
      "params": {NAME: "VALUE"}, "ideal": false (optional; a NETLIST quantizer's --param
                overrides and --ideal, as it was characterized for training),
      "mapping": {rows, input_bits_per_cycle, weight_bits_per_cell, signed,
-                 digital_first_last, zero_offset_cal},
+                 digital_first_last, zero_offset_cal, row_split (optional, "packed")},
      "weight_bits": 8, "act_bits": 8, "weights_shared": [8, 4] | null,
      "vsquant": [V, S] | null (optional; VS-Quant digital layers, seed 003),
      "layers": {name: {"act_scale": float, "act_signed": bool, "analog": bool,
@@ -33,7 +33,11 @@ from .quantizer_spec import quantizer_kind
 
 FORMAT = 1
 MAPPING_FIELDS = ("rows", "input_bits_per_cycle", "weight_bits_per_cell", "signed",
-                  "digital_first_last", "zero_offset_cal")
+                  "digital_first_last", "zero_offset_cal", "row_split")
+# fields an older record may lack, with the value it was written under
+MAPPING_DEFAULTS = {"row_split": "packed"}
+# array geometry: a fine-tuned network may continue on other arrays (its ranges searched anew)
+GEOMETRY_FIELDS = ("rows", "row_split")
 
 
 def read_record(path: str | Path) -> dict | None:
@@ -49,6 +53,9 @@ def read_record(path: str | Path) -> dict | None:
     if not isinstance(rec, dict) or rec.get("format") != FORMAT:
         raise ModelFileError(f"{where}: expected a JSON object with format {FORMAT}")
     mapping = rec.get("mapping")
+    if isinstance(mapping, dict):
+        for k, v in MAPPING_DEFAULTS.items():
+            mapping.setdefault(k, v)
     if not isinstance(mapping, dict) or set(MAPPING_FIELDS) - set(mapping):
         raise ModelFileError(f"{where}: field 'mapping' must hold {', '.join(MAPPING_FIELDS)}")
     try:

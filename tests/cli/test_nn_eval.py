@@ -29,6 +29,19 @@ def test_saved_transfer_function_and_text_output(tmp_path, capsys):
     assert rc == 0 and "int8  top-1" in out and "ADC conversions per image 462848" in out
 
 
+def test_row_split_is_reported_and_keeps_the_conversion_count(capsys):
+    runs = {}
+    for split in ("packed", "balanced"):
+        rc = main(["nn-eval", "--quantizer", "ideal:5", "--range", "search", "--images", "40",
+                   "--row-split", split, "--json", "--no-progress"])
+        assert rc == 0
+        runs[split] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert runs[split]["cim"]["row_split"] == split
+    assert runs["packed"]["conversions_per_image"] == runs["balanced"]["conversions_per_image"]
+    # K = 144 layers: 72-row arrays instead of 128 + 16, so their searched range is smaller
+    assert runs["balanced"]["ranges"]["layer1.0.conv1"] < runs["packed"]["ranges"]["layer1.0.conv1"]
+
+
 def test_model_with_missing_key_is_reported(tmp_path, capsys):
     z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
     del z["layer3.2.bn2.mean"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dgcq_sim.errors import InputError, ParameterError
-from dgcq_sim.nn.cim import Adc, CimConfig, CimModel, IdentityTransfer
+from dgcq_sim.nn.cim import Adc, CimConfig, CimModel, IdentityTransfer, psum_bound, row_blocks
 from dgcq_sim.nn.forward import top1
 from dgcq_sim.transfer import TransferFunction
 
@@ -17,7 +17,10 @@ from dgcq_sim.transfer import TransferFunction
     CimConfig(signed="offset", input_bits_per_cycle=1, weight_bits_per_cell=3, rows=256),
     CimConfig(signed="differential", input_bits_per_cycle=4, weight_bits_per_cell=2, rows=16,
               digital_first_last=False),
-], ids=["default", "posneg-2-4-64", "offset-1-3-256", "diff-4-2-16-all-analog"])
+    CimConfig(row_split="balanced", rows=100),
+    CimConfig(signed="pos-neg", row_split="balanced", input_bits_per_cycle=2, rows=50),
+], ids=["default", "posneg-2-4-64", "offset-1-3-256", "diff-4-2-16-all-analog",
+        "balanced-100", "posneg-balanced-2-50"])
 def test_perfect_converter_reproduces_digital_int8(qm, test_set, calib, cfg):
     cfg = CimConfig(**{**cfg.__dict__, "range_method": "bound", "calib_images": 1})
     cm = CimModel(qm, IdentityTransfer(), cfg)
@@ -40,6 +43,31 @@ def test_conversion_count_closed_form(qm):
                                                              weight_bits_per_cell=1,
                                                              signed="pos-neg"))
     assert bit_serial.conversions_per_image() == want * 8 * 7 * 2
+
+
+@pytest.mark.parametrize("k, rows", [(144, 128), (576, 128), (16, 128), (1000, 16), (257, 256),
+                                     (128, 128), (7, 16)])
+def test_row_blocks_cover_every_row_once(k, rows):
+    packed = row_blocks(k, CimConfig(rows=rows))
+    balanced = row_blocks(k, CimConfig(rows=rows, row_split="balanced"))
+    n = -(-k // rows)
+    for blocks in (packed, balanced):
+        assert len(blocks) == n
+        assert blocks[0][0] == 0 and blocks[-1][1] == k
+        assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+        assert all(0 < r1 - r0 <= rows for r0, r1 in blocks)
+    sizes = [r1 - r0 for r0, r1 in balanced]
+    assert max(sizes) - min(sizes) <= 1
+    assert all(r1 - r0 == rows for r0, r1 in packed[:-1])
+
+
+def test_balanced_split_lowers_the_bound_and_keeps_the_conversions(qm):
+    # K = 144 on 128 rows: packed 128 + 16, balanced 72 + 72 (same two conversions)
+    packed, balanced = CimConfig(), CimConfig(row_split="balanced")
+    assert psum_bound(balanced, 144, 255, 127) == 72 * 255 * 127
+    assert psum_bound(packed, 144, 255, 127) == 128 * 255 * 127
+    assert (CimModel(qm, IdentityTransfer(), balanced).conversions_per_image()
+            == CimModel(qm, IdentityTransfer(), packed).conversions_per_image())
 
 
 @pytest.mark.parametrize("unsigned", [False, True])

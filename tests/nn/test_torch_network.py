@@ -96,6 +96,8 @@ def test_low_resolution_converter_changes_outputs_and_gradients_flow(small):
     {"input_bits_per_cycle": 4, "weight_bits_per_cell": 4},
     {"signed": "pos-neg", "input_bits_per_cycle": 2, "rows": 64},
     {"signed": "offset", "weight_bits_per_cell": 4, "rows": 256},
+    {"row_split": "balanced"},
+    {"row_split": "balanced", "rows": 100, "input_bits_per_cycle": 4},
 ])
 def test_same_logits_as_the_numpy_cim_path(r20, test_set, calib, stats, mapping):
     tf = TransferFunction.ideal(4, 0.0, 1.0)

@@ -148,9 +148,31 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
     assert tr2.net.quant_state() == state
     with pytest.raises(ParameterError, match="on CIM arrays; continue it the same way"):
         Trainer(TrainConfig(model="resnet20-adc3", quantizer=None, progress=False), 10)
-    with pytest.raises(ParameterError, match="different setup.*rows"):
-        Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", rows=64,
+    with pytest.raises(ParameterError, match="different setup.*signed"):
+        Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", signed="pos-neg",
                             progress=False), 10)
+
+
+def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_again(images):
+    # balanced arrays (K = 144: 72 + 72 rows instead of 128 + 16): the record's activation
+    # scales stay, its 128-row partial-sum ranges would be too wide, so they are searched
+    # again on those scales; the network stays usable (recalibrating from its float pass
+    # instead gives 0.27)
+    rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
+    assert rec["mapping"]["row_split"] == "packed"          # written before row_split existed
+    tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
+                             row_split="balanced", progress=False), total_steps=10)
+    state = tr.net.quant_state()
+    analog = [n for n, st in rec["layers"].items() if st["analog"]]
+    for name, st in rec["layers"].items():
+        assert state[name]["act_scale"] == pytest.approx(st["act_scale"], rel=1e-12)
+    moved = [n for n in analog
+             if state[n]["psum_range"] != pytest.approx(rec["layers"][n]["psum_range"], rel=1e-3)]
+    assert len(moved) > len(analog) // 2
+    x = images.x[:64]
+    with torch.no_grad():
+        top = tr.net(tr.norm(torch.from_numpy(x))).argmax(1).numpy()
+    assert np.mean(top == images.y[:64]) > 0.45
 
 
 def test_vsquant_qat_writes_a_record_that_evaluates_as_trained(images, tmp_path, test_set):

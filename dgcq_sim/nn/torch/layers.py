@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import InputError
-from ..cim import psum_bound
+from ..cim import psum_bound, row_blocks
 from ..quant import EXACT_F32
 
 
@@ -188,7 +188,8 @@ class QuantLayer(torch.nn.Module):
         a = self.act_codes(x)
         w_int, w_scale, w_qmax = self.weight_codes()
         # exact integer sums: the whole reduction (digital) or one array's rows (CIM)
-        bound = (min(self.k, int(self.cim.rows)) if self.analog else self.k) * self.a_qmax * w_qmax
+        rows = max(r1 - r0 for r0, r1 in row_blocks(self.k, self.cim)) if self.analog else self.k
+        bound = rows * self.a_qmax * w_qmax
         mm = torch.float32 if bound < EXACT_F32 else torch.float64
         if not self.analog:
             acc = self._mac(a.to(mm), w_int.to(mm))
@@ -254,7 +255,7 @@ class QuantLayer(torch.nn.Module):
     def block_masks(self) -> torch.Tensor:
         """(row blocks, *weight shape[1:]) bool: the weights of each R-row array.  Rows run
         in im2col order (kh, kw, Cin), as :attr:`dgcq_sim.nn.model.Layer.wmat`."""
-        rows, k = int(self.cim.rows), self.k
+        k = self.k
         order = torch.arange(k)
         if self.is_conv:
             cin, kh, kw = self.weight.shape[1:]
@@ -262,8 +263,7 @@ class QuantLayer(torch.nn.Module):
             c, i, j = torch.meshgrid(torch.arange(cin), torch.arange(kh), torch.arange(kw),
                                      indexing="ij")
             order = (i * kw + j) * cin + c
-        blocks = torch.arange(0, k, rows)
-        return torch.stack([(order >= r0) & (order < r0 + rows) for r0 in blocks.tolist()])
+        return torch.stack([(order >= r0) & (order < r1) for r0, r1 in row_blocks(k, self.cim)])
 
     def weight_slices(self, w_int: torch.Tensor, w_qmax: int):
         """[(cell values, digital factor)] as :func:`dgcq_sim.nn.cim.map_layer` (all-zero

@@ -51,6 +51,7 @@ class TrainConfig:
     ideal: bool = False                          # ... and every non-ideality off
     out: str = "model-ft.npz"
     rows: int = 128
+    row_split: str = "packed"
     input_bits_per_cycle: int = 8
     weight_bits_per_cell: int = 8
     signed: str = "differential"
@@ -138,14 +139,19 @@ def _normalizer(mean, std):
     return norm
 
 
-def search_ranges(model: str, net, calib: Dataset) -> dict:
+def search_ranges(model: str, net, calib: Dataset, record: dict | None = None) -> dict:
     """Starting partial-sum ranges: the numpy path's exhaustive range search (seed 002,
-    ``range_method="search"``) on the calibration images, layer by layer; {layer: P}."""
+    ``range_method="search"``) on the calibration images, layer by layer; {layer: P}.
+    With a fine-tuned archive's ``record`` the search runs on its activation scales (the
+    network's own float pass is no calibration source)."""
     from ..cim import CimModel
     from ..model import load_model
     from ..quant import QuantConfig, collect_act_stats, quantize_model
+    from ..record import apply_record
     numpy_net = load_model(model)
     qm = quantize_model(numpy_net, None, QuantConfig(), stats=collect_act_stats(numpy_net, calib.x))
+    if record is not None:
+        apply_record(qm, record, model)
     cm = CimModel(qm, net.tf, replace(net.cfg, range_method="search"))
     return cm.calibrate(calib.x)
 
@@ -156,18 +162,21 @@ def _kl(logits: torch.Tensor, teacher_log_p: torch.Tensor) -> torch.Tensor:
                                       log_target=True, reduction="batchmean")
 
 
-def _resume_state(cfg: TrainConfig, net) -> dict | None:
-    """The activation scales and partial-sum ranges a fine-tuned ``cfg.model`` archive was
-    trained with (its ``cim`` record), or None for a model without a record.  Its float pass
-    is no calibration source (the weights live in the quantized regime), so training
-    continues from the record.  The mapping, bits and VS-Quant vectors must be this run's;
-    the quantizer may differ (e.g. from an ideal ADC on to the circuit's transfer function:
-    the trained ranges are the starting ranges)."""
+def _resume_state(cfg: TrainConfig, net) -> tuple[dict | None, bool]:
+    """The ``cim`` record a fine-tuned ``cfg.model`` archive was trained with (activation
+    scales, partial-sum ranges), or None for a model without a record; and whether its
+    ranges must be searched again.  Its float pass is no calibration source (the weights
+    live in the quantized regime), so training continues from the record.  The bits,
+    VS-Quant vectors and mapping must be this run's, but for the array geometry
+    (``rows``, ``row_split``): on other arrays the partial sums change, so the ranges are
+    searched again on the record's activation scales.  The quantizer may differ (e.g. from
+    an ideal ADC on to the circuit's transfer function: the trained ranges are the starting
+    ranges)."""
     from ..model import resolve_model_path
-    from ..record import read_record
+    from ..record import GEOMETRY_FIELDS, read_record
     rec = read_record(resolve_model_path(cfg.model))
     if rec is None:
-        return None
+        return None, False
     if (rec["quantizer"] is None) != (cfg.quantizer is None):
         raise ParameterError(f"model {cfg.model!r} was fine-tuned "
                              f"{'digital' if rec['quantizer'] is None else 'on CIM arrays'}; "
@@ -180,10 +189,11 @@ def _resume_state(cfg: TrainConfig, net) -> dict | None:
             "weight_bits": rec.get("weight_bits", 8), "act_bits": rec.get("act_bits", 8),
             **rec["mapping"]}
     diff = {k: (have[k], want[k]) for k in want if have[k] != want[k]}
+    geometry = {k: diff.pop(k) for k in GEOMETRY_FIELDS if k in diff}
     if diff:
         raise ParameterError(f"model {cfg.model!r} was fine-tuned with a different setup; "
                              f"continue it with the same one (record vs this run: {diff})")
-    return rec["layers"]
+    return rec, bool(geometry)
 
 
 class Trainer:
@@ -202,15 +212,19 @@ class Trainer:
                                  f"{self.base.mean}/{self.base.std}; they must agree")
         self.net = to_cim(self.base, load_transfer(cfg.quantizer, cfg.params, cfg.ideal,
                                                    cfg.seed), rows=cfg.rows,
+                          row_split=cfg.row_split,
                           input_bits_per_cycle=cfg.input_bits_per_cycle,
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
                           seed=cfg.seed, vsquant=cfg.vsquant, weight_bits=cfg.weight_bits,
                           act_bits=cfg.act_bits)
         self.norm = _normalizer(self.base.mean, self.base.std)
-        self.resumed = _resume_state(cfg, self.net)
-        if self.resumed is not None:           # continue a fine-tuned archive
-            self.net.load_quant_state(self.resumed)
+        rec, new_geometry = _resume_state(cfg, self.net)
+        self.resumed = None if rec is None else rec["layers"]
+        if rec is not None:                    # continue a fine-tuned archive
+            self.net.load_quant_state(rec["layers"])
+            if new_geometry and cfg.quantizer is not None:
+                self.net.load_quant_state(search_ranges(cfg.model, self.net, calib, rec))
         else:
             self.net.calibrate(self.norm(torch.from_numpy(calib.x)))
             if cfg.quantizer is not None and cfg.init_ranges == "search":
