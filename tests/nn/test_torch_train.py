@@ -129,8 +129,9 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
     # its float pass is no calibration source: the scales and ranges come from the record,
     # and the torch module then gives the numpy evaluation's top-1 on the same images
     rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
+    split = rec["mapping"]["row_split"]
     tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
-                             progress=False), total_steps=10)
+                             row_split=split, progress=False), total_steps=10)
     state = tr.net.quant_state()
     for name, st in rec["layers"].items():
         assert state[name]["act_scale"] == pytest.approx(st["act_scale"], rel=1e-12)
@@ -144,24 +145,25 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
     assert np.mean(top_teacher == images.y[:64]) > 0.8          # the pretrained float net
     assert np.mean(top_torch == images.y[:64]) > 0.45   # recalibrating from the float pass: 0.27
     # another converter continues from the trained ranges; another setup is refused
-    tr2 = Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", progress=False), 10)
+    tr2 = Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", row_split=split,
+                              progress=False), 10)
     assert tr2.net.quant_state() == state
     with pytest.raises(ParameterError, match="on CIM arrays; continue it the same way"):
         Trainer(TrainConfig(model="resnet20-adc3", quantizer=None, progress=False), 10)
     with pytest.raises(ParameterError, match="different setup.*signed"):
         Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", signed="pos-neg",
-                            progress=False), 10)
+                            row_split=split, progress=False), 10)
 
 
 def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_again(images):
-    # balanced arrays (K = 144: 72 + 72 rows instead of 128 + 16): the record's activation
-    # scales stay, its 128-row partial-sum ranges would be too wide, so they are searched
-    # again on those scales; the network stays usable (recalibrating from its float pass
-    # instead gives 0.27)
+    # the other row split than the archive's (K = 144: 72 + 72 rows against 128 + 16): the
+    # record's activation scales stay, its partial-sum ranges no longer fit the arrays, so
+    # they are searched again on those scales; the network stays usable (recalibrating from
+    # its float pass instead gives 0.27)
     rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
-    assert rec["mapping"]["row_split"] == "packed"          # written before row_split existed
+    other = {"packed": "balanced", "balanced": "packed"}[rec["mapping"]["row_split"]]
     tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
-                             row_split="balanced", progress=False), total_steps=10)
+                             row_split=other, progress=False), total_steps=10)
     state = tr.net.quant_state()
     analog = [n for n, st in rec["layers"].items() if st["analog"]]
     for name, st in rec["layers"].items():
@@ -172,7 +174,7 @@ def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_aga
     x = images.x[:64]
     with torch.no_grad():
         top = tr.net(tr.norm(torch.from_numpy(x))).argmax(1).numpy()
-    assert np.mean(top == images.y[:64]) > 0.45
+    assert np.mean(top == images.y[:64]) > 0.4
 
 
 def test_vsquant_qat_writes_a_record_that_evaluates_as_trained(images, tmp_path, test_set):

@@ -303,6 +303,8 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     if cfg.limit is not None and train_set is not None:
         ds = ds.subset(cfg.limit)
     tr = Trainer(cfg, -(-len(ds) // cfg.batch) * cfg.epochs)
+    if cfg.threads:     # again: numba's OpenMP launch in the range search resets the count
+        torch.set_num_threads(int(cfg.threads))
     gen = torch.Generator().manual_seed(cfg.seed)
     xs, ys = torch.from_numpy(ds.x), torch.from_numpy(ds.y)
     t0, history, record = time.perf_counter(), [], None
