@@ -3,8 +3,9 @@ characterized instance of the design (frozen capacitor mismatch and comparator o
 noise per conversion), K chips per design; mean, p5 and p95 over the chips.
 
 Designs: DGCQ 3+8 with the default parasitics and with larger mismatch/offset sigma on the
-pretrained network, and the low-bit DGCQ 2+2 on the network fine-tuned through it
-(``resnet20-dgcq22``, evaluated with its record), again with default and larger sigma.
+pretrained network, and the low-bit DGCQ 2+2 (8 fF unit capacitors) on the network
+fine-tuned through it (``resnet20-dgcq22-cu8``, evaluated with its record's mapping and
+ranges), again with default and larger sigma.
 One JSON line per design; the table goes to benchmarks/out/nn_chips.json.
 
   python benchmarks/nn_chips.py                          # 10 chips, bank 64, 1 000 images
@@ -35,8 +36,9 @@ LARGE_SIGMA = {"KC": "0.05", "SIGMA_VOS": "5m", "SIGMA_VOS_C": "5m"}
 DESIGNS = {
     "dgcq3+8": ("resnet20", "dgcq", {"NC": "3", "NF": "8"}),
     "dgcq3+8_large_sigma": ("resnet20", "dgcq", {"NC": "3", "NF": "8", **LARGE_SIGMA}),
-    "dgcq2+2": ("resnet20-dgcq22", "dgcq", {"NC": "2", "NF": "2"}),
-    "dgcq2+2_large_sigma": ("resnet20-dgcq22", "dgcq", {"NC": "2", "NF": "2", **LARGE_SIGMA}),
+    "dgcq2+2_cu8": ("resnet20-dgcq22-cu8", "dgcq", {"NC": "2", "NF": "2", "CU": "8f"}),
+    "dgcq2+2_cu8_large_sigma": ("resnet20-dgcq22-cu8", "dgcq",
+                                {"NC": "2", "NF": "2", "CU": "8f", **LARGE_SIGMA}),
 }
 
 

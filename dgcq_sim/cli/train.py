@@ -27,9 +27,10 @@ quantizer:
 
 EPILOG = """\
 examples:
-  dgcq-sim train --quantizer ideal:3 --epochs 1 --out resnet20-adc3.npz
+  dgcq-sim train --quantizer ideal:3 --row-split balanced --epochs 1 --out resnet20-adc3.npz
   dgcq-sim train --model resnet20-adc3 --teacher resnet20 --quantizer dgcq --param NC=2 \\
-                 --param NF=2 --epochs 1 --out resnet20-dgcq22.npz
+                 --param NF=2 --param CU=8f --row-split balanced --lr 5e-4 --epochs 1 \\
+                 --out resnet20-dgcq22-cu8.npz
   dgcq-sim train --quantizer none --weights-shared 8,4 --epochs 1 --out resnet20-w84.npz
   dgcq-sim train --quantizer none --vsquant 16/4 --epochs 1 --lr 5e-5 --out resnet20-vs.npz
   dgcq-sim nn-eval --model resnet20-adc3.npz --data full

@@ -68,6 +68,23 @@ def test_archive_records_and_reproduces_the_trained_network(images, tmp_path, te
     assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
 
 
+def test_balanced_arrays_are_recorded_and_threads_survive_the_range_search(images, tmp_path):
+    # the numpy range search launches numba's OpenMP pool, which resets torch's thread count
+    out = tmp_path / "bal.npz"
+    before = torch.get_num_threads()
+    try:
+        train(TrainConfig(quantizer="ideal:3", row_split="balanced", threads=1, out=str(out),
+                          batch=96, limit=96, progress=False), train_set=images)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    rec = read_record(out)
+    assert rec["mapping"]["row_split"] == "balanced"
+    r = evaluate(str(out), "bundled", tf=TransferFunction.ideal(3, 0.0, 1.0), limit=20,
+                 record=rec)
+    assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
+
+
 def test_identity_batchnorm_archive_folds_back_to_the_same_weights(tmp_path):
     from dgcq_sim.nn.torch import save_archive
     net = load_model("resnet20")
