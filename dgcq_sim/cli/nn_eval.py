@@ -198,8 +198,9 @@ def run(args: argparse.Namespace) -> int:
               + (" (" + ", ".join(f"{k}={fmt_num(v)}" for k, v in params.items()) + ")"
                  if params else ""))
         if tf is not None:
-            print(f"  CIM mapping: {cim.rows} rows ({cim.row_split}), {cim.input_bits_per_cycle} input "
-                  f"bit(s)/cycle, {cim.weight_bits_per_cell} weight bit(s)/cell, "
+            print(f"  CIM mapping: {cim.rows} rows ({cim.row_split}), "
+                  f"{cim.input_bits_per_cycle} input bit(s)/cycle, "
+                  f"{cim.weight_bits_per_cell} weight bit(s)/cell, "
                   f"{cim.signed}, range {cim.range_method}"
                   f"{'' if cim.digital_first_last else ', first/last layers analog too'}")
         print(f"  float top-1   {100 * res['float_top1']:.2f} %")

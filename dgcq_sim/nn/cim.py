@@ -125,10 +125,13 @@ def row_blocks(k: int, cfg: CimConfig) -> list[tuple[int, int]]:
     if cfg.row_split == "packed":
         return [(r0, min(k, r0 + rows)) for r0 in range(0, k, rows)]
     base, extra = divmod(k, n)
-    edges = [0]
-    for b in range(n):
-        edges.append(edges[-1] + base + (1 if b < extra else 0))
+    edges = [b * base + min(b, extra) for b in range(n + 1)]
     return list(zip(edges[:-1], edges[1:]))
+
+
+def largest_block(k: int, cfg: CimConfig) -> int:
+    """Rows of the largest array of a K-row layer (what bounds one array's partial sum)."""
+    return max(r1 - r0 for r0, r1 in row_blocks(k, cfg))
 
 
 def _nbits(qmax: int) -> int:
@@ -164,7 +167,7 @@ def psum_bound(cfg: CimConfig, k: int, a_qmax: int, w_qmax: int) -> float:
     """Largest possible |partial sum| of one array: rows x largest input slice x largest
     cell value (the ``bound`` range method; never clips)."""
     mag_bits = _nbits(2 * w_qmax + 1) if cfg.signed == "offset" else _nbits(w_qmax)
-    rows = max(r1 - r0 for r0, r1 in row_blocks(k, cfg))
+    rows = largest_block(k, cfg)
     b_in, b_w = int(cfg.input_bits_per_cycle), int(cfg.weight_bits_per_cell)
     return float(rows * min(a_qmax, 2 ** b_in - 1) * min(2 ** mag_bits - 1, 2 ** b_w - 1))
 

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import InputError
-from ..cim import psum_bound, row_blocks
+from ..cim import largest_block, psum_bound, row_blocks
 from ..quant import EXACT_F32
 
 
@@ -188,7 +188,7 @@ class QuantLayer(torch.nn.Module):
         a = self.act_codes(x)
         w_int, w_scale, w_qmax = self.weight_codes()
         # exact integer sums: the whole reduction (digital) or one array's rows (CIM)
-        rows = max(r1 - r0 for r0, r1 in row_blocks(self.k, self.cim)) if self.analog else self.k
+        rows = largest_block(self.k, self.cim) if self.analog else self.k
         bound = rows * self.a_qmax * w_qmax
         mm = torch.float32 if bound < EXACT_F32 else torch.float64
         if not self.analog:

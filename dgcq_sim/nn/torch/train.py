@@ -220,7 +220,6 @@ class Trainer:
                           act_bits=cfg.act_bits)
         self.norm = _normalizer(self.base.mean, self.base.std)
         rec, new_geometry = _resume_state(cfg, self.net)
-        self.resumed = None if rec is None else rec["layers"]
         if rec is not None:                    # continue a fine-tuned archive
             self.net.load_quant_state(rec["layers"])
             if new_geometry and cfg.quantizer is not None:
