@@ -25,6 +25,12 @@ Mapping of one layer with integer input codes ``a`` (M, K) and weight codes ``w`
   (shift-and-add), then rescaled like the int8 layer.  With ``zero_offset_cal`` the ADC's
   estimate of a zero partial sum, measured once noise-free per layer, is subtracted (digital
   offset calibration; a mid-rise ADC otherwise adds +LSB/2 to every sum).
+* zero point: a zero partial sum is converted at mid-scale (differential) or at ``vmin``
+  (unsigned) — on a transition of a mid-rise converter, so that the ADC truncates (the code
+  of every near-zero sum is decided by its sign, noise and offsets).  With ``mid_tread`` a
+  half-LSB input offset (``span / n_codes / 2``, one voltage shift in front of the
+  converter) puts the zero sum at the centre of a code instead: the converter rounds to the
+  nearest level, and near-zero sums (ReLU zeros) keep their code under noise and mismatch.
 
 Partial-sum range per layer: ``bound`` (the worst case R*max|a|*max|w|: never clips),
 ``max`` (largest |p| on the calibration images), ``percentile``
@@ -80,6 +86,7 @@ class CimConfig:
     range_method: ``max`` | ``percentile`` | ``search`` | ``bound``; percentile: of |p| for ``percentile``.
     search_points: candidates of the range search. calib_images: calibration images used for
     the partial-sum ranges. zero_offset_cal: subtract the ADC's zero-sum estimate.
+    mid_tread: shift the partial-sum voltage by half a nominal LSB (see :func:`zero_volts`).
     """
 
     rows: int = 128
@@ -93,6 +100,7 @@ class CimConfig:
     calib_images: int = 64
     zero_offset_cal: bool = True
     row_split: str = "packed"
+    mid_tread: bool = False
 
     def __post_init__(self):
         if not 16 <= int(self.rows) <= 1024:
@@ -104,6 +112,8 @@ class CimConfig:
             raise ParameterError(f"signed must be one of {SIGNED_SCHEMES}, got {self.signed!r}")
         if self.row_split not in ROW_SPLITS:
             raise ParameterError(f"row_split must be one of {ROW_SPLITS}, got {self.row_split!r}")
+        if not isinstance(self.mid_tread, (bool, np.bool_)):
+            raise ParameterError(f"mid_tread must be true or false, got {self.mid_tread!r}")
         if self.range_method not in RANGE_METHODS:
             raise ParameterError(f"range_method must be one of {RANGE_METHODS}, got {self.range_method!r}")
         if not 50.0 <= float(self.percentile) <= 100.0:
@@ -235,6 +245,26 @@ def _iter_planes(a: np.ndarray, m: MappedLayer, cfg: CimConfig):
                 yield rb, ws, a_sl, w_sl[r0:r1], fa * fw
 
 
+def zero_volts(vmin: float, vmax: float, n_codes: int, unsigned: bool,
+               mid_tread: bool) -> float:
+    """Converter input voltage of a zero partial sum: mid-scale (signed sums) or ``vmin``
+    (unsigned), plus half a nominal LSB ``(vmax - vmin) / n_codes / 2`` for a mid-tread
+    mapping (the zero sum then sits at a code's centre: the converter rounds)."""
+    span = vmax - vmin
+    v0 = vmin if unsigned else vmin + span / 2
+    return v0 + span / (2 * n_codes) if mid_tread else v0
+
+
+def converter_codes(tf) -> int:
+    """Number of output codes of a converter object (a bank: of its instances)."""
+    tfs = getattr(tf, "tfs", None)
+    n = tfs[0].n_codes if tfs else getattr(tf, "n_codes", None)
+    if n is None:
+        raise InputError(f"quantizer object {type(tf).__name__} has no n_codes: a mid-tread "
+                         f"mapping needs its nominal LSB")
+    return int(n)
+
+
 def as_bank(tf):
     """The :class:`~dgcq_sim.transfer.TransferBank` behind a converter object, or None for
     an object that only offers ``apply`` (converted plane by plane)."""
@@ -255,16 +285,19 @@ class Adc:
     column, chosen by the ``columns`` map of :func:`cim_accumulate`), an
     :class:`IdentityTransfer`, or any object with ``vmin``, ``vmax`` and ``apply``.
     ``e0`` (``e0s`` per bank instance): the noise-free estimate of a zero partial sum that
-    the digital offset calibration subtracts (0 without ``zero_cal``).
+    the digital offset calibration subtracts (0 without ``zero_cal``).  ``mid_tread``: the
+    zero sum at a code centre (:func:`zero_volts`).
     """
 
-    def __init__(self, tf, p_range: float, unsigned: bool, zero_cal: bool, bank=None):
+    def __init__(self, tf, p_range: float, unsigned: bool, zero_cal: bool, bank=None,
+                 mid_tread: bool = False):
         if not p_range > 0:
             raise ParameterError(f"partial-sum range must be > 0, got {show(p_range)}")
         self.tf, self.p_range = tf, float(p_range)
         self.bank = bank if bank is not None else as_bank(tf)
         span = tf.vmax - tf.vmin
-        self.v0 = tf.vmin if unsigned else tf.vmin + span / 2
+        self.v0 = zero_volts(tf.vmin, tf.vmax, converter_codes(tf) if mid_tread else 1,
+                             unsigned, mid_tread)
         self.volts_per_unit = span / p_range if unsigned else span / (2 * p_range)
         self.e0 = 0.0
         self.e0s = np.zeros(len(self.bank) if self.bank is not None else 1)
@@ -473,9 +506,12 @@ class CimModel:
 
     def _adc(self, name: str) -> Adc:
         if name not in self._adcs:
-            self._adcs[name] = Adc(self.tf, self.ranges[name], self.mapped[name].unsigned_psum,
-                                   self.cfg.zero_offset_cal, bank=self._bank)
+            self._adcs[name] = self._make_adc(self.ranges[name], self.mapped[name])
         return self._adcs[name]
+
+    def _make_adc(self, p_range: float, m: MappedLayer) -> Adc:
+        return Adc(self.tf, p_range, m.unsigned_psum, self.cfg.zero_offset_cal,
+                   bank=self._bank, mid_tread=self.cfg.mid_tread)
 
     # ---------------------------------------------------------------- executor
     def run_layer(self, layer: Layer, x: np.ndarray) -> np.ndarray:
@@ -516,9 +552,7 @@ class CimModel:
             cand = absmax * 2.0 ** (-k / 3)
             if cand < 1.0:
                 break
-            est = cim_accumulate(a, m, self.cfg, Adc(self.tf, cand, m.unsigned_psum,
-                                                     self.cfg.zero_offset_cal, bank=self._bank),
-                                 None, columns=cols)
+            est = cim_accumulate(a, m, self.cfg, self._make_adc(cand, m), None, columns=cols)
             err = float(np.mean((est - exact) ** 2))
             if err < best:
                 best, best_p = err, cand

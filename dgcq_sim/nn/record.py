@@ -7,7 +7,8 @@ JSON object (key ``cim`` of the ``.npz``, written by ``dgcq-sim train``)::
      "params": {NAME: "VALUE"}, "ideal": false (optional; a NETLIST quantizer's --param
                overrides and --ideal, as it was characterized for training),
      "mapping": {rows, input_bits_per_cycle, weight_bits_per_cell, signed,
-                 digital_first_last, zero_offset_cal, row_split (optional, "packed")},
+                 digital_first_last, zero_offset_cal, row_split (optional, "packed"),
+                 mid_tread (optional, false)},
      "weight_bits": 8, "act_bits": 8, "weights_shared": [8, 4] | null,
      "vsquant": [V, S] | null (optional; VS-Quant digital layers, seed 003),
      "layers": {name: {"act_scale": float, "act_signed": bool, "analog": bool,
@@ -33,11 +34,12 @@ from .quantizer_spec import quantizer_kind
 
 FORMAT = 1
 MAPPING_FIELDS = ("rows", "input_bits_per_cycle", "weight_bits_per_cell", "signed",
-                  "digital_first_last", "zero_offset_cal", "row_split")
+                  "digital_first_last", "zero_offset_cal", "row_split", "mid_tread")
 # fields an older record may lack, with the value it was written under
-MAPPING_DEFAULTS = {"row_split": "packed"}
-# array geometry: a fine-tuned network may continue on other arrays (its ranges searched anew)
-GEOMETRY_FIELDS = ("rows", "row_split")
+MAPPING_DEFAULTS = {"row_split": "packed", "mid_tread": False}
+# array geometry and the converter's zero point: a fine-tuned network may continue with
+# other ones (its partial sums or levels move, so its ranges are searched anew)
+REMAP_FIELDS = ("rows", "row_split", "mid_tread")
 
 
 def read_record(path: str | Path) -> dict | None:
@@ -126,6 +128,21 @@ def _finite_pos(v) -> bool:
 def record_mapping(rec: dict, cim: CimConfig | None = None) -> CimConfig:
     """The record's mapping on top of ``cim`` (its range method etc. kept)."""
     return replace(cim or CimConfig(), **{k: rec["mapping"][k] for k in MAPPING_FIELDS})
+
+
+def remapped_fields(rec: dict, cim: CimConfig) -> dict:
+    """{field: cim's value} of the :data:`REMAP_FIELDS` where ``cim`` differs from the record
+    (evaluated on other arrays or with another zero point: the ranges must be calibrated
+    anew); a difference in any other mapping field is refused (the network was trained
+    with it)."""
+    diff = {k: getattr(cim, k) for k in MAPPING_FIELDS if getattr(cim, k) != rec["mapping"][k]}
+    fixed = {k: f"{rec['mapping'][k]!r} (asked: {v!r})" for k, v in diff.items()
+             if k not in REMAP_FIELDS}
+    if fixed:
+        raise ParameterError("the model was fine-tuned with " + ", ".join(
+            f"{k}={v}" for k, v in fixed.items()) + "; evaluate it with its own mapping, or "
+            "recalibrate it from its float pass")
+    return diff
 
 
 def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from dgcq_sim.errors import InputError, ParameterError
-from dgcq_sim.nn.cim import Adc, CimConfig, CimModel, IdentityTransfer, psum_bound, row_blocks
+from dgcq_sim.nn.cim import (Adc, CimConfig, CimModel, IdentityTransfer, psum_bound, row_blocks,
+                             zero_volts)
 from dgcq_sim.nn.forward import top1
 from dgcq_sim.transfer import TransferFunction
 
@@ -82,6 +83,46 @@ def test_ideal_adc_error_is_half_an_lsb(unsigned):
     assert np.abs(err).max() >= 0.45 * lsb  # it really quantizes
     over = adc.estimate(np.array([prange * 3]), None)[0]
     assert over == pytest.approx(prange - lsb / 2, rel=1e-12)  # saturates at the top code
+
+
+@pytest.mark.parametrize("unsigned", [False, True])
+def test_mid_tread_rounds_and_mid_rise_truncates(unsigned):
+    # 3-bit ideal ADC, range 800: LSB 200 (differential: 1600 over 8 codes) or 100 (unsigned).
+    # Mid-rise with the zero-sum offset calibrated away: levels at multiples of the LSB,
+    # p in [n, n+1) LSB -> n LSB (truncation).  Mid-tread: the same levels, p rounded.
+    bits, prange = 3, 800.0
+    lsb = (prange if unsigned else 2 * prange) / 2 ** bits
+    tf = TransferFunction.ideal(bits, 0.0, 1.0)
+    lo = 0.0 if unsigned else -prange
+    p = np.arange(lo, prange - lsb, 7.0)                      # inside both staircases
+    rise = Adc(tf, prange, unsigned, zero_cal=True).estimate(p, None)
+    tread = Adc(tf, prange, unsigned, zero_cal=True, mid_tread=True).estimate(p, None)
+    assert np.allclose(rise, np.floor(p / lsb) * lsb, atol=1e-9)
+    keep = np.abs(np.abs(p / lsb - np.floor(p / lsb)) - 0.5) > 1e-9   # off the half points
+    assert np.allclose(tread[keep], np.round(p[keep] / lsb) * lsb, atol=1e-9)
+    near0 = np.array([-0.4, -0.01, 0.0, 0.01, 0.4]) * lsb
+    assert np.allclose(Adc(tf, prange, unsigned, True, mid_tread=True).estimate(near0, None), 0)
+    # the half-LSB shift is already the zero-sum offset: nothing left to calibrate
+    assert Adc(tf, prange, unsigned, zero_cal=True, mid_tread=True).e0 == pytest.approx(0, abs=1e-9)
+    assert Adc(tf, prange, unsigned, zero_cal=True).e0 == pytest.approx(lsb / 2, rel=1e-9)
+
+
+def test_zero_volts_is_mid_scale_or_vmin_plus_half_an_lsb():
+    assert zero_volts(0.2, 1.0, 8, False, False) == pytest.approx(0.6)
+    assert zero_volts(0.2, 1.0, 8, False, True) == pytest.approx(0.65)
+    assert zero_volts(0.2, 1.0, 16, True, True) == pytest.approx(0.225)
+    with pytest.raises(ParameterError, match="mid_tread"):
+        CimConfig(mid_tread="yes")
+
+
+def test_mid_tread_needs_a_converter_with_codes():
+    class Bare:
+        vmin, vmax = 0.0, 1.0
+
+        def apply(self, v, rng=None):
+            return v
+    with pytest.raises(InputError, match="n_codes"):
+        Adc(Bare(), 100.0, False, zero_cal=False, mid_tread=True)
 
 
 def test_zero_offset_calibration_maps_zero_to_zero():

@@ -73,17 +73,20 @@ _LAYERS = {"conv1": {"act_scale": 0.1, "act_signed": True, "analog": False}}
       "params": {"NC": "2"}}, "belong to a netlist"),
     ({"format": 1, "mapping": {**_MAPPING, "row_split": "even"}, "layers": _LAYERS},
      "row_split"),
+    ({"format": 1, "mapping": {**_MAPPING, "mid_tread": 1}, "layers": _LAYERS},
+     "mid_tread"),
 ])
 def test_bad_records_name_the_field(tmp_path, bad, what):
     with pytest.raises(ModelFileError, match=what):
         read_record(_with_record(tmp_path, bad))
 
 
-def test_a_record_without_row_split_was_written_on_packed_arrays(tmp_path):
-    # records written before row_split existed: every array but the last full
+def test_a_record_without_row_split_was_written_on_packed_mid_rise_arrays(tmp_path):
+    # records written before row_split / mid_tread existed: every array but the last full,
+    # the zero partial sum on the middle transition
     rec = read_record(_with_record(tmp_path, {"format": 1, "mapping": _MAPPING,
                                               "layers": _LAYERS}))
-    assert rec["mapping"]["row_split"] == "packed"
+    assert rec["mapping"]["row_split"] == "packed" and rec["mapping"]["mid_tread"] is False
     rec = read_record(_with_record(tmp_path, {"format": 1, "layers": _LAYERS,
                                               "mapping": {**_MAPPING, "row_split": "balanced"}}))
     assert rec["mapping"]["row_split"] == "balanced"

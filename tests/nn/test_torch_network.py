@@ -98,6 +98,8 @@ def test_low_resolution_converter_changes_outputs_and_gradients_flow(small):
     {"signed": "offset", "weight_bits_per_cell": 4, "rows": 256},
     {"row_split": "balanced"},
     {"row_split": "balanced", "rows": 100, "input_bits_per_cycle": 4},
+    {"mid_tread": True, "row_split": "balanced"},
+    {"mid_tread": True, "signed": "pos-neg", "input_bits_per_cycle": 2, "rows": 64},
 ])
 def test_same_logits_as_the_numpy_cim_path(r20, test_set, calib, stats, mapping):
     tf = TransferFunction.ideal(4, 0.0, 1.0)
@@ -113,7 +115,7 @@ def test_same_logits_as_the_numpy_cim_path(r20, test_set, calib, stats, mapping)
     with torch.no_grad():
         got = tc(tnet.normalize(x)).numpy()
     assert np.array_equal(got, ref)
-    assert (ref.argmax(1) == test_set.y[::50]).mean() < 0.9     # the 4-bit ADC is visible
+    assert np.abs(ref - qm.predict(x)).max() > 0.1     # the 4-bit ADC is visible
 
 
 def test_calibration_reproduces_the_numpy_scales_and_ranges(r20, calib):

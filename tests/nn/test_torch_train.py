@@ -12,7 +12,7 @@ from dgcq_sim.nn.data import Dataset  # noqa: E402
 from dgcq_sim.nn.evaluate import evaluate  # noqa: E402
 from dgcq_sim.nn.forward import predict  # noqa: E402
 from dgcq_sim.nn.model import load_model  # noqa: E402
-from dgcq_sim.nn.record import read_record  # noqa: E402
+from dgcq_sim.nn.record import REMAP_FIELDS, read_record  # noqa: E402
 from dgcq_sim.nn.torch import resnet_to_torch, to_cim  # noqa: E402
 from dgcq_sim.nn.torch.train import TrainConfig, Trainer, augment, train  # noqa: E402
 from dgcq_sim.transfer import TransferFunction  # noqa: E402
@@ -68,18 +68,20 @@ def test_archive_records_and_reproduces_the_trained_network(images, tmp_path, te
     assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
 
 
-def test_balanced_arrays_are_recorded_and_threads_survive_the_range_search(images, tmp_path):
+def test_balanced_mid_tread_arrays_are_recorded_and_threads_survive_the_range_search(
+        images, tmp_path):
     # the numpy range search launches numba's OpenMP pool, which resets torch's thread count
     out = tmp_path / "bal.npz"
     before = torch.get_num_threads()
     try:
-        train(TrainConfig(quantizer="ideal:3", row_split="balanced", threads=1, out=str(out),
+        train(TrainConfig(quantizer="ideal:3", row_split="balanced", mid_tread=True,
+                          threads=1, out=str(out),
                           batch=96, limit=96, progress=False), train_set=images)
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
     rec = read_record(out)
-    assert rec["mapping"]["row_split"] == "balanced"
+    assert rec["mapping"]["row_split"] == "balanced" and rec["mapping"]["mid_tread"] is True
     r = evaluate(str(out), "bundled", tf=TransferFunction.ideal(3, 0.0, 1.0), limit=20,
                  record=rec)
     assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
@@ -146,9 +148,9 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
     # its float pass is no calibration source: the scales and ranges come from the record,
     # and the torch module then gives the numpy evaluation's top-1 on the same images
     rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
-    split = rec["mapping"]["row_split"]
+    remap = {k: rec["mapping"][k] for k in REMAP_FIELDS}      # its own arrays and zero point
     tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
-                             row_split=split, progress=False), total_steps=10)
+                             progress=False, **remap), total_steps=10)
     state = tr.net.quant_state()
     for name, st in rec["layers"].items():
         assert state[name]["act_scale"] == pytest.approx(st["act_scale"], rel=1e-12)
@@ -162,14 +164,14 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
     assert np.mean(top_teacher == images.y[:64]) > 0.8          # the pretrained float net
     assert np.mean(top_torch == images.y[:64]) > 0.45   # recalibrating from the float pass: 0.27
     # another converter continues from the trained ranges; another setup is refused
-    tr2 = Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", row_split=split,
-                              progress=False), 10)
+    tr2 = Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", progress=False,
+                              **remap), 10)
     assert tr2.net.quant_state() == state
     with pytest.raises(ParameterError, match="on CIM arrays; continue it the same way"):
         Trainer(TrainConfig(model="resnet20-adc3", quantizer=None, progress=False), 10)
     with pytest.raises(ParameterError, match="different setup.*signed"):
         Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", signed="pos-neg",
-                            row_split=split, progress=False), 10)
+                            progress=False, **remap), 10)
 
 
 def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_again(images):
@@ -180,7 +182,8 @@ def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_aga
     rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
     other = {"packed": "balanced", "balanced": "packed"}[rec["mapping"]["row_split"]]
     tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
-                             row_split=other, progress=False), total_steps=10)
+                             row_split=other, mid_tread=rec["mapping"]["mid_tread"],
+                             progress=False), total_steps=10)
     state = tr.net.quant_state()
     analog = [n for n, st in rec["layers"].items() if st["analog"]]
     for name, st in rec["layers"].items():

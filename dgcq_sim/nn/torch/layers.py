@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import InputError
-from ..cim import largest_block, psum_bound, row_blocks
+from ..cim import largest_block, psum_bound, row_blocks, zero_volts
 from ..quant import EXACT_F32
 
 
@@ -347,7 +347,7 @@ class QuantLayer(torch.nn.Module):
         dt = torch.float64 if exact else torch.float32
         adc = self.adc
         span = adc.vmax - adc.vmin
-        v0 = adc.vmin if unsigned else adc.vmin + span / 2
+        v0 = zero_volts(adc.vmin, adc.vmax, adc.n_codes, unsigned, self.cim.mid_tread)
         vh0 = float(adc.apply(torch.full((), v0, dtype=torch.float64))) \
             if self.cim.zero_offset_cal else v0
         gen = None if self.ctx.mode == "psum_calib" else self.ctx.generator

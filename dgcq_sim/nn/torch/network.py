@@ -190,7 +190,7 @@ def _positive(what: str, v) -> float:
 
 
 def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
-           row_split: str = "packed",
+           row_split: str = "packed", mid_tread: bool = False,
            input_bits_per_cycle: int = 8, weight_bits_per_cell: int = 8,
            signed: str = "differential", ranges: dict | None = None,
            digital_first_last: bool = True, range_method: str = "max",
@@ -203,7 +203,7 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
     quantizer: a TransferFunction, ``"ideal:B"``, a saved ``TF.npz``, a netlist path or a
         registered architecture name (characterized with ``seed``), or None (every layer
         digital int: for weight-only QAT).
-    rows, row_split, input_bits_per_cycle, weight_bits_per_cell, signed, range_method,
+    rows, row_split, mid_tread, input_bits_per_cycle, weight_bits_per_cell, signed, range_method,
         calib_images, zero_offset_cal: the CIM mapping of :class:`dgcq_sim.nn.cim.CimConfig` (range
         methods ``max`` and ``bound`` here).
     ranges: a :meth:`CimModule.quant_state` dict, or {layer: partial-sum range}; layers
@@ -215,7 +215,8 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
     """
     if not isinstance(module, torch.nn.Module):
         raise InputError(f"to_cim needs a torch.nn.Module, got {type(module).__name__}")
-    cfg = CimConfig(rows=rows, row_split=row_split, input_bits_per_cycle=input_bits_per_cycle,
+    cfg = CimConfig(rows=rows, row_split=row_split, mid_tread=mid_tread,
+                    input_bits_per_cycle=input_bits_per_cycle,
                     weight_bits_per_cell=weight_bits_per_cell, signed=signed,
                     digital_first_last=digital_first_last, range_method=range_method,
                     calib_images=calib_images, zero_offset_cal=zero_offset_cal)

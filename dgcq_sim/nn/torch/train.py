@@ -52,6 +52,7 @@ class TrainConfig:
     out: str = "model-ft.npz"
     rows: int = 128
     row_split: str = "packed"
+    mid_tread: bool = False
     input_bits_per_cycle: int = 8
     weight_bits_per_cell: int = 8
     signed: str = "differential"
@@ -167,13 +168,14 @@ def _resume_state(cfg: TrainConfig, net) -> tuple[dict | None, bool]:
     scales, partial-sum ranges), or None for a model without a record; and whether its
     ranges must be searched again.  Its float pass is no calibration source (the weights
     live in the quantized regime), so training continues from the record.  The bits,
-    VS-Quant vectors and mapping must be this run's, but for the array geometry
-    (``rows``, ``row_split``): on other arrays the partial sums change, so the ranges are
-    searched again on the record's activation scales.  The quantizer may differ (e.g. from
+    VS-Quant vectors and mapping must be this run's, but for the array geometry and the
+    converter's zero point (``rows``, ``row_split``, ``mid_tread``): with other ones the
+    partial sums or the levels move, so the ranges are searched again on the record's
+    activation scales.  The quantizer may differ (e.g. from
     an ideal ADC on to the circuit's transfer function: the trained ranges are the starting
     ranges)."""
     from ..model import resolve_model_path
-    from ..record import GEOMETRY_FIELDS, read_record
+    from ..record import REMAP_FIELDS, read_record
     rec = read_record(resolve_model_path(cfg.model))
     if rec is None:
         return None, False
@@ -189,11 +191,11 @@ def _resume_state(cfg: TrainConfig, net) -> tuple[dict | None, bool]:
             "weight_bits": rec.get("weight_bits", 8), "act_bits": rec.get("act_bits", 8),
             **rec["mapping"]}
     diff = {k: (have[k], want[k]) for k in want if have[k] != want[k]}
-    geometry = {k: diff.pop(k) for k in GEOMETRY_FIELDS if k in diff}
+    remapped = {k: diff.pop(k) for k in REMAP_FIELDS if k in diff}
     if diff:
         raise ParameterError(f"model {cfg.model!r} was fine-tuned with a different setup; "
                              f"continue it with the same one (record vs this run: {diff})")
-    return rec, bool(geometry)
+    return rec, bool(remapped)
 
 
 class Trainer:
@@ -212,17 +214,17 @@ class Trainer:
                                  f"{self.base.mean}/{self.base.std}; they must agree")
         self.net = to_cim(self.base, load_transfer(cfg.quantizer, cfg.params, cfg.ideal,
                                                    cfg.seed), rows=cfg.rows,
-                          row_split=cfg.row_split,
+                          row_split=cfg.row_split, mid_tread=cfg.mid_tread,
                           input_bits_per_cycle=cfg.input_bits_per_cycle,
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
                           seed=cfg.seed, vsquant=cfg.vsquant, weight_bits=cfg.weight_bits,
                           act_bits=cfg.act_bits)
         self.norm = _normalizer(self.base.mean, self.base.std)
-        rec, new_geometry = _resume_state(cfg, self.net)
+        rec, remapped = _resume_state(cfg, self.net)
         if rec is not None:                    # continue a fine-tuned archive
             self.net.load_quant_state(rec["layers"])
-            if new_geometry and cfg.quantizer is not None:
+            if remapped and cfg.quantizer is not None:
                 self.net.load_quant_state(search_ranges(cfg.model, self.net, calib, rec))
         else:
             self.net.calibrate(self.norm(torch.from_numpy(calib.x)))
