@@ -232,19 +232,43 @@ def parse_vsquant(text: str | None) -> tuple[int, int] | None:
     return check_vsquant((v, s))
 
 
+#: CimConfig fields set by the mapping options (an option not given: the record's value)
+MAPPING_OPTIONS = ("rows", "row_split", "mid_tread", "input_bits_per_cycle",
+                   "weight_bits_per_cell", "signed")
+
+
 def add_mapping_arguments(p) -> None:
     """The CIM array mapping of :class:`~dgcq_sim.nn.cim.CimConfig` (nn-eval, train):
-    --rows, --row-split, --input-bits-per-cycle, --weight-bits-per-cell, --signed (the
-    config checks the ranges and names the field)."""
-    from ..nn.cim import ROW_SPLITS
-    p.add_argument("--rows", type=int, default=128, metavar="R",
-                   help="rows per CIM array (16..1024, default 128)")
-    p.add_argument("--row-split", default="packed", choices=ROW_SPLITS,
+    --rows, --row-split, --[no-]mid-tread, --input-bits-per-cycle, --weight-bits-per-cell,
+    --signed (the config checks the ranges and names the field).  An option not given
+    defaults to the fine-tuned model's record, else to CimConfig's default (see
+    :func:`mapping_options`)."""
+    from ..nn.cim import ROW_SPLITS, SIGNED_SCHEMES
+    trained = "; default: as the model was trained, else "
+    p.add_argument("--rows", type=int, default=None, metavar="R",
+                   help="rows per CIM array (16..1024" + trained + "128)")
+    p.add_argument("--row-split", default=None, choices=ROW_SPLITS,
                    help="how a layer's K rows are cut into ceil(K/R) arrays: packed (R rows "
-                        "each, the last one shorter; default) or balanced (equal sizes)")
-    p.add_argument("--input-bits-per-cycle", type=int, default=8, metavar="N",
-                   help="input bits applied per cycle (1..8, default 8: one cycle)")
-    p.add_argument("--weight-bits-per-cell", type=int, default=8, metavar="N",
-                   help="weight bits per cell (1..8, default 8: one cell)")
-    p.add_argument("--signed", default="differential", choices=("differential", "pos-neg", "offset"),
-                   help="signed-weight scheme (default differential bit-line pair)")
+                        "each, the last one shorter) or balanced (equal sizes)"
+                        + trained + "packed")
+    p.add_argument("--mid-tread", action=argparse.BooleanOptionalAction, default=None,
+                   help="shift every partial-sum voltage by half an LSB so that a zero sum "
+                        "sits at the centre of a code: the ADC rounds instead of truncating, "
+                        "and near-zero sums keep their code under noise and offsets"
+                        + trained + "mid-rise, zero on a transition")
+    p.add_argument("--input-bits-per-cycle", type=int, default=None, metavar="N",
+                   help="input bits applied per cycle (1..8" + trained + "8: one cycle)")
+    p.add_argument("--weight-bits-per-cell", type=int, default=None, metavar="N",
+                   help="weight bits per cell (1..8" + trained + "8: one cell)")
+    p.add_argument("--signed", default=None, choices=SIGNED_SCHEMES,
+                   help="signed-weight scheme" + trained + "differential bit-line pair")
+
+
+def mapping_options(args, record: dict | None) -> dict:
+    """{CimConfig field: value} of the mapping options: the value given, else the
+    fine-tuned model's (``record``), else CimConfig's default."""
+    from ..nn.cim import CimConfig
+    default = CimConfig()
+    have = record["mapping"] if record is not None else {}
+    return {k: getattr(args, k) if getattr(args, k) is not None
+            else have.get(k, getattr(default, k)) for k in MAPPING_OPTIONS}

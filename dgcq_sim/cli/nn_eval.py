@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from ..nn.quantizer_spec import (check_overrides, load_transfer, netlist_quantizer,
                                  quantizer_kind)
 from ._common import (add_images_argument, add_mapping_arguments, add_quantizer_overrides,
-                      fmt_num, nonneg_int, parse_vsquant)
+                      fmt_num, mapping_options, nonneg_int, parse_vsquant)
 
 HELP = "CIFAR-10 accuracy of ResNet-20/18 with a quantizer on every CIM partial sum"
 DESCRIPTION = """\
@@ -118,16 +117,17 @@ def run(args: argparse.Namespace) -> int:
         vs_pair = tuple(record["vsquant"])                      # as it was trained
     vs = {} if vs_pair is None else {"vs_vector": vs_pair[0], "vs_scale_bits": vs_pair[1]}
     quant = QuantConfig(shared_4bit=args.weights_bits == 4, **vs)
-    cim = CimConfig(rows=args.rows, row_split=args.row_split,
-                    input_bits_per_cycle=args.input_bits_per_cycle,
-                    weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
-                    digital_first_last=not args.all_analog, range_method=args.range)
+    cim = CimConfig(**mapping_options(args, record), digital_first_last=not args.all_analog,
+                    range_method=args.range)
     params = parse_param_assignments(args.param)
     if record is not None and args.quantizer is None and record["quantizer"] is not None:
         args.quantizer = record["quantizer"]            # as it was trained
         if not params and not args.ideal:
             params, args.ideal = dict(record["params"]), record["ideal"]
     kind = quantizer_kind(args.quantizer)
+    if record is not None and kind != "digital":
+        from ..nn.record import remapped_fields
+        remapped_fields(record, cim)                   # a fixed field asked otherwise: refused
     per_column = bool(args.per_column or args.chips is not None or args.bank is not None)
     from ..nn.chips import DEFAULT_BANK, check_count
     if args.chips is not None:
@@ -163,19 +163,18 @@ def run(args: argparse.Namespace) -> int:
                                      progress=not args.no_progress)
     else:
         tf = load_transfer(args.quantizer, params, args.ideal, args.seed)
-    if record is not None:
-        from ..nn.record import record_mapping
-        cim = record_mapping(record, cim)
     res = evaluate(net, test, tf=tf, quant=quant, cim=cim, seed=args.seed, calib=calib,
                    progress=not args.no_progress, bank=bank, chips=args.chips,
                    energy_per_conversion=e_conv, record=record)
+    cim = res.get("cim", cim)                          # the mapping it ran on
     if args.json:
         keys = ("top1", "float_top1", "int8_top1", "images", "seconds")
         extra = {k: res[k] for k in ("conversions_per_image", "energy_per_image_j",
                                      "adc_energy_fraction", "energy_per_conversion_j",
                                      "energy_digital_j", "energy_breakdown_j",
                                      "energy_assumptions_j", "energy_note", "bank",
-                                     "converters_per_chip", "chips") if k in res}
+                                     "converters_per_chip", "chips",
+                                     "ranges_recalibrated") if k in res}
         if tf is not None:
             extra["per_column"] = per_column
         out = {**{k: res[k] for k in keys}, **extra,
@@ -198,10 +197,12 @@ def run(args: argparse.Namespace) -> int:
               + (" (" + ", ".join(f"{k}={fmt_num(v)}" for k, v in params.items()) + ")"
                  if params else ""))
         if tf is not None:
-            print(f"  CIM mapping: {cim.rows} rows ({cim.row_split}), "
+            print(f"  CIM mapping: {cim.rows} rows ({cim.row_split}"
+                  f"{', mid-tread' if cim.mid_tread else ''}), "
                   f"{cim.input_bits_per_cycle} input bit(s)/cycle, "
                   f"{cim.weight_bits_per_cell} weight bit(s)/cell, "
-                  f"{cim.signed}, range {cim.range_method}"
+                  f"{cim.signed}, range "
+                  f"{'from the record' if record and 'ranges_recalibrated' not in res else cim.range_method}"
                   f"{'' if cim.digital_first_last else ', first/last layers analog too'}")
         print(f"  float top-1   {100 * res['float_top1']:.2f} %")
         print(f"  int8  top-1   {100 * res['int8_top1']:.2f} %")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import (add_mapping_arguments, add_quantizer_overrides, nonneg_int,
-                      parse_vsquant, positive_int, quantizer_params)
+from ._common import (add_mapping_arguments, add_quantizer_overrides, mapping_options,
+                      nonneg_int, parse_vsquant, positive_int, quantizer_params)
 
 DESCRIPTION = """\
 Fine-tune a pretrained CIFAR ResNet with every CIM partial sum through a quantizer
@@ -120,12 +120,12 @@ def run(args: argparse.Namespace) -> int:
     if not str(out).endswith(".npz"):
         raise ParameterError(f"--out {args.out!r} must end in .npz")
     data = train_data_path(args.data)          # checked before any work
+    from ..nn.model import resolve_model_path
+    from ..nn.record import read_record
+    mapping = mapping_options(args, read_record(resolve_model_path(args.model)))
     from ..nn.torch.train import TrainConfig, train   # torch only from here on
     cfg = TrainConfig(model=args.model, quantizer=quantizer, params=params,
-                      ideal=bool(args.ideal), out=str(out), rows=args.rows,
-                      row_split=args.row_split,
-                      input_bits_per_cycle=args.input_bits_per_cycle,
-                      weight_bits_per_cell=args.weight_bits_per_cell, signed=args.signed,
+                      ideal=bool(args.ideal), out=str(out), **mapping,
                       epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
                       range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
                       learn_ranges=not args.fixed_ranges,
@@ -137,7 +137,6 @@ def run(args: argparse.Namespace) -> int:
     summary = {k: res[k] for k in ("out", "epochs", "steps", "images", "seconds", "history")}
     if not args.no_eval:
         from ..nn.evaluate import evaluate
-        from ..nn.record import read_record
         rec = read_record(out)
         ev = evaluate(str(out), "bundled", tf=res["transfer"], limit=args.eval_limit,
                       seed=args.seed, calib=args.calib, record=rec,

@@ -15,7 +15,7 @@ from .data import Dataset, load_calibration_set, load_test_set
 from .forward import predict, top1
 from .model import ResNet, load_model
 from .quant import QuantConfig, collect_act_stats, quantize_model
-from .record import apply_record, record_mapping, record_quant
+from .record import apply_record, record_mapping, record_quant, remapped_fields
 
 
 def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", tf=None,
@@ -46,7 +46,11 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
         unknown); adds ``energy_per_image_j``, ``adc_energy_fraction`` and a breakdown.
     record: the ``cim`` record of a fine-tuned archive (:mod:`dgcq_sim.nn.record`): its
         activation scales, CIM mapping and partial-sum ranges are used instead of a
-        calibration (the network as it was trained).
+        calibration (the network as it was trained).  A ``cim`` given with it must hold the
+        record's mapping, but for the array geometry and zero point
+        (:data:`~dgcq_sim.nn.record.REMAP_FIELDS`): with other ones the network runs on its
+        activation scales with partial-sum ranges calibrated anew by ``cim.range_method``
+        (``ranges_recalibrated`` lists the fields that moved).
     Returns ``{"top1", "float_top1", "int8_top1", "images", "seconds", ...}`` (fractions).
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -64,6 +68,8 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
         if tf is None:
             raise ParameterError("per-column converters need tf, the nominal transfer "
                                  "function the ranges are calibrated with")
+    # the mapping fields a fine-tuned network runs with other than its own (checked first)
+    moved = remapped_fields(record, cim) if None not in (record, cim, tf) else {}
     t0 = time.perf_counter()
     net = model if isinstance(model, ResNet) else load_model(model)
     ds = (data if isinstance(data, Dataset) else load_test_set(data)).subset(limit)
@@ -86,16 +92,21 @@ def evaluate(model: str | ResNet = "resnet20", data: str | Dataset = "bundled", 
         if quant.vs_vector is not None or quant.acc_bits is not None:
             raise ParameterError("VS-Quant and accumulator truncation are digital options; "
                                  "they cannot be combined with a CIM quantizer")
-        if record is not None:
+        if record is not None and not moved:
             cm = CimModel(qm, tf, record_mapping(record, cim), ranges=dict(rec_ranges))
             missing = sorted(set(cm.mapped) - set(rec_ranges))
             if missing:
                 raise ParameterError(f"the model's cim record has no partial-sum range for "
                                      f"layers {missing[:3]} (trained with other analog layers)")
             out["ranges"] = dict(rec_ranges)
+        elif record is not None:
+            cm = CimModel(qm, tf, replace(record_mapping(record, cim), **moved))
+            out["ranges"] = cm.calibrate(cal.x)
+            out["ranges_recalibrated"] = sorted(moved)
         else:
             cm = CimModel(qm, tf, cim or CimConfig())
             out["ranges"] = cm.calibrate(cal.x)
+        out["cim"] = cm.cfg
         out["conversions_per_image"] = cm.conversions_per_image()
         out.update(energy_per_image(cm.operation_counts(), energy_per_conversion,
                                     digital_energy))

@@ -42,6 +42,28 @@ def test_row_split_is_reported_and_keeps_the_conversion_count(capsys):
     assert runs["balanced"]["ranges"]["layer1.0.conv1"] < runs["packed"]["ranges"]["layer1.0.conv1"]
 
 
+def test_a_fine_tuned_model_runs_on_its_record_unless_its_arrays_are_changed(capsys):
+    from dgcq_sim.nn.record import read_record
+    rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
+    base = ["nn-eval", "--model", "resnet20-adc3", "--images", "20", "--json", "--no-progress"]
+    last = lambda: json.loads(capsys.readouterr().out.strip().splitlines()[-1])  # noqa: E731
+    assert main(base) == 0
+    own = last()
+    assert own["trained_record"] and "ranges_recalibrated" not in own
+    assert all(own["cim"][k] == v for k, v in rec["mapping"].items())
+    assert own["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
+    # other arrays: the record's activation scales, ranges calibrated anew on them
+    other = {"packed": "balanced", "balanced": "packed"}[rec["mapping"]["row_split"]]
+    assert main(base + ["--row-split", other]) == 0
+    moved = last()
+    assert moved["cim"]["row_split"] == other and moved["ranges_recalibrated"] == ["row_split"]
+    assert moved["ranges"]["layer1.0.conv1"] != own["ranges"]["layer1.0.conv1"]
+    # a field the network was trained with is not changed silently
+    assert main(base + ["--signed", "pos-neg"]) == 1
+    err = capsys.readouterr().err
+    assert "signed='differential' (asked: 'pos-neg')" in err
+
+
 def test_model_with_missing_key_is_reported(tmp_path, capsys):
     z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
     del z["layer3.2.bn2.mean"]
