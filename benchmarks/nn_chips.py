@@ -6,7 +6,10 @@ Designs: DGCQ 3+8 with the default parasitics and with larger mismatch/offset si
 pretrained network, and the low-bit DGCQ 2+2 (8 fF unit capacitors) on the network
 fine-tuned through it (``resnet20-dgcq22-cu8``, evaluated with its record's mapping and
 ranges), again with default and larger sigma.
-One JSON line per design; the table goes to benchmarks/out/nn_chips.json.
+Also DGCQ 2+2 on the mid-tread network (``resnet20-dgcq22-cu8-mt``: the zero partial sum at
+a code centre, not on the middle transition).
+One JSON line per design; the table goes to benchmarks/out/nn_chips.json (the rows of the
+designs run replace theirs, the others are kept).
 
   python benchmarks/nn_chips.py                          # 10 chips, bank 64, 1 000 images
   python benchmarks/nn_chips.py --chips 20 --images 500 --designs dgcq3+8
@@ -39,6 +42,11 @@ DESIGNS = {
     "dgcq2+2_cu8": ("resnet20-dgcq22-cu8", "dgcq", {"NC": "2", "NF": "2", "CU": "8f"}),
     "dgcq2+2_cu8_large_sigma": ("resnet20-dgcq22-cu8", "dgcq",
                                 {"NC": "2", "NF": "2", "CU": "8f", **LARGE_SIGMA}),
+    # the same design with the zero partial sum at a code centre (mid-tread mapping)
+    "dgcq2+2_cu8_mid_tread": ("resnet20-dgcq22-cu8-mt", "dgcq",
+                              {"NC": "2", "NF": "2", "CU": "8f"}),
+    "dgcq2+2_cu8_mid_tread_large_sigma": ("resnet20-dgcq22-cu8-mt", "dgcq",
+                                          {"NC": "2", "NF": "2", "CU": "8f", **LARGE_SIGMA}),
 }
 
 
@@ -72,7 +80,10 @@ def main() -> int:
                      "seconds": round(r["seconds"], 1)})
         emit(figure="nn_chip_monte_carlo", **rows[-1])
     OUT.mkdir(exist_ok=True)
-    (OUT / "nn_chips.json").write_text(json.dumps(rows, indent=1))
+    path = OUT / "nn_chips.json"            # rows of designs not run this time are kept
+    old = json.loads(path.read_text()) if path.exists() else []
+    ran = {r["design"] for r in rows}
+    path.write_text(json.dumps([r for r in old if r.get("design") not in ran] + rows, indent=1))
     emit(figure="nn_chips_seconds", value=round(time.perf_counter() - t0, 1))
     return 0
 

@@ -1,6 +1,7 @@
 """ResNet-20 top-1 vs ideal partial-sum ADC bits (2..8): post-training quantization with the
 largest-sum range and with the range search (seed 002), the search on balanced arrays
-(``row_split="balanced"``), and the ADC-aware fine-tuned archives (``dgcq-sim train``)
+(``row_split="balanced"``) and on balanced mid-tread arrays (``mid_tread=True``: a half-LSB
+offset puts the zero partial sum at a code centre), and the ADC-aware fine-tuned archives (``dgcq-sim train``)
 evaluated with the mapping and ranges they were trained with.
 
 One JSON line per point; a PNG and a JSON table in benchmarks/out/.
@@ -30,7 +31,9 @@ from dgcq_sim.transfer import TransferFunction  # noqa: E402
 
 PTQ_VARIANTS = {"ptq_max": CimConfig(range_method="max"),
                 "ptq_search": CimConfig(range_method="search"),
-                "ptq_search_balanced": CimConfig(range_method="search", row_split="balanced")}
+                "ptq_search_balanced": CimConfig(range_method="search", row_split="balanced"),
+                "ptq_search_balanced_mid_tread": CimConfig(range_method="search",
+                                                           row_split="balanced", mid_tread=True)}
 
 
 def main() -> int:
