@@ -130,18 +130,18 @@ def record_mapping(rec: dict, cim: CimConfig | None = None) -> CimConfig:
     return replace(cim or CimConfig(), **{k: rec["mapping"][k] for k in MAPPING_FIELDS})
 
 
-def remapped_fields(rec: dict, cim: CimConfig) -> dict:
+def remapped_fields(rec: dict, cim: CimConfig, source: str = "the model") -> dict:
     """{field: cim's value} of the :data:`REMAP_FIELDS` where ``cim`` differs from the record
-    (evaluated on other arrays or with another zero point: the ranges must be calibrated
-    anew); a difference in any other mapping field is refused (the network was trained
-    with it)."""
+    (run or trained on other arrays or with another zero point: the ranges must be
+    calibrated or searched anew); a difference in any other mapping field is refused (the
+    network was trained with it), naming ``source``."""
     diff = {k: getattr(cim, k) for k in MAPPING_FIELDS if getattr(cim, k) != rec["mapping"][k]}
     fixed = {k: f"{rec['mapping'][k]!r} (asked: {v!r})" for k, v in diff.items()
              if k not in REMAP_FIELDS}
     if fixed:
-        raise ParameterError("the model was fine-tuned with " + ", ".join(
-            f"{k}={v}" for k, v in fixed.items()) + "; evaluate it with its own mapping, or "
-            "recalibrate it from its float pass")
+        raise ParameterError(f"{source} was fine-tuned with a different setup: " + ", ".join(
+            f"{k}={v}" for k, v in fixed.items()) + "; run it with its own mapping (a mapping "
+            "option not given takes the record's)")
     return diff
 
 

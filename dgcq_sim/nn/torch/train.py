@@ -175,7 +175,7 @@ def _resume_state(cfg: TrainConfig, net) -> tuple[dict | None, bool]:
     an ideal ADC on to the circuit's transfer function: the trained ranges are the starting
     ranges)."""
     from ..model import resolve_model_path
-    from ..record import REMAP_FIELDS, read_record
+    from ..record import read_record, remapped_fields
     rec = read_record(resolve_model_path(cfg.model))
     if rec is None:
         return None, False
@@ -185,17 +185,14 @@ def _resume_state(cfg: TrainConfig, net) -> tuple[dict | None, bool]:
                              f"continue it the same way (quantizer {rec['quantizer']!r} in "
                              f"its record, {cfg.quantizer!r} here)")
     want = {"vsquant": list(cfg.vsquant) if cfg.vsquant else None,
-            "weight_bits": cfg.weight_bits, "act_bits": cfg.act_bits,
-            **{k: getattr(net.cfg, k) for k in rec["mapping"]}}
+            "weight_bits": cfg.weight_bits, "act_bits": cfg.act_bits}
     have = {"vsquant": rec.get("vsquant"),
-            "weight_bits": rec.get("weight_bits", 8), "act_bits": rec.get("act_bits", 8),
-            **rec["mapping"]}
+            "weight_bits": rec.get("weight_bits", 8), "act_bits": rec.get("act_bits", 8)}
     diff = {k: (have[k], want[k]) for k in want if have[k] != want[k]}
-    remapped = {k: diff.pop(k) for k in REMAP_FIELDS if k in diff}
     if diff:
         raise ParameterError(f"model {cfg.model!r} was fine-tuned with a different setup; "
                              f"continue it with the same one (record vs this run: {diff})")
-    return rec, bool(remapped)
+    return rec, bool(remapped_fields(rec, net.cfg, f"model {cfg.model!r}"))
 
 
 class Trainer:
