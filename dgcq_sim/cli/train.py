@@ -79,6 +79,10 @@ def register(subparsers) -> None:
                    help="Adam learning rate of the log partial-sum ranges")
     p.add_argument("--fixed-ranges", action="store_true",
                    help="keep the partial-sum ranges at their calibrated values")
+    p.add_argument("--column-gains", action="store_true",
+                   help="learn a weight-scale gain per output column of every CIM layer: its "
+                        "codes spread or narrow so its partial sums use the converter's range "
+                        "(stored in the archive's record as weight_gain)")
     p.add_argument("--init-ranges", default="search", choices=("search", "max"),
                    help="starting ranges: the numpy range search (default) or the largest sum")
     p.add_argument("--weights-shared", default=None, metavar="8,4",
@@ -133,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
                       ideal=bool(args.ideal), out=str(out), **mapping,
                       epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
                       range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
-                      learn_ranges=not args.fixed_ranges,
+                      learn_ranges=not args.fixed_ranges, column_gains=args.column_gains,
                       init_ranges=args.init_ranges, weights_shared=shared, vsquant=vsquant,
                       weight_bits=args.weight_bits, act_bits=args.act_bits, seed=args.seed,
                       calib=args.calib, data=str(data), threads=args.threads,

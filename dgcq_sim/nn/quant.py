@@ -227,6 +227,44 @@ def _quantize_weights_plain(w: np.ndarray, cfg: QuantConfig) -> tuple[np.ndarray
     return w_int, scale, qmax
 
 
+def check_weight_gain(gains, cout: int, where: str) -> np.ndarray:
+    """Per-output-column weight-scale gains as float64 (cout,): a list of ``cout`` finite
+    numbers > 0; ParameterError naming ``where`` otherwise."""
+    try:
+        g = np.asarray(gains, dtype=np.float64)
+    except (TypeError, ValueError):
+        g = None
+    if (g is None or g.shape != (cout,) or isinstance(gains, (str, bytes))
+            or not np.isfinite(g).all() or not (g > 0).all()):
+        raise ParameterError(f"{where}: weight_gain must be {cout} finite numbers > 0 (one per "
+                             f"output column), got {str(gains)[:80]}")
+    return g
+
+
+def weight_gain_scale(w: np.ndarray, qmax: int, gains: np.ndarray) -> np.ndarray:
+    """Per-column weight scale (Cout,) with column gains: ``g * wmax / qmax`` (wmax = the
+    column's largest |weight|); codes ``clip(round(w/scale), ±qmax)``.  A gain below 1
+    spreads the column's codes, so its partial sums fill more of the converter's range (a
+    per-column converter gain folded into the weights; the digital per-channel scale takes
+    it back), at the cost of clipping its largest weights."""
+    wmax = np.abs(w.astype(np.float64)).max(axis=0)
+    return np.where(wmax > 0, wmax, 1.0) / qmax * gains
+
+
+def apply_weight_gain(q: "QLayer", gains, shared_4bit: bool = False) -> None:
+    """Re-quantize ``q``'s per-channel weight codes with column ``gains`` (a fine-tuned
+    record's ``weight_gain``, :func:`weight_gain_scale`)."""
+    where = f"layer {q.layer.name}"
+    if q.w_vs is not None or shared_4bit:
+        raise ParameterError(f"{where}: column gains (weight_gain) apply to plain per-channel "
+                             f"weights, not VS-Quant or shared 4-bit ones")
+    g = check_weight_gain(gains, q.layer.cout, where)
+    w = q.layer.wmat
+    scale = weight_gain_scale(w, q.w_qmax, g)
+    q.w_int = np.clip(np.round(w / scale), -q.w_qmax, q.w_qmax).astype(q.w_int.dtype)
+    q.w_scale = scale
+
+
 def _vs_pad(k: int, v: int) -> int:
     return (-k) % v
 

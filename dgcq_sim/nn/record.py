@@ -12,7 +12,9 @@ JSON object (key ``cim`` of the ``.npz``, written by ``dgcq-sim train``)::
      "weight_bits": 8, "act_bits": 8, "weights_shared": [8, 4] | null,
      "vsquant": [V, S] | null (optional; VS-Quant digital layers, seed 003),
      "layers": {name: {"act_scale": float, "act_signed": bool, "analog": bool,
-                       "psum_range": float | null}}}
+                       "psum_range": float | null,
+                       "weight_gain": [float per output column] (optional: learned
+                       column gains, :func:`dgcq_sim.nn.quant.weight_gain_scale`)}}}
 
 :func:`read_record` validates it (typed errors naming the file and field);
 :func:`apply_record` sets the activation scales of a :class:`QuantizedModel` and returns the
@@ -29,7 +31,7 @@ from pathlib import Path
 from ..archive import read_npz, scalar_text
 from ..errors import ModelFileError, ParameterError
 from .cim import CimConfig
-from .quant import QuantConfig, QuantizedModel, check_vsquant
+from .quant import QuantConfig, QuantizedModel, apply_weight_gain, check_vsquant
 from .quantizer_spec import quantizer_kind
 
 FORMAT = 1
@@ -74,6 +76,11 @@ def read_record(path: str | Path) -> dict | None:
         if not ok:
             raise ModelFileError(f"{where}: field 'layers.{name}' needs act_scale > 0, "
                                  f"act_signed, analog and (analog) psum_range > 0, got {st!r}")
+        gains = st.get("weight_gain", [1.0])
+        if not (isinstance(gains, list) and gains and all(map(_finite_pos, gains))):
+            raise ModelFileError(f"{where}: field 'layers.{name}.weight_gain' must be a list "
+                                 f"of numbers > 0 (one per output column), got "
+                                 f"{str(gains)[:80]}")
     q = rec.get("quantizer")
     if q is not None and not isinstance(q, str):
         raise ModelFileError(f"{where}: field 'quantizer' must be a string or null")
@@ -146,8 +153,9 @@ def remapped_fields(rec: dict, cim: CimConfig, source: str = "the model") -> dic
 
 
 def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:
-    """Set every layer's activation scale and sign from the record; return the partial-sum
-    ranges {layer: P} of its analog layers."""
+    """Set every layer's activation scale and sign (and column gains, re-quantizing its
+    weights) from the record; return the partial-sum ranges {layer: P} of its analog
+    layers."""
     missing = sorted(set(qm.layers) - set(rec["layers"]))
     if missing:
         raise ModelFileError(f"{source}: the cim record lacks layers {missing[:5]}")
@@ -158,6 +166,11 @@ def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:
         bits = qm.cfg.act_bits
         q.a_qmax = 2 ** (bits - 1) - 1 if q.a_signed else 2 ** bits - 1
         q.a_scale = float(st["act_scale"])
+        if "weight_gain" in st:
+            try:
+                apply_weight_gain(q, st["weight_gain"], qm.cfg.shared_4bit)
+            except ParameterError as exc:
+                raise ModelFileError(f"{source}: the cim record's {exc}") from None
         if st["analog"]:
             ranges[name] = float(st["psum_range"])
     return ranges

@@ -7,8 +7,8 @@ import pytest
 
 from dgcq_sim.errors import ParameterError
 from dgcq_sim.nn.forward import layer_input_matrix, predict, top1
-from dgcq_sim.nn.quant import (QuantConfig, derive_4bit, limit_accumulator, quantize_input,
-                               vs_quantize_input)
+from dgcq_sim.nn.quant import (QuantConfig, apply_weight_gain, check_weight_gain, derive_4bit,
+                               limit_accumulator, quantize_input, vs_quantize_input)
 
 
 def test_int8_within_half_percent_of_float(r20, qm, test_set):
@@ -38,6 +38,41 @@ def test_weight_codes_reconstruct_per_channel(qm):
         w = q.layer.wmat.astype(np.float64)
         err = np.abs(q.w_int * q.w_scale - w).max(axis=0)
         assert np.all(err <= q.w_scale / 2 + 1e-9)  # max clipping: only rounding error
+
+
+def test_column_gains_spread_or_narrow_the_weight_codes(qm):
+    import copy
+    name = "layer2.1.conv1"
+    q = copy.copy(qm.layers[name])
+    w = q.layer.wmat.astype(np.float64)
+    cout = q.layer.cout
+    gains = np.ones(cout)
+    gains[0], gains[1] = 0.5, 2.0
+    apply_weight_gain(q, gains.tolist())
+    ref = qm.layers[name]
+    # gain 1: the per-channel codes unchanged
+    assert np.array_equal(q.w_int[:, 2:], ref.w_int[:, 2:])
+    np.testing.assert_array_equal(q.w_scale[2:], ref.w_scale[2:])
+    # closed form: scale = g * max|w| / 127, codes clip(round(w/scale), +-127)
+    np.testing.assert_allclose(q.w_scale[:2], gains[:2] * np.abs(w[:, :2]).max(axis=0) / 127,
+                               rtol=1e-15)
+    assert np.array_equal(q.w_int[:, :2], np.clip(np.round(w[:, :2] / q.w_scale[:2]), -127, 127))
+    # gain 0.5 doubles the codes of the column and clips its largest weights at 127
+    small = np.abs(w[:, 0]) < 0.45 * np.abs(w[:, 0]).max()
+    np.testing.assert_allclose(np.abs(q.w_int[small, 0] - 2 * w[small, 0] / ref.w_scale[0]),
+                               0, atol=0.5 + 1e-9)
+    assert np.abs(q.w_int[:, 0]).max() == 127 and (np.abs(q.w_int[:, 0]) == 127).sum() > 1
+    # gain 2 halves them: at most 64 of 127 codes used
+    assert np.abs(q.w_int[:, 1]).max() in (63, 64)
+    assert q.w_int.dtype == ref.w_int.dtype
+
+
+@pytest.mark.parametrize("bad", [[1.0, 1.0], [1.0, 0.0, 1.0], [1.0, float("nan"), 1.0],
+                                 [1.0, -2.0, 1.0], "abc", None, [[1.0, 1.0, 1.0]]])
+def test_bad_column_gains_are_named(bad):
+    with pytest.raises(ParameterError, match="layer x: weight_gain must be 3 finite numbers"):
+        check_weight_gain(bad, 3, "layer x")
+    assert check_weight_gain([0.5, 1, 2], 3, "x").tolist() == [0.5, 1.0, 2.0]
 
 
 def test_shared_4bit_weights_are_derived_from_8bit_codes(qm):

@@ -75,6 +75,11 @@ _LAYERS = {"conv1": {"act_scale": 0.1, "act_signed": True, "analog": False}}
      "row_split"),
     ({"format": 1, "mapping": {**_MAPPING, "mid_tread": 1}, "layers": _LAYERS},
      "mid_tread"),
+    ({"format": 1, "mapping": _MAPPING,
+      "layers": {"conv1": {**_LAYERS["conv1"], "weight_gain": [1.0, -1.0]}}},
+     "layers.conv1.weight_gain"),
+    ({"format": 1, "mapping": _MAPPING,
+      "layers": {"conv1": {**_LAYERS["conv1"], "weight_gain": "1"}}}, "weight_gain"),
 ])
 def test_bad_records_name_the_field(tmp_path, bad, what):
     with pytest.raises(ModelFileError, match=what):
@@ -90,3 +95,12 @@ def test_a_record_without_row_split_was_written_on_packed_mid_rise_arrays(tmp_pa
     rec = read_record(_with_record(tmp_path, {"format": 1, "layers": _LAYERS,
                                               "mapping": {**_MAPPING, "row_split": "balanced"}}))
     assert rec["mapping"]["row_split"] == "balanced"
+
+
+def test_column_gains_of_the_wrong_length_are_named_on_evaluation(tmp_path):
+    rec = json.loads(str(np.load(resolve_model_path("resnet20-adc3-mt"))["cim"]))
+    rec["layers"]["layer1.0.conv1"]["weight_gain"] = [1.0] * 15          # 16 columns
+    path = _with_record(tmp_path, rec)
+    with pytest.raises(ModelFileError, match="layer layer1.0.conv1: weight_gain must be 16"):
+        evaluate(path, "bundled", tf=load_transfer("ideal:3", {}, False, 0), limit=2,
+                 record=read_record(path))

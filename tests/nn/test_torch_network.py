@@ -214,3 +214,66 @@ def test_vsquant_is_digital_only():
         to_cim(net, None, vsquant=(0, 4))
     with pytest.raises(ParameterError, match="vs_scale_bits"):
         to_cim(net, None, vsquant=(16, 11))
+
+
+def test_column_gains_give_the_numpy_logits(r20, test_set, calib, stats):
+    from dgcq_sim.nn.quant import apply_weight_gain
+    tf = TransferFunction.ideal(3, 0.0, 1.0)
+    cfg = CimConfig(mid_tread=True, row_split="balanced")
+    qm = quantize_model(r20, None, QuantConfig(), stats=stats)
+    rng = np.random.default_rng(1)
+    gains = {}
+    for n in CimModel(qm, tf, cfg).mapped:
+        gains[n] = np.exp(rng.uniform(-0.7, 0.3, qm.layers[n].layer.cout)).tolist()
+        apply_weight_gain(qm.layers[n], gains[n])
+    cm = CimModel(qm, tf, cfg)
+    cm.calibrate(calib.x)
+    x = test_set.x[::50]
+    ref = cm.predict(x)
+    tnet = resnet_to_torch(r20)
+    state = {n: {"act_scale": q.a_scale, "act_signed": q.a_signed,
+                 "psum_range": cm.ranges.get(n), **({"weight_gain": gains[n]} if n in gains
+                                                     else {})} for n, q in qm.layers.items()}
+    tc = to_cim(tnet, tf, ranges=state, mid_tread=True, row_split="balanced")
+    with torch.no_grad():
+        got = tc(tnet.normalize(x)).numpy()
+    assert np.array_equal(got, ref)
+    assert tc.quant_state()["layer1.0.conv1"]["weight_gain"] == pytest.approx(
+        gains["layer1.0.conv1"], rel=1e-6)
+    assert "weight_gain" not in tc.quant_state()["conv1"]        # digital first layer
+
+
+def test_learned_column_gain_spreads_a_column_lost_under_the_layer_range():
+    # column 0: small weights and one large outlier on a rarely active input -> its codes
+    # are ~1/20 of full scale and its partial sums mostly read 0 on a 3-bit converter set by
+    # the other columns; learning its gain on the output error spreads its codes
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(64, 4, bias=False)
+    with torch.no_grad():
+        lin.weight.normal_()
+        lin.weight[0] *= 0.05
+        lin.weight[0, 5] = 1.0
+    x = torch.relu(torch.randn(512, 64))
+    x[:, 5] *= (torch.rand(512) < 0.02).float()
+    net = torch.nn.Sequential(lin)
+    cim = to_cim(net, "ideal:3", rows=64, digital_first_last=False, learn_gains=True,
+                 mid_tread=True)
+    cim.calibrate(x)
+    layer = cim.quant_layers()["0"]
+    with torch.no_grad():
+        ref = net(x)
+
+    def col_err():
+        with torch.no_grad():
+            return ((cim(x) - ref) ** 2).mean(dim=0) / ref.var(dim=0)
+    before = col_err()
+    opt = torch.optim.Adam([layer.gain_log], lr=0.05)
+    for _ in range(60):
+        opt.zero_grad()
+        ((cim(x) - ref) ** 2).mean().backward()
+        opt.step()
+    after = col_err()
+    gains = layer.column_gains().detach()
+    assert gains[0] < 0.5                          # column 0's codes spread by > 2x
+    assert after[0] < 0.5 * before[0]              # and it converts far better
+    assert float(after.sum()) < float(before.sum())

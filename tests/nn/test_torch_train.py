@@ -87,6 +87,48 @@ def test_balanced_mid_tread_arrays_are_recorded_and_threads_survive_the_range_se
     assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
 
 
+def test_column_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_path,
+                                                                    test_set):
+    out = tmp_path / "gains.npz"
+    train(TrainConfig(quantizer="ideal:3", mid_tread=True, column_gains=True, range_lr=0.05,
+                      init_ranges="max", out=str(out), batch=96, progress=False),
+          train_set=images)
+    rec = read_record(out)
+    layers = rec["layers"]
+    for name, st in layers.items():
+        assert ("weight_gain" in st) == st["analog"]
+    g = np.concatenate([st["weight_gain"] for st in layers.values() if st["analog"]])
+    assert np.all(g > 0) and np.ptp(g) > 0.05           # two Adam steps at 0.05 moved them
+    # numpy re-quantizes the weights with the gains: the torch module's logits
+    from dgcq_sim.nn.cim import CimModel
+    from dgcq_sim.nn.quant import QuantConfig, collect_act_stats, quantize_model
+    from dgcq_sim.nn.record import apply_record, record_mapping
+    tuned = load_model(out)
+    x = test_set.x[::50]
+    tf = TransferFunction.ideal(3, 0.0, 1.0)
+    qm = quantize_model(tuned, None, QuantConfig(), stats=collect_act_stats(tuned, x))
+    plain = {n: q.w_int.copy() for n, q in qm.layers.items()}
+    cm = CimModel(qm, tf, record_mapping(rec), ranges=apply_record(qm, rec))
+    assert not np.array_equal(plain["layer1.0.conv1"], qm.layers["layer1.0.conv1"].w_int)
+    assert np.array_equal(plain["conv1"], qm.layers["conv1"].w_int)
+    tnet = resnet_to_torch(tuned)
+    tc = to_cim(tnet, tf, ranges=layers, mid_tread=True)
+    with torch.no_grad():
+        assert np.array_equal(cm.predict(x), tc(tnet.normalize(x)).numpy())
+    # a run continuing the archive starts from its gains
+    tr = Trainer(TrainConfig(model=str(out), quantizer="ideal:3", mid_tread=True,
+                             progress=False), 10)
+    assert tr.net.quant_state()["layer1.0.conv1"]["weight_gain"] == pytest.approx(
+        layers["layer1.0.conv1"]["weight_gain"], rel=1e-6)
+
+
+def test_column_gains_need_cim_layers(tmp_path):
+    for bad in ({"quantizer": None}, {"weights_shared": (8, 4)}):
+        with pytest.raises(ParameterError, match="column_gains"):
+            train(TrainConfig(column_gains=True, out=str(tmp_path / "a.npz"), **bad))
+    assert not (tmp_path / "a.npz").exists()
+
+
 def test_identity_batchnorm_archive_folds_back_to_the_same_weights(tmp_path):
     from dgcq_sim.nn.torch import save_archive
     net = load_model("resnet20")

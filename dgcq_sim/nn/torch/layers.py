@@ -77,7 +77,7 @@ class QuantLayer(torch.nn.Module):
 
     def __init__(self, inner, name: str, ctx: Context, cim, analog: bool, adc,
                  weight_bits: int = 8, act_bits: int = 8, learn_ranges: bool = False,
-                 vsquant: tuple | None = None):
+                 vsquant: tuple | None = None, learn_gains: bool = False):
         super().__init__()
         if vsquant is not None and analog:
             raise InputError(f"layer {name}: VS-Quant layers are digital; they are not "
@@ -97,6 +97,10 @@ class QuantLayer(torch.nn.Module):
         self.register_buffer("act_signed", torch.zeros((), dtype=torch.bool))
         self.register_buffer("psum_range", torch.zeros((), dtype=torch.float64))
         self.range_log = torch.nn.Parameter(torch.zeros(()), requires_grad=bool(learn_ranges))
+        # per-output-column weight-scale gain g = exp(gain_log): codes round(w/(g*wmax/qmax))
+        # (see weight_codes); learned on analog layers only (never VS-Quant: digital)
+        self.gain_log = torch.nn.Parameter(torch.zeros(inner.weight.shape[0]),
+                                           requires_grad=bool(learn_gains) and analog)
         self._amax, self._amin = 0.0, 0.0
 
     # ------------------------------------------------------------------ quantization state
@@ -128,13 +132,33 @@ class QuantLayer(torch.nn.Module):
         self.act_scale.fill_((float(clip) if clip > 0 else 1.0) / per)
 
     # ------------------------------------------------------------------ pieces
+    def column_gains(self) -> torch.Tensor:
+        """Per-output-column weight-scale gains (Cout,) float64 (1: codes span the column's
+        largest weight)."""
+        return torch.exp(self.gain_log.double())
+
+    def has_gains(self) -> bool:
+        return bool(self.gain_log.requires_grad) or bool((self.gain_log.detach() != 0).any())
+
     def weight_codes(self) -> tuple[torch.Tensor, torch.Tensor, int]:
         """(integer codes float64 in the weight's own layout with STE, per-output-channel
-        scale (Cout,) float64, qmax)."""
+        scale (Cout,) float64, qmax).
+
+        Scale ``g * wmax / qmax`` with the column gain g (:func:`dgcq_sim.nn.quant.
+        weight_gain_scale`): g < 1 spreads a column's codes (its partial sums fill more of
+        the converter's range, its largest weights clip at qmax), g > 1 narrows them.  The
+        gain is learned through both the codes and the output scale, which gives it the
+        learned-step-size gradient of a per-column converter range (the quantization error
+        ``est - p`` of every conversion)."""
         w = self.weight.double()
         qmax = self.w_qmax
         wmax = w.detach().abs().reshape(w.shape[0], -1).amax(dim=1)
         scale = torch.where(wmax > 0, wmax, torch.ones_like(wmax)) / qmax
+        if self.has_gains():
+            if self.ctx.weight_mode == "shared4":
+                raise InputError(f"layer {self.name}: column gains and shared 4-bit weights "
+                                 f"do not combine")
+            scale = scale * self.column_gains()
         codes = torch.clamp(round_ste(w / _per_channel(scale, w)), -qmax, qmax)
         if self.ctx.weight_mode == "shared4":
             if self.weight_bits != 8:

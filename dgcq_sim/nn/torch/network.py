@@ -15,11 +15,12 @@ from . import _require  # noqa: F401
 import contextlib
 import copy
 
+import numpy as np
 import torch
 
 from ...errors import InputError, ParameterError
 from ..cim import CimConfig
-from ..quant import QuantConfig, check_vsquant
+from ..quant import QuantConfig, check_vsquant, check_weight_gain
 from .layers import Context, QuantLayer, check_range_method
 from .transfer import TorchTransfer, resolve_quantizer
 
@@ -79,13 +80,16 @@ class CimModule(torch.nn.Module):
         return all(L.has_act_range() and L.has_psum_range() for L in self.quant_layers().values())
 
     def quant_state(self) -> dict:
-        """{layer: {"act_scale", "act_signed", "analog", "psum_range"}} (JSON-ready); the
-        psum range includes a learned factor."""
+        """{layer: {"act_scale", "act_signed", "analog", "psum_range"[, "weight_gain"]}}
+        (JSON-ready); the psum range includes a learned factor; ``weight_gain`` (a list, one
+        per output column) where a layer has column gains."""
         out = {}
         for n, L in self.quant_layers().items():
             out[n] = {"act_scale": float(L.act_scale), "act_signed": bool(L.act_signed),
                       "analog": bool(L.analog),
                       "psum_range": float(L.effective_range().detach()) if L.analog else None}
+            if L.has_gains():
+                out[n]["weight_gain"] = [float(g) for g in L.column_gains().detach()]
         return out
 
     def load_quant_state(self, state: dict) -> None:
@@ -107,6 +111,10 @@ class CimModule(torch.nn.Module):
                 L.psum_range.fill_(_positive(f"{n}.psum_range", st["psum_range"]))
                 with torch.no_grad():
                     L.range_log.zero_()
+            if "weight_gain" in st:
+                gains = check_weight_gain(st["weight_gain"], L.weight.shape[0], f"layer {n}")
+                with torch.no_grad():
+                    L.gain_log.copy_(torch.from_numpy(np.log(gains)).float())
 
     # ------------------------------------------------------------------ modes
     @contextlib.contextmanager
@@ -196,7 +204,7 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
            digital_first_last: bool = True, range_method: str = "max",
            calib_images: int = 64, zero_offset_cal: bool = True, weight_bits: int = 8,
            act_bits: int = 8, learn_ranges: bool = False, seed: int = 0,
-           vsquant: tuple | None = None) -> CimModule:
+           vsquant: tuple | None = None, learn_gains: bool = False) -> CimModule:
     """A copy of ``module`` with every Conv2d/Linear quantized and (but the first and last,
     unless ``digital_first_last=False``) computed on CIM arrays through ``quantizer``.
 
@@ -209,6 +217,8 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
     ranges: a :meth:`CimModule.quant_state` dict, or {layer: partial-sum range}; layers
         not given are calibrated (by ``calibrate(x)`` or on the first batch).
     learn_ranges: make every analog layer's partial-sum range trainable.
+    learn_gains: make every analog layer's per-column weight-scale gains trainable
+        (:meth:`QuantLayer.weight_codes`; the ``weight_gain`` of the record).
     vsquant: (V, S) VS-Quant per-vector S-bit scales over V reduction rows on every layer
         (seed 003; digital, so ``quantizer`` must be None), as ``QuantConfig(vs_vector=V,
         vs_scale_bits=S)`` of the numpy path.
@@ -245,7 +255,7 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
         inner = getattr(parent, attr)
         q = QuantLayer(inner, name, ctx, cfg, analog=adc is not None and name not in digital,
                        adc=adc, weight_bits=weight_bits, act_bits=act_bits,
-                       learn_ranges=learn_ranges, vsquant=vsquant)
+                       learn_ranges=learn_ranges, vsquant=vsquant, learn_gains=learn_gains)
         setattr(parent, attr, q)
     out = CimModule(net, ctx, cfg, targets, tf)
     if adc is not None:

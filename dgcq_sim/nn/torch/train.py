@@ -8,7 +8,8 @@ default the starting model; name the pretrained model when continuing from a fin
 archive, whose own float pass is no teacher); random
 crop 32x32 of the image zero-padded by 4 + random horizontal flip, fresh every epoch (the
 pretrained models' augmentation, ``../shared/models/README.md``).  Learned partial-sum
-ranges (``learn_ranges``) train with Adam at ``range_lr``.  BatchNorm is folded into the
+ranges (``learn_ranges``) and per-column weight-scale gains (``column_gains``, the record's
+``weight_gain``) train with Adam at ``range_lr``.  BatchNorm is folded into the
 convolutions before training (fine-tuning from converged statistics).  Shared 8/4-bit
 weights (seed 001): every step adds the loss of the same network with the derived 4-bit
 codes, so one weight set serves both.  VS-Quant QAT (seed 003, ``vsquant=(V, S)``, digital):
@@ -63,6 +64,7 @@ class TrainConfig:
     range_lr: float = 0.01
     weight_decay: float = 5e-4
     learn_ranges: bool = True
+    column_gains: bool = False
     optimizer: str = "adam"
     distill: float = 1.0
     teacher: str | None = None
@@ -110,6 +112,9 @@ class TrainConfig:
                 raise ParameterError("vsquant (VS-Quant QAT, digital) needs quantizer None and "
                                      "no weights_shared")
             check_vsquant(self.vsquant)
+        if self.column_gains and (self.quantizer is None or self.weights_shared):
+            raise ParameterError("column_gains scale the weight codes of CIM layers: they need "
+                                 "a quantizer and no weights_shared")
         if self.weights_shared not in (None, (8, 4)):
             raise ParameterError(f"weights_shared must be (8, 4) (seed 001's shared 8- and "
                                  f"4-bit weights), got {self.weights_shared!r}")
@@ -216,7 +221,7 @@ class Trainer:
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
                           seed=cfg.seed, vsquant=cfg.vsquant, weight_bits=cfg.weight_bits,
-                          act_bits=cfg.act_bits)
+                          act_bits=cfg.act_bits, learn_gains=cfg.column_gains)
         self.norm = _normalizer(self.base.mean, self.base.std)
         rec, remapped = _resume_state(cfg, self.net)
         if rec is not None:                    # continue a fine-tuned archive
@@ -228,8 +233,9 @@ class Trainer:
             if cfg.quantizer is not None and cfg.init_ranges == "search":
                 self.net.load_quant_state(search_ranges(cfg.model, self.net, calib))
         named = list(self.net.named_parameters())
-        weights = [p for n, p in named if not n.endswith("range_log")]
-        ranges = [p for n, p in named if n.endswith("range_log") and p.requires_grad]
+        quant_params = ("range_log", "gain_log")     # ranges and column gains: Adam at range_lr
+        weights = [p for n, p in named if not n.endswith(quant_params)]
+        ranges = [p for n, p in named if n.endswith(quant_params) and p.requires_grad]
         if cfg.optimizer == "sgd":
             self.opt = torch.optim.SGD(weights, lr=cfg.lr, momentum=0.9, nesterov=True,
                                        weight_decay=cfg.weight_decay)
