@@ -15,7 +15,7 @@ from ..errors import DgcqError
 # Order shown in --help.  Every module listed here must exist: a missing one is a bug,
 # not something to skip quietly.
 SUBCOMMAND_MODULES = ("demo", "convert", "enob", "budget", "architectures", "tran", "nn_eval",
-                      "train", "sweep", "characterize", "export")
+                      "train", "nn_average", "sweep", "characterize", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

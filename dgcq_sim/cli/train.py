@@ -79,6 +79,9 @@ def register(subparsers) -> None:
                    help="Adam learning rate of the log partial-sum ranges")
     p.add_argument("--fixed-ranges", action="store_true",
                    help="keep the partial-sum ranges at their calibrated values")
+    p.add_argument("--keep-epochs", action="store_true",
+                   help="also write OUT-epN.npz after epoch N (checkpoints to average with "
+                        "`dgcq-sim nn-average`)")
     p.add_argument("--column-gains", action="store_true",
                    help="learn a weight-scale gain per output column of every CIM layer: its "
                         "codes spread or narrow so its partial sums use the converter's range "
@@ -138,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
                       epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
                       range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
                       learn_ranges=not args.fixed_ranges, column_gains=args.column_gains,
+                      keep_epochs=args.keep_epochs,
                       init_ranges=args.init_ranges, weights_shared=shared, vsquant=vsquant,
                       weight_bits=args.weight_bits, act_bits=args.act_bits, seed=args.seed,
                       calib=args.calib, data=str(data), threads=args.threads,

@@ -91,8 +91,13 @@ def test_column_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_
                                                                     test_set):
     out = tmp_path / "gains.npz"
     train(TrainConfig(quantizer="ideal:3", mid_tread=True, column_gains=True, range_lr=0.05,
-                      init_ranges="max", out=str(out), batch=96, progress=False),
-          train_set=images)
+                      init_ranges="max", out=str(out), batch=96, epochs=2, keep_epochs=True,
+                      progress=False), train_set=images)
+    # every epoch's checkpoint kept beside the archive (the last one is the archive)
+    ep1, ep2 = tmp_path / "gains-ep1.npz", tmp_path / "gains-ep2.npz"
+    z2, zo = np.load(ep2), np.load(out)
+    assert ep1.is_file() and all(np.array_equal(z2[k], zo[k]) for k in zo.files)
+    assert not np.array_equal(np.load(ep1)["layer1.0.conv1.weight"], zo["layer1.0.conv1.weight"])
     rec = read_record(out)
     layers = rec["layers"]
     for name, st in layers.items():

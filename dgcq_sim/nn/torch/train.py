@@ -16,7 +16,8 @@ codes, so one weight set serves both.  VS-Quant QAT (seed 003, ``vsquant=(V, S)`
 every layer with per-vector S-bit integer scales over V reduction rows, weights and
 activations.  Everything is seeded: same seed, same archive.
 
-The archive written (every epoch, atomically) is a plain model archive plus the ``cim``
+The archive written (every epoch, atomically; with ``keep_epochs`` also ``OUT-epN.npz``
+after epoch N, checkpoints for :mod:`dgcq_sim.nn.average`) is a plain model archive plus the ``cim``
 record of :mod:`dgcq_sim.nn.record`; ``dgcq-sim nn-eval --model OUT`` evaluates it with
 the scales and ranges it was trained with.
 """
@@ -51,6 +52,7 @@ class TrainConfig:
     params: dict = field(default_factory=dict)   # a netlist quantizer's .param overrides
     ideal: bool = False                          # ... and every non-ideality off
     out: str = "model-ft.npz"
+    keep_epochs: bool = False                    # also write OUT-epN.npz after epoch N
     rows: int = 128
     row_split: str = "packed"
     mid_tread: bool = False
@@ -289,6 +291,11 @@ class Trainer:
         return float(loss.detach()), logits.detach()
 
 
+def epoch_path(out: Path, epoch: int) -> Path:
+    """Where ``keep_epochs`` writes the archive after ``epoch``: ``OUT-epN.npz``."""
+    return out.with_name(f"{out.stem}-ep{epoch}{out.suffix or '.npz'}")
+
+
 def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     """Fine-tune ``cfg.model`` through ``cfg.quantizer``; write ``cfg.out`` every epoch.
 
@@ -335,8 +342,10 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
                              weights_shared=cfg.weights_shared, vsquant=cfg.vsquant,
                              params=cfg.params, ideal=cfg.ideal)
         info = {k: v for k, v in asdict(cfg).items() if k != "progress"}
-        save_archive(tr.net, out, record, train_info={"config": info, "history": history,
-                                                      "torch": torch.__version__})
+        train_info = {"config": info, "history": history, "torch": torch.__version__}
+        save_archive(tr.net, out, record, train_info=train_info)
+        if cfg.keep_epochs:     # checkpoints to average (dgcq-sim nn-average)
+            save_archive(tr.net, epoch_path(out, epoch + 1), record, train_info=train_info)
     return {"out": str(out), "epochs": cfg.epochs, "steps": tr.steps,
             "images": len(ds), "seconds": time.perf_counter() - t0, "history": history,
             "record": record, "transfer": tr.net.tf}
