@@ -29,6 +29,18 @@ def emit(**fields) -> None:
     print(json.dumps(fields), flush=True)
 
 
+def merge_rows(name: str, rows: list, key: str) -> list:
+    """Write ``OUT/name`` (a JSON list) with ``rows``; the rows already there whose ``key``
+    was not run this time are kept (a partial rerun refreshes only its own). Returns all."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / name
+    old = json.loads(path.read_text()) if path.exists() else []
+    ran = {r[key] for r in rows}
+    merged = [r for r in old if r.get(key) not in ran] + rows
+    path.write_text(json.dumps(merged, indent=1))
+    return merged
+
+
 def transfer(name: str, tf_dir: str | None = None, seed: int = 0):
     """TransferFunction by benchmark name: ``ideal<B>``, a key of QUANTIZERS, loaded from
     ``tf_dir/<name>.npz`` when present, else characterized now (and timed)."""

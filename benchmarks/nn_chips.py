@@ -18,13 +18,12 @@ designs run replace theirs, the others are kept).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _nn_common import OUT, emit  # noqa: E402
+from _nn_common import emit, merge_rows  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -79,11 +78,7 @@ def main() -> int:
                      "float_top1": r["float_top1"], "bank_seconds": round(t_bank, 1),
                      "seconds": round(r["seconds"], 1)})
         emit(figure="nn_chip_monte_carlo", **rows[-1])
-    OUT.mkdir(exist_ok=True)
-    path = OUT / "nn_chips.json"            # rows of designs not run this time are kept
-    old = json.loads(path.read_text()) if path.exists() else []
-    ran = {r["design"] for r in rows}
-    path.write_text(json.dumps([r for r in old if r.get("design") not in ran] + rows, indent=1))
+    merge_rows("nn_chips.json", rows, "design")   # rows of designs not run are kept
     emit(figure="nn_chips_seconds", value=round(time.perf_counter() - t0, 1))
     return 0
 

@@ -9,18 +9,20 @@ One JSON line per point; a PNG and a JSON table in benchmarks/out/.
   python benchmarks/nn_finetune.py                       # bundled 1 000 test images
   python benchmarks/nn_finetune.py --data full           # the 10 000-image test set
   python benchmarks/nn_finetune.py --models resnet20-adc3 resnet20-adc2 /tmp/x.npz
+  python benchmarks/nn_finetune.py --variants --models /tmp/x.npz   # one new column only
+
+Rows of variants not run this time are kept in the JSON (and the PNG).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _nn_common import OUT, emit  # noqa: E402
+from _nn_common import OUT, emit, merge_rows  # noqa: E402
 
 from dgcq_sim.nn.cim import CimConfig  # noqa: E402
 from dgcq_sim.nn.evaluate import evaluate  # noqa: E402
@@ -43,6 +45,8 @@ def main() -> int:
     ap.add_argument("--bits", type=int, nargs="+", default=[2, 3, 4, 5, 6, 7, 8])
     ap.add_argument("--models", nargs="*", default=None,
                     help="fine-tuned archives (default: every bundled resnet20-* archive)")
+    ap.add_argument("--variants", nargs="*", default=list(PTQ_VARIANTS),
+                    choices=list(PTQ_VARIANTS), help="PTQ variants to run (default all)")
     args = ap.parse_args()
     models = args.models if args.models is not None else bundled_models()
     # digital QAT archives (shared 8/4-bit weights, VS-Quant) have no partial sums to convert
@@ -50,7 +54,8 @@ def main() -> int:
     rows, t0 = [], time.perf_counter()
     for bits in args.bits:
         tf = TransferFunction.ideal(bits, 0.0, 1.0)
-        for variant, cim in PTQ_VARIANTS.items():
+        for variant in args.variants:
+            cim = PTQ_VARIANTS[variant]
             r = evaluate("resnet20", args.data, tf=tf, cim=cim, limit=args.images)
             rows.append({"variant": variant, "bits": bits, "top1": r["top1"],
                          "images": r["images"], "float_top1": r["float_top1"]})
@@ -61,9 +66,7 @@ def main() -> int:
             rows.append({"variant": f"finetuned:{Path(m).stem}", "bits": bits,
                          "top1": r["top1"], "images": r["images"]})
             emit(figure="nn_top1_vs_adc_bits", **rows[-1])
-    OUT.mkdir(exist_ok=True)
-    (OUT / "nn_finetune.json").write_text(json.dumps(rows, indent=1))
-    _plot(rows, OUT / "nn_finetune.png")
+    _plot(merge_rows("nn_finetune.json", rows, "variant"), OUT / "nn_finetune.png")
     emit(figure="nn_finetune_seconds", value=time.perf_counter() - t0)
     return 0
 
