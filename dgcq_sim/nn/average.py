@@ -14,14 +14,14 @@ re-estimating.  The archive written holds:
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from ..archive import read_npz, scalar_text
 from ..errors import InputError, ModelFileError
-from .model import load_model, resolve_model_path
+from ..outputs import check_output_file
+from .model import model_from_arrays, resolve_model_path
 from .record import read_record
 
 #: the record's per-layer multiplicative fields, averaged geometrically
@@ -42,21 +42,20 @@ def average_archives(models: list, out: str | Path) -> dict:
     {"out", "models", "record": bool}."""
     if not isinstance(models, (list, tuple)) or len(models) < 2:
         raise InputError(f"averaging needs at least 2 model archives, got {models!r}")
-    out = Path(out)
-    if not out.parent.exists():
-        raise InputError(f"output directory {out.parent} does not exist")
+    out = check_output_file(out, "out")
     paths = [resolve_model_path(m) for m in models]
-    for p in paths:
-        load_model(p)                               # a loadable ResNet archive, named if not
     arrays = [read_npz(p, "model file") for p in paths]
+    for p, a in zip(paths, arrays):
+        model_from_arrays(a, p)                     # a loadable ResNet archive, named if not
     recs = [read_record(p) for p in paths]
     if any(r is None for r in recs) and not all(r is None for r in recs):
         raise ModelFileError("some archives have a cim record and some not: average "
                              "checkpoints fine-tuned the same way")
     if recs[0] is not None:
+        setup = _same_setup(recs[0])
         for p, r in zip(paths[1:], recs[1:]):
-            a, b = _same_setup(recs[0]), _same_setup(r)
-            diff = sorted(k for k in a if a[k] != b.get(k))
+            other = _same_setup(r)
+            diff = sorted(k for k in setup if setup[k] != other.get(k))
             if diff:
                 raise ModelFileError(f"model file {str(p)!r} was fine-tuned with another "
                                      f"setup than {str(paths[0])!r} (record fields {diff})")
@@ -81,10 +80,8 @@ def average_archives(models: list, out: str | Path) -> dict:
                 if st.get(f) is None:
                     continue
                 logs = np.log(np.array([r["layers"][name][f] for r in recs], np.float64))
-                mean = np.exp(logs.mean(axis=0))
+                mean = np.exp(logs.mean(axis=0))       # finite: read_record checked each > 0
                 st[f] = mean.tolist() if isinstance(st[f], list) else float(mean)
-                if not all(math.isfinite(v) for v in np.atleast_1d(mean)):
-                    raise ModelFileError(f"layer {name}: averaged {f} is not finite")
         merged["cim"] = np.array(json.dumps(rec))
     merged["train_info"] = np.array(json.dumps({"averaged": [str(p) for p in paths]}))
     tmp = out.with_name(out.name + ".tmp.npz")

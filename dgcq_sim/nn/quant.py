@@ -199,6 +199,16 @@ def derive_4bit(w8: np.ndarray) -> np.ndarray:
     return np.clip(np.sign(w8) * np.floor((np.abs(w8) + 8) / 16), -7, 7)
 
 
+def _clip_scale(clip: np.ndarray, qmax: int) -> np.ndarray:
+    """Per-channel scale (Cout,) that maps the clip value to code qmax (1/qmax where 0)."""
+    return np.where(clip > 0, clip, 1.0) / qmax
+
+
+def _weight_codes(w: np.ndarray, scale: np.ndarray, qmax: int) -> np.ndarray:
+    """Symmetric integer codes of (K, Cout) weights at per-channel ``scale``."""
+    return np.clip(np.round(w / scale), -qmax, qmax)
+
+
 def _quantize_weights_plain(w: np.ndarray, cfg: QuantConfig) -> tuple[np.ndarray, np.ndarray, int]:
     """Per-channel symmetric codes of (K, Cout) weights -> (w_int, scale, qmax)."""
     qmax = 2 ** (cfg.weight_bits - 1) - 1
@@ -220,8 +230,8 @@ def _quantize_weights_plain(w: np.ndarray, cfg: QuantConfig) -> tuple[np.ndarray
                     best, clip[c] = err, cand
     else:
         clip = wmax
-    scale = np.where(clip > 0, clip, 1.0) / qmax
-    w_int = np.clip(np.round(w / scale), -qmax, qmax)
+    scale = _clip_scale(clip, qmax)
+    w_int = _weight_codes(w, scale, qmax)
     if cfg.shared_4bit:
         return derive_4bit(w_int), scale * 16.0, 7
     return w_int, scale, qmax
@@ -247,8 +257,7 @@ def weight_gain_scale(w: np.ndarray, qmax: int, gains: np.ndarray) -> np.ndarray
     spreads the column's codes, so its partial sums fill more of the converter's range (a
     per-column converter gain folded into the weights; the digital per-channel scale takes
     it back), at the cost of clipping its largest weights."""
-    wmax = np.abs(w.astype(np.float64)).max(axis=0)
-    return np.where(wmax > 0, wmax, 1.0) / qmax * gains
+    return _clip_scale(np.abs(w.astype(np.float64)).max(axis=0), qmax) * gains
 
 
 def apply_weight_gain(q: "QLayer", gains, shared_4bit: bool = False) -> None:
@@ -261,7 +270,7 @@ def apply_weight_gain(q: "QLayer", gains, shared_4bit: bool = False) -> None:
     g = check_weight_gain(gains, q.layer.cout, where)
     w = q.layer.wmat
     scale = weight_gain_scale(w, q.w_qmax, g)
-    q.w_int = np.clip(np.round(w / scale), -q.w_qmax, q.w_qmax).astype(q.w_int.dtype)
+    q.w_int = _weight_codes(w, scale, q.w_qmax).astype(q.w_int.dtype)
     q.w_scale = scale
 
 

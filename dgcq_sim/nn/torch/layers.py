@@ -153,14 +153,13 @@ class QuantLayer(torch.nn.Module):
         w = self.weight.double()
         qmax = self.w_qmax
         wmax = w.detach().abs().reshape(w.shape[0], -1).amax(dim=1)
-        scale = torch.where(wmax > 0, wmax, torch.ones_like(wmax)) / qmax
-        if self.has_gains():
-            if self.ctx.weight_mode == "shared4":
-                raise InputError(f"layer {self.name}: column gains and shared 4-bit weights "
-                                 f"do not combine")
-            scale = scale * self.column_gains()
+        # gains 1 (gain_log 0) multiply exactly: no branch, no device sync in the hot path
+        scale = torch.where(wmax > 0, wmax, torch.ones_like(wmax)) / qmax * self.column_gains()
         codes = torch.clamp(round_ste(w / _per_channel(scale, w)), -qmax, qmax)
         if self.ctx.weight_mode == "shared4":
+            if self.has_gains():
+                raise InputError(f"layer {self.name}: column gains and shared 4-bit weights "
+                                 f"do not combine")
             if self.weight_bits != 8:
                 raise InputError(f"layer {self.name}: shared 4-bit weights derive from 8-bit "
                                  f"codes, weight_bits is {self.weight_bits}")

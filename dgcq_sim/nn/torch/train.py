@@ -35,6 +35,7 @@ import torch
 from tqdm import tqdm
 
 from ...errors import InputError, ParameterError
+from ...outputs import check_output_file
 from ..data import Dataset, load_calibration_set, load_train_set
 from ..quant import QuantConfig, check_vsquant
 from ..quantizer_spec import check_overrides, load_transfer
@@ -304,9 +305,7 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     None}.
     """
     cfg.check()
-    out = Path(cfg.out)
-    if not out.parent.exists():
-        raise InputError(f"output directory {out.parent} does not exist")
+    out = check_output_file(cfg.out, "out")
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
     torch.manual_seed(cfg.seed)
