@@ -149,11 +149,19 @@ def _power(e: np.ndarray, k: int, n: int, q: np.ndarray | None):
     return e, q
 
 
+def _check_finite(sys, closed, duration, *arrays) -> None:
+    if not all(a is None or np.all(np.isfinite(a)) for a in arrays):
+        raise SimulationError(f"non-finite phase map for circuit {sys.circuit.title!r} "
+                              f"(closed={sorted(closed)}, duration={duration!r} s): element "
+                              f"values too extreme for float64 over this phase")
+
+
 def _choose_noise_k(sys, c_aug, a_aug, duration, closed, t) -> int:
     """Squarings for the noise covariance: every dynamic mode must satisfy h/τ <= A_MAX."""
     k = K_DET
     e, _ = _base_step(sys, c_aug, a_aug, duration / 2.0 ** k, closed, t)
     n = sys.n
+    _check_finite(sys, closed, duration, e)
     mu = np.linalg.eigvals(np.eye(n) + e[:n, :n])
     dyn = mu[np.abs(mu) > ALGEBRAIC_MU]
     if dyn.size:
@@ -173,8 +181,15 @@ def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *
     generator w' = F·w whose output H·w adds to the source values (sinusoids and
     exponentials, :mod:`.waves`), giving the columns ``mxw``.
     """
-    n, ns = sys.n, len(sys.sources)
     c_aug, a_aug, t = _augmented(sys, closed, slope, gen)
+    # extreme element values can overflow the squarings; the result is checked for
+    # non-finite entries below and refused with a SimulationError naming the phase
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _phase_map(sys, closed, duration, slope, temperature, gen, c_aug, a_aug, t)
+
+
+def _phase_map(sys, closed, duration, slope, temperature, gen, c_aug, a_aug, t) -> PhaseMap:
+    n, ns = sys.n, len(sys.sources)
     results = []
     for kk in (K_DET, K_DET + 1):
         e, _ = _base_step(sys, c_aug, a_aug, duration / 2.0 ** kk, closed, t)
@@ -205,7 +220,5 @@ def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *
         # capacitor state, i.e. one BE step so short (h·1e-6) that no capacitor moves
         e_p, _ = _base_step(sys, c_aug, a_aug, h * PROJ_SHRINK, closed, t)
         mproj = t @ (np.eye(n) + e_p[:n, :n]) @ t.T @ pc
-    if not (np.all(np.isfinite(mxx)) and np.all(np.isfinite(mxu))):
-        raise SimulationError(f"non-finite phase map for circuit {sys.circuit.title!r} "
-                              f"(closed={sorted(closed)}, duration={duration!r} s)")
+    _check_finite(sys, closed, duration, mxx, mxu, mxd, mxw, q, mproj)
     return PhaseMap(mxx, mxu, mxd, q, mproj, k_noise, mxw)

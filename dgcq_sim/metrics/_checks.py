@@ -37,6 +37,9 @@ def as_finite_1d(x, name: str, min_size: int = 1) -> np.ndarray:
     return arr
 
 
+CODE_MAX = 2.0 ** 53   # largest magnitude where float64 holds every integer
+
+
 def as_codes(codes, name: str = "codes", min_size: int = 1) -> np.ndarray:
     """Return integer codes as int64, refusing non-integers, NaN and wrong shapes."""
     arr = _asarray(codes, name)
@@ -46,6 +49,11 @@ def as_codes(codes, name: str = "codes", min_size: int = 1) -> np.ndarray:
         f = as_finite_1d(arr, name, min_size)
         if not np.all(f == np.round(f)):
             raise InputError(f"{name} must hold integers; got a fractional value")
+        big = np.abs(f) > CODE_MAX
+        if big.any():
+            i = int(np.flatnonzero(big)[0])
+            raise InputError(f"{name} holds {show(f[i])} at index {i}: codes must lie "
+                             f"within +-2**53 (exact integers in float64)")
         arr = f.astype(np.int64)
     if arr.ndim != 1:
         raise InputError(f"{name} must be 1-D, got shape {arr.shape}")

@@ -217,3 +217,17 @@ def test_node_voltages_helper_and_const_state():
     with pytest.raises(ParameterError, match="switch controls"):
         compile_program(circuit(VSource("vx", "x", "0", Dc(1.0)), *ckt.elements),
                         [Phase(1e-9)], ["vx"], ["top"])
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("temperature", [None, 300.0])
+def test_overflowing_phase_is_a_simulation_error(temperature):
+    """Positive feedback (a gain-3 VCVS driving the RC's own node through R) makes x grow
+    as exp(2t/RC): over 1e3 time constants the map overflows float64, and the run stops
+    with a SimulationError naming the phase (no numpy RuntimeWarning on the way, no inf
+    passed along)."""
+    unstable = circuit(VSource("v", "in", "0", Dc(1.0)), Resistor("r0", "in", "x", 1e6),
+                       Resistor("r", "e", "x", 1e3), Capacitor("c", "x", "0", 1e-12),
+                       Vcvs("g", "e", "0", "x", "0", 3.0))
+    with pytest.raises(SimulationError, match="non-finite phase map.*duration=1e-06"):
+        compile_program(unstable, [Phase(1e-6)], ["v"], ["x"], noise_temperature=temperature)

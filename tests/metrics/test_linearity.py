@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -55,5 +57,9 @@ def test_code_density_refuses_bad_input():
         code_density(np.array([0.5, 1.0, 2.0]), 16)
     with pytest.raises(InputError, match="non-finite"):
         code_density(np.array([0.0, np.nan, 2.0]), 16)
+    with warnings.catch_warnings():    # no cast warning: refused before the int64 cast
+        warnings.simplefilter("error")
+        with pytest.raises(InputError, match=r"1e\+30 at index 1.*2\*\*53"):
+            code_density(np.array([0.0, 1e30, 2.0]), 16)
     with pytest.raises(ParameterError, match="stimulus"):
         code_density(np.array([0, 1, 2]), 16, "triangle")
