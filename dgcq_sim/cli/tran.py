@@ -75,7 +75,7 @@ def _resolve_netlist(text: str) -> Path:
     if path.suffix in ("", ".cir") and path.parent == Path("."):
         return bundled_netlist(path.name)
     from ..errors import InputError
-    raise InputError(f"netlist file {text!r} not found")
+    raise InputError(f"netlist file {text!r} {'is not a file' if path.exists() else 'not found'}")
 
 
 def _value(text: str, what: str, unit: str = "V or A") -> float:

@@ -138,7 +138,9 @@ def test_bad_options_exit_1_with_a_message(capsys, divider, argv, needle):
 
 def test_missing_netlist_file(capsys, tmp_path):
     assert main(["tran", str(tmp_path / "nope.cir")]) == 1
-    assert "nope.cir" in capsys.readouterr().err
+    assert "nope.cir' not found" in capsys.readouterr().err
+    assert main(["tran", str(tmp_path)]) == 1
+    assert "is not a file" in capsys.readouterr().err
 
 
 def test_help_explains_every_option(capsys):
