@@ -98,6 +98,10 @@ def register(subparsers) -> None:
     p.add_argument("--vsquant", default=None, metavar="V/S",
                    help="VS-Quant QAT (seed 003; with --quantizer none): per-vector S-bit "
                         "scales over V reduction rows on every layer, e.g. 16/4")
+    p.add_argument("--holdout", type=nonneg_int, default=0, metavar="N",
+                   help="keep N strided training images (after --limit) out of training and "
+                        "report their top-1 after every epoch (holdout_top1): choose "
+                        "checkpoints on them, not on the test set (default 0)")
     p.add_argument("--data", default=None, metavar="TRAIN.npz",
                    help="training split (default ../shared/data/cifar10_train_jpeg.npz)")
     p.add_argument("--calib", default="bundled", metavar="bundled|full|PATH")
@@ -138,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     from ..nn.torch.train import TrainConfig, train   # torch only from here on
     cfg = TrainConfig(model=args.model, quantizer=quantizer, params=params,
                       ideal=bool(args.ideal), out=str(out), **mapping,
-                      epochs=args.epochs, limit=args.limit, batch=args.batch, lr=args.lr,
+                      epochs=args.epochs, limit=args.limit, holdout=args.holdout, batch=args.batch, lr=args.lr,
                       range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
                       learn_ranges=not args.fixed_ranges, column_gains=args.column_gains,
                       keep_epochs=args.keep_epochs,
@@ -147,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
                       calib=args.calib, data=str(data), threads=args.threads,
                       progress=not args.no_progress)
     res = train(cfg)
-    summary = {k: res[k] for k in ("out", "epochs", "steps", "images", "seconds", "history")}
+    summary = {k: res[k] for k in ("out", "epochs", "steps", "images", "holdout_images",
+                                   "seconds", "history")}
     if not args.no_eval:
         from ..nn.evaluate import evaluate
         rec = read_record(out)
@@ -163,6 +168,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {res['out']}: {res['epochs']} epoch(s), {res['steps']} steps on "
               f"{res['images']} images in {res['seconds']:.0f} s; last epoch loss "
               f"{h['loss']:.4f}, train top-1 {100 * h['train_top1']:.2f} %")
+        for row in res["history"] if res["holdout_images"] else ():
+            print(f"  epoch {row['epoch']}: top-1 on the {res['holdout_images']} held-out "
+                  f"training images {100 * row['holdout_top1']:.2f} %")
         if "eval" in summary:
             print(f"  test top-1 on {summary['eval']['images']} bundled images: "
                   f"{100 * summary['eval']['top1']:.2f} %  (nn-eval --model {res['out']})")

@@ -41,6 +41,19 @@ class Dataset:
         idx = np.linspace(0, len(self) - 1, limit).round().astype(np.int64)
         return Dataset(self.x[idx], self.y[idx], f"{self.source}[{limit} strided]")
 
+    def holdout(self, n: int) -> tuple["Dataset", "Dataset"]:
+        """(the rest, ``n`` strided images): a class-balanced held-out split, disjoint from
+        the rest and the same for every seed (so checkpoints of runs with other seeds are
+        compared on the same images)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n < len(self):
+            raise InputError(f"holdout must be an integer in 1..{len(self) - 1} (images of "
+                             f"{self.source or 'the split'}, {len(self)} in all), got {n!r}")
+        idx = np.linspace(0, len(self) - 1, int(n)).round().astype(np.int64)
+        keep = np.ones(len(self), bool)
+        keep[idx] = False
+        return (Dataset(self.x[keep], self.y[keep], f"{self.source}[without {n} held out]"),
+                Dataset(self.x[idx], self.y[idx], f"{self.source}[{n} held out]"))
+
 
 def check_images(x: np.ndarray, what: str = "images") -> np.ndarray:
     """Refuse anything but uint8 (N, 32, 32, 3) NHWC; return it unchanged."""

@@ -303,3 +303,24 @@ def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained
     ev = json.loads(capsys.readouterr().out)
     assert ev["quantizer"] == "dgcq" and ev["params"] == params and ev["trained_record"]
     assert ev["transfer"]["bits"] == 3
+
+
+def test_holdout_is_kept_out_and_scored_as_numpy_evaluates_the_archive(images, tmp_path):
+    """The held-out images are disjoint from the trained ones, class-balanced strides of the
+    split, and their top-1 after the epoch is the numpy path's on the written archive."""
+    rest, held = images.holdout(48)
+    assert len(rest) == 144 and len(held) == 48
+    rows = {r.tobytes() for r in rest.x}
+    assert not any(h.tobytes() in rows for h in held.x)
+    out = tmp_path / "ho.npz"
+    res = train(TrainConfig(quantizer="ideal:3", init_ranges="max", out=str(out), batch=96,
+                            holdout=48, progress=False), train_set=images)
+    assert res["images"] == 144 and res["holdout_images"] == 48 and res["steps"] == 2
+    h = res["history"][0]["holdout_top1"]
+    rec = read_record(out)
+    ev = evaluate(str(out), held, tf=TransferFunction.ideal(3, 0.0, 1.0), record=rec)
+    assert ev["images"] == 48 and h == ev["top1"]
+    with pytest.raises(InputError, match="holdout must be an integer in 1..191"):
+        images.holdout(192)
+    with pytest.raises(ParameterError, match="holdout"):
+        train(TrainConfig(holdout=-1, out=str(tmp_path / "b.npz")))

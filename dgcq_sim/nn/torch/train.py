@@ -62,6 +62,7 @@ class TrainConfig:
     signed: str = "differential"
     epochs: int = 1
     limit: int | None = None
+    holdout: int = 0                             # strided training images kept out, scored
     batch: int = 128
     lr: float = 1e-3
     range_lr: float = 0.01
@@ -90,6 +91,8 @@ class TrainConfig:
         if self.limit is not None and (isinstance(self.limit, bool) or
                                        not isinstance(self.limit, int) or self.limit < 1):
             raise ParameterError(f"limit must be an integer >= 1 (images), got {self.limit!r}")
+        if isinstance(self.holdout, bool) or not isinstance(self.holdout, int) or self.holdout < 0:
+            raise ParameterError(f"holdout must be an integer >= 0 (images), got {self.holdout!r}")
         for name in ("lr", "range_lr", "weight_decay"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0 or v > 10:
@@ -292,6 +295,18 @@ class Trainer:
         return float(loss.detach()), logits.detach()
 
 
+def top1(tr: Trainer, data: Dataset, batch: int = 250) -> float:
+    """Top-1 of the network being trained on ``data`` (no augmentation, no gradients: the
+    exact mode, the numpy path's codes)."""
+    tr.net.eval()
+    correct = 0
+    with torch.no_grad():
+        for s in range(0, len(data), batch):
+            logits = tr.net(tr.norm(torch.from_numpy(data.x[s:s + batch])))
+            correct += int((logits.argmax(1) == torch.from_numpy(data.y[s:s + batch])).sum())
+    return correct / len(data)
+
+
 def epoch_path(out: Path, epoch: int) -> Path:
     """Where ``keep_epochs`` writes the archive after ``epoch``: ``OUT-epN.npz``."""
     return out.with_name(f"{out.stem}-ep{epoch}{out.suffix or '.npz'}")
@@ -300,9 +315,11 @@ def epoch_path(out: Path, epoch: int) -> Path:
 def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     """Fine-tune ``cfg.model`` through ``cfg.quantizer``; write ``cfg.out`` every epoch.
 
-    Returns {"out", "epochs", "steps", "images", "seconds", "history": [{"epoch", "loss",
-    "train_top1", "seconds"}], "record", "transfer": the TransferFunction trained through or
-    None}.
+    Returns {"out", "epochs", "steps", "images" (trained on), "holdout_images", "seconds",
+    "history": [{"epoch", "loss", "train_top1", "holdout_top1" (with ``cfg.holdout``),
+    "seconds"}], "record", "transfer": the TransferFunction trained through or None}.
+    ``cfg.holdout`` images (strided, after ``limit``) are kept out of training and scored
+    after every epoch: select checkpoints on them, not on the test set.
     """
     cfg.check()
     out = check_output_file(cfg.out, "out")
@@ -312,6 +329,9 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     ds = train_set if train_set is not None else load_train_set(cfg.data, cfg.limit)
     if cfg.limit is not None and train_set is not None:
         ds = ds.subset(cfg.limit)
+    held = None
+    if cfg.holdout:
+        ds, held = ds.holdout(cfg.holdout)
     tr = Trainer(cfg, -(-len(ds) // cfg.batch) * cfg.epochs)
     if cfg.threads:     # again: numba's OpenMP launch in the range search resets the count
         torch.set_num_threads(int(cfg.threads))
@@ -334,8 +354,10 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
             bar.update(n)
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", top1=f"{correct / seen:.3f}")
         bar.close()
-        history.append({"epoch": epoch + 1, "loss": loss_sum / seen,
-                        "train_top1": correct / seen, "seconds": time.perf_counter() - t0})
+        row = {"epoch": epoch + 1, "loss": loss_sum / seen, "train_top1": correct / seen}
+        if held is not None:
+            row["holdout_top1"] = top1(tr, held)
+        history.append({**row, "seconds": time.perf_counter() - t0})
         record = make_record(cfg.quantizer, tr.net.cfg, tr.net.quant_state(),
                              weight_bits=cfg.weight_bits, act_bits=cfg.act_bits,
                              weights_shared=cfg.weights_shared, vsquant=cfg.vsquant,
@@ -346,5 +368,6 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
         if cfg.keep_epochs:     # checkpoints to average (dgcq-sim nn-average)
             save_archive(tr.net, epoch_path(out, epoch + 1), record, train_info=train_info)
     return {"out": str(out), "epochs": cfg.epochs, "steps": tr.steps,
-            "images": len(ds), "seconds": time.perf_counter() - t0, "history": history,
+            "images": len(ds), "holdout_images": 0 if held is None else len(held),
+            "seconds": time.perf_counter() - t0, "history": history,
             "record": record, "transfer": tr.net.tf}
