@@ -50,9 +50,11 @@ def register(subparsers) -> None:
     p.add_argument("--model", default="resnet20", metavar="resnet20|resnet18|PATH",
                    help="bundled ResNet-20 (default), ResNet-18 from ../shared/models, or an "
                         ".npz in the layout of docs/nn.md")
-    p.add_argument("--data", default="bundled", metavar="bundled|full|PATH",
+    p.add_argument("--data", default="bundled", metavar="bundled|full|holdout:N|PATH",
                    help="test images: bundled 1000-image subset (default), 'full' "
-                        "(../shared/data/cifar10_test.npz) or an .npz with x (N,32,32,3) uint8, y")
+                        "(../shared/data/cifar10_test.npz), 'holdout:N' (the N training "
+                        "images `train --holdout N` keeps out: choose checkpoints on them) "
+                        "or an .npz with x (N,32,32,3) uint8, y")
     p.add_argument("--calib", default="bundled", metavar="bundled|full|PATH",
                    help="calibration images (default: bundled 500 training images)")
     p.add_argument("--quantizer", default=None, metavar="ideal:BITS|NETLIST|TF.npz",

@@ -52,6 +52,7 @@ from numba import njit, prange
 from ..errors import InputError, ParameterError
 from ..display import show
 from ._blas import single_blas_thread
+from .data import strided
 from .forward import layer_input_matrix, predict
 from .model import Layer
 from .quant import EXACT_F32, QLayer, QuantizedModel, quantize_input
@@ -565,7 +566,7 @@ class CimModel:
         Returns {layer: range in partial-sum units}.
         """
         n = min(len(x_calib), int(self.cfg.calib_images))
-        idx = np.linspace(0, len(x_calib) - 1, n).round().astype(np.int64)
+        idx = strided(len(x_calib), n)
         self.ranges, self._adcs = {}, {}
         self._calib_mode, self._rng = True, None
         try:

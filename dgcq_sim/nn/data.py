@@ -6,6 +6,7 @@ by class, so every subset here is taken with a stride, never as the first N imag
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,12 @@ SHARED_DATA = REPO_DIR.parent / "shared" / "data"
 BUNDLED_TEST = DATA_DIR / "cifar10_test_1000.npz"     # x[::10] of the full test set
 BUNDLED_CALIB = DATA_DIR / "cifar10_calib_500.npz"    # x[::10] of cifar10_calib.npz
 BUNDLED_REFERENCE = DATA_DIR / "resnet20_reference.npz"  # first 256 test images + torch logits
+
+
+def strided(total: int, n: int) -> np.ndarray:
+    """Indices of ``n`` of ``total`` items spread evenly, first and last included (the one
+    subset rule: class-sorted files give class-balanced subsets)."""
+    return np.linspace(0, total - 1, n).round().astype(np.int64)
 
 
 @dataclass
@@ -38,21 +45,25 @@ class Dataset:
             return self
         if limit < 1:
             raise InputError(f"image limit must be >= 1, got {limit}")
-        idx = np.linspace(0, len(self) - 1, limit).round().astype(np.int64)
+        idx = strided(len(self), limit)
         return Dataset(self.x[idx], self.y[idx], f"{self.source}[{limit} strided]")
 
     def holdout(self, n: int) -> tuple["Dataset", "Dataset"]:
         """(the rest, ``n`` strided images): a class-balanced held-out split, disjoint from
         the rest and the same for every seed (so checkpoints of runs with other seeds are
         compared on the same images)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n < len(self):
-            raise InputError(f"holdout must be an integer in 1..{len(self) - 1} (images of "
-                             f"{self.source or 'the split'}, {len(self)} in all), got {n!r}")
-        idx = np.linspace(0, len(self) - 1, int(n)).round().astype(np.int64)
+        idx = strided(len(self), check_holdout(n, len(self), self.source or "the split"))
         keep = np.ones(len(self), bool)
         keep[idx] = False
         return (Dataset(self.x[keep], self.y[keep], f"{self.source}[without {n} held out]"),
                 Dataset(self.x[idx], self.y[idx], f"{self.source}[{n} held out]"))
+
+
+def check_holdout(n, total: int, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n < total:
+        raise InputError(f"holdout must be an integer in 1..{total - 1} (images of {what}, "
+                         f"{total} in all), got {n!r}")
+    return int(n)
 
 
 def check_images(x: np.ndarray, what: str = "images") -> np.ndarray:
@@ -85,7 +96,11 @@ def load_npz_dataset(path: str | Path, what: str = "data file") -> Dataset:
 
 
 def load_test_set(data: str | Path = "bundled") -> Dataset:
-    """Test images: ``"bundled"`` (1 000, stride 10), ``"full"`` (``../shared/data``) or a path."""
+    """Test images: ``"bundled"`` (1 000, stride 10), ``"full"`` (``../shared/data``),
+    ``"holdout:N"`` (the N training images ``train --holdout N`` keeps out) or a path."""
+    m = re.fullmatch(r"holdout:(\d+)", str(data))
+    if m:
+        return load_train_set(holdout=int(m.group(1)))
     if str(data) == "bundled":
         return load_npz_dataset(BUNDLED_TEST)
     if str(data) == "full":
@@ -122,11 +137,14 @@ def train_data_path(path: str | Path | None = None) -> Path:
     return p
 
 
-def load_train_set(path: str | Path | None = None, limit: int | None = None) -> Dataset:
+def load_train_set(path: str | Path | None = None, limit: int | None = None,
+                   holdout: int | None = None) -> Dataset:
     """The CIFAR-10 training split (50 000 JPEGs as raw bytes, ``../shared/data/
     cifar10_train_jpeg.npz``; see its README), decoded with Pillow to uint8 NHWC.
 
     limit: decode only a strided subset of that many images (the file is class-sorted).
+    holdout: decode only the ``holdout`` images that ``Dataset.holdout`` keeps out of the
+    whole split (what ``train --holdout N`` without ``--limit`` scores).
     A missing file -> InputError naming the expected path; a damaged one -> ModelFileError.
     """
     import io
@@ -142,8 +160,10 @@ def load_train_set(path: str | Path | None = None, limit: int | None = None) -> 
             or (np.diff(offsets) <= 0).any():
         raise InputError(f"{p}: keys 'jpeg'/'offsets'/'y' are inconsistent "
                          f"(offsets {offsets.shape}, y {y.shape}, jpeg {jpeg.size} bytes)")
-    idx = np.arange(n) if limit is None or limit >= n else \
-        np.linspace(0, n - 1, max(1, int(limit))).round().astype(np.int64)
+    if holdout is not None:
+        idx = strided(n, check_holdout(holdout, n, str(p)))
+    else:
+        idx = np.arange(n) if limit is None or limit >= n else strided(n, max(1, int(limit)))
     x = np.empty((idx.size, 32, 32, 3), np.uint8)
     for j, i in enumerate(idx):
         try:
