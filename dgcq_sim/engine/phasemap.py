@@ -171,6 +171,9 @@ def _choose_noise_k(sys, c_aug, a_aug, duration, closed, t) -> int:
     return min(k, K_NOISE_MAX)
 
 
+# extreme element values can overflow the squarings: the map is checked for non-finite
+# entries (_check_finite) and refused with a SimulationError naming the phase, not warned of
+@np.errstate(over="ignore", invalid="ignore")
 def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *,
                       slope: bool = False, temperature: float | None = None,
                       gen: tuple[np.ndarray, np.ndarray] | None = None) -> PhaseMap:
@@ -181,15 +184,8 @@ def compute_phase_map(sys: MnaSystem, closed: frozenset[str], duration: float, *
     generator w' = F·w whose output H·w adds to the source values (sinusoids and
     exponentials, :mod:`.waves`), giving the columns ``mxw``.
     """
-    c_aug, a_aug, t = _augmented(sys, closed, slope, gen)
-    # extreme element values can overflow the squarings; the result is checked for
-    # non-finite entries below and refused with a SimulationError naming the phase
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _phase_map(sys, closed, duration, slope, temperature, gen, c_aug, a_aug, t)
-
-
-def _phase_map(sys, closed, duration, slope, temperature, gen, c_aug, a_aug, t) -> PhaseMap:
     n, ns = sys.n, len(sys.sources)
+    c_aug, a_aug, t = _augmented(sys, closed, slope, gen)
     results = []
     for kk in (K_DET, K_DET + 1):
         e, _ = _base_step(sys, c_aug, a_aug, duration / 2.0 ** kk, closed, t)

@@ -37,6 +37,7 @@ from tqdm import tqdm
 from ...errors import InputError, ParameterError
 from ...outputs import check_output_file
 from ..data import Dataset, load_calibration_set, load_train_set
+from ..forward import top1
 from ..quant import QuantConfig, check_vsquant
 from ..quantizer_spec import check_overrides, load_transfer
 from ..record import make_record
@@ -295,16 +296,14 @@ class Trainer:
         return float(loss.detach()), logits.detach()
 
 
-def top1(tr: Trainer, data: Dataset, batch: int = 250) -> float:
+def scored_top1(tr: Trainer, data: Dataset, batch: int = 250) -> float:
     """Top-1 of the network being trained on ``data`` (no augmentation, no gradients: the
     exact mode, the numpy path's codes)."""
     tr.net.eval()
-    correct = 0
     with torch.no_grad():
-        for s in range(0, len(data), batch):
-            logits = tr.net(tr.norm(torch.from_numpy(data.x[s:s + batch])))
-            correct += int((logits.argmax(1) == torch.from_numpy(data.y[s:s + batch])).sum())
-    return correct / len(data)
+        logits = [tr.net(tr.norm(torch.from_numpy(data.x[s:s + batch]))).cpu().numpy()
+                  for s in range(0, len(data), batch)]
+    return top1(np.concatenate(logits), data.y)
 
 
 def epoch_path(out: Path, epoch: int) -> Path:
@@ -356,7 +355,7 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
         bar.close()
         row = {"epoch": epoch + 1, "loss": loss_sum / seen, "train_top1": correct / seen}
         if held is not None:
-            row["holdout_top1"] = top1(tr, held)
+            row["holdout_top1"] = scored_top1(tr, held)
         history.append({**row, "seconds": time.perf_counter() - t0})
         record = make_record(cfg.quantizer, tr.net.cfg, tr.net.quant_state(),
                              weight_bits=cfg.weight_bits, act_bits=cfg.act_bits,
