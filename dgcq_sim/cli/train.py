@@ -86,6 +86,11 @@ def register(subparsers) -> None:
                    help="learn a weight-scale gain per output column of every CIM layer: its "
                         "codes spread or narrow so its partial sums use the converter's range "
                         "(stored in the archive's record as weight_gain)")
+    p.add_argument("--array-gains", action="store_true",
+                   help="learn the weight-scale gain per array and output column instead "
+                        "(each array of a column its own converter gain, taken back in the "
+                        "digital recombination; column gains of a resumed archive seed "
+                        "every array)")
     p.add_argument("--init-ranges", default="search", choices=("search", "max"),
                    help="starting ranges: the numpy range search (default) or the largest sum")
     p.add_argument("--weights-shared", default=None, metavar="8,4",
@@ -145,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
                       epochs=args.epochs, limit=args.limit, holdout=args.holdout, batch=args.batch, lr=args.lr,
                       range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
                       learn_ranges=not args.fixed_ranges, column_gains=args.column_gains,
+                      array_gains=args.array_gains,
                       keep_epochs=args.keep_epochs,
                       init_ranges=args.init_ranges, weights_shared=shared, vsquant=vsquant,
                       weight_bits=args.weight_bits, act_bits=args.act_bits, seed=args.seed,

@@ -31,7 +31,7 @@ _SCALE_FIELDS = ("act_scale", "psum_range", "weight_gain")
 def _same_setup(rec: dict) -> dict:
     """The record's fields that every averaged checkpoint must share."""
     out = {k: v for k, v in rec.items() if k != "layers"}
-    out["layers"] = {n: (st["act_signed"], st["analog"], "weight_gain" in st)
+    out["layers"] = {n: (st["act_signed"], st["analog"], np.shape(st.get("weight_gain", ())))
                      for n, st in rec["layers"].items()}
     return out
 

@@ -202,6 +202,11 @@ def map_layer(q: QLayer, cfg: CimConfig) -> MappedLayer:
     mask = 2 ** b_w - 1
     in_mag = _nbits(q.a_qmax)
     n_in = -(-in_mag // b_in)
+    if q.block_gain is not None and q.gain_blocks != row_blocks(q.layer.k, cfg):
+        raise ParameterError(f"layer {q.layer.name}: its per-array gains belong to arrays of "
+                             f"rows {q.gain_blocks}, this mapping cuts the layer into "
+                             f"{row_blocks(q.layer.k, cfg)}; run it with the rows and "
+                             f"row_split it was trained with")
     bound = psum_bound(cfg, q.layer.k, q.a_qmax, q.w_qmax)
     dtype = np.float32 if bound < EXACT_F32 else np.float64
     slices = []
@@ -235,11 +240,14 @@ def iter_psums(a: np.ndarray, m: MappedLayer, cfg: CimConfig) -> Iterator[tuple[
         yield a_sl @ w_sl, f
 
 
-def _iter_planes(a: np.ndarray, m: MappedLayer, cfg: CimConfig):
+def _iter_planes(a: np.ndarray, m: MappedLayer, cfg: CimConfig, only: int | None = None):
     """(row block, weight slice, input slice (M, r), weight slice (r, Cout), factor) of every
-    conversion plane, in the fixed order row block > input slice > weight slice."""
+    conversion plane (of row block ``only`` alone where given), in the fixed order row
+    block > input slice > weight slice."""
     a = a.astype(m.dtype, copy=False)   # integer codes: exact in either dtype
     for rb, (r0, r1) in enumerate(row_blocks(a.shape[1], cfg)):
+        if only is not None and rb != only:
+            continue
         for a_sl, fa in _input_slices(a[:, r0:r1], m, cfg):
             a_sl = a_sl.astype(m.dtype, copy=False)
             for ws, (w_sl, fw) in enumerate(m.w_slices):
@@ -380,13 +388,22 @@ def cim_accumulate(a: np.ndarray, m: MappedLayer, cfg: CimConfig, adc: Adc, rng,
     (None: instance 0 everywhere, the shared converter).  Every plane (row block x input
     slice x weight slice) is one matrix product into a buffer; the buffered planes are
     converted and added in one fused pass (same order and rounding as one ``apply`` per
-    plane, one noise seed per plane).
+    plane, one noise seed per plane).  With per-array gains (``QLayer.block_gain``) each
+    array's planes are recombined on their own and added with the array's gain.
     """
+    if m.q.block_gain is None:
+        return _accumulate(a, m, cfg, adc, rng, columns, None)
+    return m.q.block_sum(lambda b, r0, r1: _accumulate(a, m, cfg, adc, rng, columns, b))
+
+
+def _accumulate(a, m: MappedLayer, cfg: CimConfig, adc: Adc, rng, columns, only):
+    """:func:`cim_accumulate` of every array, or of array ``only`` alone (its rows' share
+    of the offset scheme's ``sum(a)`` term)."""
     cout = m.q.layer.cout
     acc = np.zeros((a.shape[0], cout), np.float64)
     if adc.bank is None:
-        for p, f in iter_psums(a, m, cfg):
-            adc.accumulate(acc, p, f, rng)
+        for _, _, a_sl, w_sl, f in _iter_planes(a, m, cfg, only):
+            adc.accumulate(acc, a_sl @ w_sl, f, rng)
     else:
         plane_bytes = max(1, a.shape[0] * cout * np.dtype(m.dtype).itemsize)
         cap = int(max(1, min(m.planes, PLANE_BUFFER_BYTES // plane_bytes)))
@@ -394,7 +411,7 @@ def cim_accumulate(a: np.ndarray, m: MappedLayer, cfg: CimConfig, adc: Adc, rng,
         inst = np.zeros((cap, cout), np.int64)
         fac = np.empty(cap)
         j = 0
-        for rb, ws, a_sl, w_sl, f in _iter_planes(a, m, cfg):
+        for rb, ws, a_sl, w_sl, f in _iter_planes(a, m, cfg, only):
             np.matmul(a_sl, w_sl, out=buf[j])
             if columns is not None:
                 inst[j] = columns[rb, ws]
@@ -406,7 +423,8 @@ def cim_accumulate(a: np.ndarray, m: MappedLayer, cfg: CimConfig, adc: Adc, rng,
         if j:
             _convert_planes(acc, buf, inst, fac, j, adc, rng)
     if m.offset:
-        acc -= m.offset * a.sum(axis=1, dtype=np.float64)[:, None]
+        r0, r1 = (0, a.shape[1]) if only is None else row_blocks(a.shape[1], cfg)[only]
+        acc -= m.offset * a[:, r0:r1].sum(axis=1, dtype=np.float64)[:, None]
     return acc
 
 

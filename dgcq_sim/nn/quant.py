@@ -120,6 +120,20 @@ class QLayer:
     vs_vector: int | None = None
     vs_smax: int = 0
     w_eff: np.ndarray | None = None
+    #: per-array gains (arrays, Cout) of the row blocks ``gain_blocks`` [(r0, r1)]: array
+    #: b's codes are ``round(w / (g[b] * wmax/qmax))`` and its sums count ``g[b]`` times
+    #: (:func:`apply_weight_gain`); None: one gain per column, folded into ``w_scale``
+    block_gain: np.ndarray | None = None
+    gain_blocks: list | None = None
+
+    def block_sum(self, block_acc) -> np.ndarray:
+        """``sum_b g[b] * block_acc(b, r0, r1)`` over the per-array gain blocks, in block
+        order (the recombination of per-array gains, :func:`apply_weight_gain`)."""
+        acc = None
+        for b, (r0, r1) in enumerate(self.gain_blocks):
+            part = block_acc(b, r0, r1) * self.block_gain[b]
+            acc = part if acc is None else acc + part
+        return acc
 
     @property
     def acc_bound(self) -> float:
@@ -237,17 +251,21 @@ def _quantize_weights_plain(w: np.ndarray, cfg: QuantConfig) -> tuple[np.ndarray
     return w_int, scale, qmax
 
 
-def check_weight_gain(gains, cout: int, where: str) -> np.ndarray:
-    """Per-output-column weight-scale gains as float64 (cout,): a list of ``cout`` finite
-    numbers > 0; ParameterError naming ``where`` otherwise."""
+def check_weight_gain(gains, cout: int, where: str, arrays: int | None = None) -> np.ndarray:
+    """Weight-scale gains as float64: (cout,) one per output column or, where ``arrays``
+    is given, (arrays, cout) one per array and column; finite numbers > 0.
+    ParameterError naming ``where`` otherwise."""
     try:
         g = np.asarray(gains, dtype=np.float64)
     except (TypeError, ValueError):
         g = None
-    if (g is None or g.shape != (cout,) or isinstance(gains, (str, bytes))
+    shapes = [(cout,)] + ([(arrays, cout)] if arrays else [])
+    if (g is None or g.shape not in shapes or isinstance(gains, (str, bytes))
             or not np.isfinite(g).all() or not (g > 0).all()):
-        raise ParameterError(f"{where}: weight_gain must be {cout} finite numbers > 0 (one per "
-                             f"output column), got {str(gains)[:80]}")
+        want = f"{cout} finite numbers > 0 (one per output column)"
+        if arrays:
+            want += f" or {arrays} such lists (one per array of rows)"
+        raise ParameterError(f"{where}: weight_gain must be {want}, got {str(gains)[:80]}")
     return g
 
 
@@ -260,18 +278,36 @@ def weight_gain_scale(w: np.ndarray, qmax: int, gains: np.ndarray) -> np.ndarray
     return _clip_scale(np.abs(w.astype(np.float64)).max(axis=0), qmax) * gains
 
 
-def apply_weight_gain(q: "QLayer", gains, shared_4bit: bool = False) -> None:
-    """Re-quantize ``q``'s per-channel weight codes with column ``gains`` (a fine-tuned
-    record's ``weight_gain``, :func:`weight_gain_scale`)."""
+def apply_weight_gain(q: "QLayer", gains, shared_4bit: bool = False,
+                      blocks: list | None = None) -> None:
+    """Re-quantize ``q``'s per-channel weight codes with ``gains`` (a fine-tuned record's
+    ``weight_gain``, :func:`weight_gain_scale`): (Cout,) column gains, or (arrays, Cout)
+    per-array gains on the row blocks ``blocks`` [(r0, r1)] of the layer's arrays.
+
+    Per-array gains: the rows of array b are coded at ``g[b] * wmax/qmax``; ``w_scale``
+    stays ``wmax/qmax`` and array b's (converted) partial sums are multiplied by ``g[b]``
+    in the digital recombination (:meth:`QLayer.block_sum`): each array of a column gets
+    its own converter gain, folded into its weights."""
     where = f"layer {q.layer.name}"
     if q.w_vs is not None or shared_4bit:
         raise ParameterError(f"{where}: column gains (weight_gain) apply to plain per-channel "
                              f"weights, not VS-Quant or shared 4-bit ones")
-    g = check_weight_gain(gains, q.layer.cout, where)
+    g = check_weight_gain(gains, q.layer.cout, where,
+                          arrays=None if blocks is None else len(blocks))
     w = q.layer.wmat
-    scale = weight_gain_scale(w, q.w_qmax, g)
-    q.w_int = _weight_codes(w, scale, q.w_qmax).astype(q.w_int.dtype)
-    q.w_scale = scale
+    if g.ndim == 1:
+        scale = weight_gain_scale(w, q.w_qmax, g)
+        q.w_int = _weight_codes(w, scale, q.w_qmax).astype(q.w_int.dtype)
+        q.w_scale, q.block_gain, q.gain_blocks = scale, None, None
+        return
+    if blocks is None:
+        raise ParameterError(f"{where}: per-array gains need the layer's array rows")
+    base = weight_gain_scale(w, q.w_qmax, np.ones(q.layer.cout))
+    w_int = np.empty_like(q.w_int)
+    for b, (r0, r1) in enumerate(blocks):
+        w_int[r0:r1] = _weight_codes(w[r0:r1], base * g[b], q.w_qmax)
+    q.w_int, q.w_scale = w_int, base
+    q.block_gain, q.gain_blocks = g, [(int(r0), int(r1)) for r0, r1 in blocks]
 
 
 def _vs_pad(k: int, v: int) -> int:
@@ -392,6 +428,8 @@ class QuantizedModel:
             a_int = vs_quantize_input(q, a)
             return a_int @ q.w_eff, shape
         a, shape = layer_input_matrix(layer, quantize_input(q, x))
+        if q.block_gain is not None:
+            return q.block_sum(lambda b, r0, r1: a[:, r0:r1] @ q.w_int[r0:r1]), shape
         return a @ q.w_int, shape
 
     def finish(self, layer: Layer, acc: np.ndarray, shape: tuple) -> np.ndarray:

@@ -14,7 +14,9 @@ JSON object (key ``cim`` of the ``.npz``, written by ``dgcq-sim train``)::
      "layers": {name: {"act_scale": float, "act_signed": bool, "analog": bool,
                        "psum_range": float | null,
                        "weight_gain": [float per output column] (optional: learned
-                       column gains, :func:`dgcq_sim.nn.quant.weight_gain_scale`)}}}
+                       column gains, :func:`dgcq_sim.nn.quant.weight_gain_scale`) or
+                       [[float per output column] per array] (per-array gains of an
+                       analog layer, :func:`dgcq_sim.nn.quant.apply_weight_gain`)}}}
 
 :func:`read_record` validates it (typed errors naming the file and field);
 :func:`apply_record` sets the activation scales of a :class:`QuantizedModel` and returns the
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from ..archive import read_npz, scalar_text
 from ..errors import ModelFileError, ParameterError
-from .cim import CimConfig
+from .cim import CimConfig, row_blocks
 from .quant import QuantConfig, QuantizedModel, apply_weight_gain, check_vsquant
 from .quantizer_spec import quantizer_kind
 
@@ -77,10 +79,11 @@ def read_record(path: str | Path) -> dict | None:
             raise ModelFileError(f"{where}: field 'layers.{name}' needs act_scale > 0, "
                                  f"act_signed, analog and (analog) psum_range > 0, got {st!r}")
         gains = st.get("weight_gain", [1.0])
-        if not (isinstance(gains, list) and gains and all(map(_finite_pos, gains))):
+        if not _gain_list(gains, st["analog"]):
             raise ModelFileError(f"{where}: field 'layers.{name}.weight_gain' must be a list "
-                                 f"of numbers > 0 (one per output column), got "
-                                 f"{str(gains)[:80]}")
+                                 f"of numbers > 0 (one per output column) or, on an analog "
+                                 f"layer, a list of such lists of one length (one per "
+                                 f"array), got {str(gains)[:80]}")
     q = rec.get("quantizer")
     if q is not None and not isinstance(q, str):
         raise ModelFileError(f"{where}: field 'quantizer' must be a string or null")
@@ -128,6 +131,23 @@ def record_quant(rec: dict, quant=None):
     return replace(quant, **bits)
 
 
+def _gain_list(gains, analog: bool) -> bool:
+    """A record's ``weight_gain``: a non-empty list of numbers > 0 (column gains) or, on
+    an analog layer, a non-empty list of such lists of one length (per-array gains)."""
+    if not (isinstance(gains, list) and gains):
+        return False
+    if all(isinstance(g, list) for g in gains):
+        return analog and len({len(g) for g in gains}) == 1 and all(
+            _gain_list(g, False) for g in gains)
+    return all(map(_finite_pos, gains))
+
+
+def has_array_gains(rec: dict) -> bool:
+    """Whether some layer of the record has per-array gains (a 2-D ``weight_gain``)."""
+    return any(isinstance(st.get("weight_gain", [1.0])[0], list)
+               for st in rec["layers"].values())
+
+
 def _finite_pos(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
 
@@ -145,6 +165,10 @@ def remapped_fields(rec: dict, cim: CimConfig, source: str = "the model") -> dic
     diff = {k: getattr(cim, k) for k in MAPPING_FIELDS if getattr(cim, k) != rec["mapping"][k]}
     fixed = {k: f"{rec['mapping'][k]!r} (asked: {v!r})" for k, v in diff.items()
              if k not in REMAP_FIELDS}
+    geometry = sorted(set(diff) & {"rows", "row_split"})
+    if geometry and has_array_gains(rec):
+        fixed.update({k: f"{rec['mapping'][k]!r} (asked: {diff[k]!r}; its per-array gains "
+                         f"belong to those arrays)" for k in geometry})
     if fixed:
         raise ParameterError(f"{source} was fine-tuned with a different setup: " + ", ".join(
             f"{k}={v}" for k, v in fixed.items()) + "; run it with its own mapping (a mapping "
@@ -160,6 +184,7 @@ def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:
     if missing:
         raise ModelFileError(f"{source}: the cim record lacks layers {missing[:5]}")
     ranges = {}
+    cfg = record_mapping(rec)
     for name, q in qm.layers.items():
         st = rec["layers"][name]
         q.a_signed = bool(st["act_signed"])
@@ -168,7 +193,8 @@ def apply_record(qm: QuantizedModel, rec: dict, source: str = "model") -> dict:
         q.a_scale = float(st["act_scale"])
         if "weight_gain" in st:
             try:
-                apply_weight_gain(q, st["weight_gain"], qm.cfg.shared_4bit)
+                apply_weight_gain(q, st["weight_gain"], qm.cfg.shared_4bit,
+                                  blocks=row_blocks(q.layer.k, cfg))
             except ParameterError as exc:
                 raise ModelFileError(f"{source}: the cim record's {exc}") from None
         if st["analog"]:

@@ -94,3 +94,30 @@ def test_cli_writes_the_average(tmp_path, capsys):
     assert res["out"] == str(out) and out.is_file() and read_record(out) is not None
     assert main(["nn-average", "resnet20-adc3-mt", "--out", str(out)]) != 0
     assert "at least 2" in capsys.readouterr().err
+
+
+def test_array_gains_average_geometrically_and_need_one_shape(tmp_path):
+    def arrays(path, spread):
+        arrs = dict(np.load(path))
+        rec = json.loads(str(arrs["cim"]))
+        for st in rec["layers"].values():
+            if "weight_gain" in st:
+                g = st["weight_gain"]                     # array 0: g, array 1: g e^spread
+                st["weight_gain"] = [g, [v * np.exp(spread) for v in g]]
+        arrs["cim"] = np.array(json.dumps(rec))
+        np.savez(path, **arrs)
+        return path
+    a = arrays(_gains_fit(_variant(tmp_path, "a", 1.0, 1.0)), 0.0)
+    b = arrays(_gains_fit(_variant(tmp_path, "b", 1.0, 4.0)), 0.4)
+    out = tmp_path / "avg.npz"
+    average_archives([str(a), str(b)], out)
+    for n, st in read_record(out)["layers"].items():
+        if st["analog"]:
+            g = np.array(st["weight_gain"])
+            # array 0: sqrt(1 * 4); array 1: sqrt(1 * 4 e^0.4)
+            np.testing.assert_allclose(g[0], 2.0, rtol=1e-12)
+            np.testing.assert_allclose(g[1], 2.0 * np.exp(0.2), rtol=1e-12)
+    c = _gains_fit(_variant(tmp_path, "c", 1.0, 1.0))               # column gains only
+    with pytest.raises(ModelFileError, match="another setup"):
+        average_archives([str(a), str(c)], tmp_path / "bad.npz")
+    assert not (tmp_path / "bad.npz").exists()

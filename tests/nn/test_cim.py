@@ -181,3 +181,41 @@ def test_bad_configuration_and_use(qm, test_set):
         CimModel(qm, object())
     with pytest.raises(ParameterError, match="VS-Quant"):
         CimModel(qm.with_config(vs_vector=16), IdentityTransfer())
+
+
+@pytest.mark.parametrize("signed", ["differential", "pos-neg", "offset"])
+def test_array_gains_recombine_to_the_digital_accumulator(qm, calib, signed):
+    # a perfect converter: each array's recombined sums times its gain add up to the
+    # digital accumulator with the same per-array codes, in every signed scheme (the
+    # offset scheme's sum(a) term taken per array)
+    import copy
+    from dgcq_sim.nn.cim import cim_accumulate, map_layer
+    from dgcq_sim.nn.forward import layer_input_matrix
+    from dgcq_sim.nn.quant import apply_weight_gain, quantize_input
+    cfg = CimConfig(row_split="balanced", signed=signed, input_bits_per_cycle=4,
+                    weight_bits_per_cell=4)
+    q = copy.copy(qm.layers["layer2.0.conv2"])                 # K = 288: 3 arrays of 96
+    blocks = row_blocks(q.layer.k, cfg)
+    g = np.exp(np.random.default_rng(2).uniform(-0.5, 0.5, (len(blocks), q.layer.cout)))
+    apply_weight_gain(q, g, blocks=blocks)
+    x = np.abs(np.random.default_rng(3).normal(size=(2, 16, 16, 32))).astype(np.float32)
+    m = map_layer(q, cfg)
+    a, _ = layer_input_matrix(q.layer, quantize_input(q, x).astype(m.dtype))
+    got = cim_accumulate(a, m, cfg, Adc(IdentityTransfer(), m.psum_bound * 2,
+                                        m.unsigned_psum, False), None)
+    layers = dict(qm.layers)
+    layers["layer2.0.conv2"] = q
+    want, _ = type(qm)(qm.model, qm.cfg, layers).integer_acc(q.layer, x)
+    # (the voltage round trip p*k + v0 -> (v - v0)/k rounds at the scale of the range)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * m.psum_bound * np.abs(g).max()
+                               * m.planes)
+    # the same codes without their gains give another accumulator: the gains count
+    plain = copy.copy(m)
+    plain.q = copy.copy(q)
+    plain.q.block_gain = None
+    flat = cim_accumulate(a, plain, cfg, Adc(IdentityTransfer(), m.psum_bound * 2,
+                                             m.unsigned_psum, False), None)
+    assert not np.allclose(flat, want, rtol=1e-3)
+    # other arrays than the gains were learned on: refused, naming the rows
+    with pytest.raises(ParameterError, match="per-array gains belong to arrays of rows"):
+        map_layer(q, CimConfig(row_split="packed", signed=signed))

@@ -67,6 +67,46 @@ def test_column_gains_spread_or_narrow_the_weight_codes(qm):
     assert q.w_int.dtype == ref.w_int.dtype
 
 
+def test_array_gains_code_each_array_at_its_own_gain(qm):
+    import copy
+    from dgcq_sim.nn.cim import CimConfig, row_blocks
+    name = "layer3.1.conv1"                                # K = 576: 5 arrays of 116/115 rows
+    q = copy.copy(qm.layers[name])
+    blocks = row_blocks(q.layer.k, CimConfig(row_split="balanced"))
+    w = q.layer.wmat.astype(np.float64)
+    g = np.exp(np.random.default_rng(0).uniform(-0.7, 0.4, (len(blocks), q.layer.cout)))
+    apply_weight_gain(q, g.tolist(), blocks=blocks)
+    base = np.abs(w).max(axis=0) / 127
+    np.testing.assert_allclose(q.w_scale, base, rtol=1e-15)     # no gain in the output scale
+    assert q.gain_blocks == blocks and np.array_equal(q.block_gain, g)
+    for b, (r0, r1) in enumerate(blocks):
+        # closed form: array b coded at g[b] * max|w| / 127, so code * g[b] * base is the
+        # weight within half of that step where it does not clip
+        step = g[b] * base
+        assert np.array_equal(q.w_int[r0:r1], np.clip(np.round(w[r0:r1] / step), -127, 127))
+        inside = np.abs(w[r0:r1]) <= 127 * step
+        err = np.abs(q.w_int[r0:r1] * step - w[r0:r1])
+        assert np.all(err[inside] <= (step / 2 + 1e-12 * step)[None].repeat(r1 - r0, 0)[inside])
+    # the digital accumulator weighs every array's integer sums by its gain
+    x = np.abs(np.random.default_rng(1).normal(size=(2, 8, 8, 128))).astype(np.float32)
+    a, _ = layer_input_matrix(q.layer, np.clip(np.rint(x / q.a_scale), 0, 255))
+    want = sum(g[b] * (a[:, r0:r1].astype(np.float64) @ q.w_int[r0:r1]) for b, (r0, r1)
+               in enumerate(blocks))
+    layers = dict(qm.layers)
+    layers[name] = q
+    got, _ = type(qm)(qm.model, qm.cfg, layers).integer_acc(q.layer, x)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_array_gains_of_the_wrong_shape_are_named():
+    with pytest.raises(ParameterError, match="3 finite numbers > 0 .* or 2 such lists"):
+        check_weight_gain([[1.0] * 3] * 3, 3, "layer x", arrays=2)
+    with pytest.raises(ParameterError, match="3 finite numbers"):       # no arrays: 1-D only
+        check_weight_gain([[1.0] * 3] * 2, 3, "layer x")
+    assert check_weight_gain([[1.0] * 3] * 2, 3, "x", arrays=2).shape == (2, 3)
+    assert check_weight_gain([1.0] * 3, 3, "x", arrays=2).shape == (3,)
+
+
 @pytest.mark.parametrize("bad", [[1.0, 1.0], [1.0, 0.0, 1.0], [1.0, float("nan"), 1.0],
                                  [1.0, -2.0, 1.0], "abc", None, [[1.0, 1.0, 1.0]]])
 def test_bad_column_gains_are_named(bad):

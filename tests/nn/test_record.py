@@ -80,6 +80,15 @@ _LAYERS = {"conv1": {"act_scale": 0.1, "act_signed": True, "analog": False}}
      "layers.conv1.weight_gain"),
     ({"format": 1, "mapping": _MAPPING,
       "layers": {"conv1": {**_LAYERS["conv1"], "weight_gain": "1"}}}, "weight_gain"),
+    ({"format": 1, "mapping": _MAPPING,                      # per-array gains: analog only
+      "layers": {"conv1": {**_LAYERS["conv1"], "weight_gain": [[1.0], [1.0]]}}},
+     "on an analog layer"),
+    ({"format": 1, "mapping": _MAPPING,
+      "layers": {"conv1": {**_LAYERS["conv1"], "analog": True, "psum_range": 9.0,
+                           "weight_gain": [[1.0, 1.0], [1.0]]}}}, "of one length"),
+    ({"format": 1, "mapping": _MAPPING,
+      "layers": {"conv1": {**_LAYERS["conv1"], "analog": True, "psum_range": 9.0,
+                           "weight_gain": [[1.0, 0.0]]}}}, "weight_gain"),
 ])
 def test_bad_records_name_the_field(tmp_path, bad, what):
     with pytest.raises(ModelFileError, match=what):
@@ -104,3 +113,47 @@ def test_column_gains_of_the_wrong_length_are_named_on_evaluation(tmp_path):
     with pytest.raises(ModelFileError, match="layer layer1.0.conv1: weight_gain must be 16"):
         evaluate(path, "bundled", tf=load_transfer("ideal:3", {}, False, 0), limit=2,
                  record=read_record(path))
+
+
+def _array_gain_record(tmp_path, spread: float = 0.0):
+    """resnet20-adc3 with its column gains copied to every array (x exp(+-spread))."""
+    from dgcq_sim.nn.cim import row_blocks
+    from dgcq_sim.nn.record import record_mapping
+    arrs = dict(np.load(resolve_model_path("resnet20-adc3")))
+    rec = json.loads(str(arrs["cim"]))
+    cfg = record_mapping(read_record(resolve_model_path("resnet20-adc3")))
+    for name, st in rec["layers"].items():
+        if "weight_gain" in st:
+            n = len(row_blocks(arrs[f"{name}.weight"][0].size, cfg))
+            st["weight_gain"] = [[g * np.exp(spread * (-1) ** b) for g in st["weight_gain"]]
+                                 for b in range(n)]
+    arrs["cim"] = np.array(json.dumps(rec))
+    path = tmp_path / f"arrays{spread}.npz"
+    np.savez(path, **arrs)
+    return str(path)
+
+
+def test_array_gains_equal_over_the_arrays_are_the_column_gains(tmp_path):
+    tf = load_transfer("ideal:3", {}, False, 0)
+    path = _array_gain_record(tmp_path)
+    col = evaluate("resnet20-adc3", "bundled", tf=tf, limit=40,
+                   record=read_record(resolve_model_path("resnet20-adc3")))
+    arr = evaluate(path, "bundled", tf=tf, limit=40, record=read_record(path))
+    assert arr["top1"] == col["top1"]
+    # gains that differ between arrays change the network
+    other = _array_gain_record(tmp_path, spread=1.0)
+    assert evaluate(other, "bundled", tf=tf, limit=40, record=read_record(other))["top1"] != \
+        col["top1"]
+
+
+def test_array_gains_keep_their_arrays(tmp_path):
+    from dataclasses import replace
+    from dgcq_sim.errors import ParameterError
+    from dgcq_sim.nn.record import record_mapping
+    path = _array_gain_record(tmp_path)
+    rec = read_record(path)
+    tf = load_transfer("ideal:3", {}, False, 0)
+    for moved in ({"rows": 64}, {"row_split": "packed"}):
+        with pytest.raises(ParameterError, match="per-array gains belong to those arrays"):
+            evaluate(path, "bundled", tf=tf, limit=2, record=rec,
+                     cim=replace(record_mapping(rec), **moved))

@@ -243,6 +243,79 @@ def test_column_gains_give_the_numpy_logits(r20, test_set, calib, stats):
     assert "weight_gain" not in tc.quant_state()["conv1"]        # digital first layer
 
 
+@pytest.mark.parametrize("signed", ["differential", "offset"])
+def test_array_gains_give_the_numpy_logits(r20, test_set, calib, stats, signed):
+    from dgcq_sim.nn.cim import row_blocks
+    from dgcq_sim.nn.quant import apply_weight_gain
+    tf = TransferFunction.ideal(3, 0.0, 1.0)
+    cfg = CimConfig(mid_tread=True, row_split="balanced", signed=signed)
+    qm = quantize_model(r20, None, QuantConfig(), stats=stats)
+    rng = np.random.default_rng(1)
+    gains = {}
+    for n in CimModel(qm, tf, cfg).mapped:
+        q = qm.layers[n]
+        blocks = row_blocks(q.layer.k, cfg)
+        gains[n] = np.exp(rng.uniform(-0.7, 0.3, (len(blocks), q.layer.cout))).tolist()
+        apply_weight_gain(q, gains[n], blocks=blocks)
+    cm = CimModel(qm, tf, cfg)
+    cm.calibrate(calib.x)
+    x = test_set.x[::50]
+    ref = cm.predict(x)
+    tnet = resnet_to_torch(r20)
+    state = {n: {"act_scale": q.a_scale, "act_signed": q.a_signed,
+                 "psum_range": cm.ranges.get(n), **({"weight_gain": gains[n]} if n in gains
+                                                     else {})} for n, q in qm.layers.items()}
+    tc = to_cim(tnet, tf, ranges=state, mid_tread=True, row_split="balanced", signed=signed)
+    with torch.no_grad():
+        got = tc(tnet.normalize(x)).numpy()
+    assert np.array_equal(got, ref)
+    st = tc.quant_state()["layer3.0.conv1"]["weight_gain"]          # K = 288: 3 arrays
+    assert np.shape(st) == (3, 64)
+    np.testing.assert_allclose(st, gains["layer3.0.conv1"], rtol=1e-6)
+
+
+def test_array_gains_on_a_digital_layer_are_refused():
+    net = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    tc = to_cim(net, "ideal:3")                       # both layers digital (first and last)
+    with pytest.raises(ParameterError, match="weight_gain must be 4 finite numbers"):
+        tc.load_quant_state({"0": {"weight_gain": [[1.0] * 4] * 2}})
+    with pytest.raises(InputError, match="learn_gains"):
+        to_cim(net, "ideal:3", learn_gains="rows")
+
+
+def test_learned_array_gains_serve_arrays_that_column_gains_cannot():
+    # two 32-row arrays per column: array 0 holds weights ~1, array 1 weights ~1/16 whose
+    # partial sums use ~1/16 of the layer's 5-bit range (one or two codes).  One gain per
+    # column cannot spread array 1 without clipping array 0; one per array can.
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(64, 4, bias=False)
+    with torch.no_grad():
+        lin.weight.normal_()
+        lin.weight[:, 32:] *= 1 / 16
+    x = torch.relu(torch.randn(512, 64))
+    net = torch.nn.Sequential(lin)
+    with torch.no_grad():
+        ref = net(x)
+
+    def trained(kind):
+        cim = to_cim(net, "ideal:5", rows=32, digital_first_last=False, learn_gains=kind,
+                     mid_tread=True)
+        cim.calibrate(x)
+        layer = cim.quant_layers()["0"]
+        opt = torch.optim.Adam([layer.gain_log], lr=0.05)
+        for _ in range(80):
+            opt.zero_grad()
+            ((cim(x) - ref) ** 2).mean().backward()
+            opt.step()
+        with torch.no_grad():
+            return layer.column_gains().detach(), float(((cim(x) - ref) ** 2).mean() / ref.var())
+    g, err_arr = trained("array")
+    _, err_col = trained("column")
+    assert g.shape == (2, 4)
+    assert bool((g[1] < 0.3 * g[0]).all())          # array 1's codes spread > 3x more
+    assert err_arr < 0.7 * err_col
+
+
 def test_learned_column_gain_spreads_a_column_lost_under_the_layer_range():
     # column 0: small weights and one large outlier on a rarely active input -> its codes
     # are ~1/20 of full scale and its partial sums mostly read 0 on a 3-bit converter set by

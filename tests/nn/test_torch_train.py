@@ -127,10 +127,41 @@ def test_column_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_
         layers["layer1.0.conv1"]["weight_gain"], rel=1e-6)
 
 
+def test_array_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_path,
+                                                                   test_set):
+    from dgcq_sim.nn.cim import CimModel
+    from dgcq_sim.nn.quant import QuantConfig, collect_act_stats, quantize_model
+    from dgcq_sim.nn.record import apply_record, record_mapping
+    out = tmp_path / "arrays.npz"
+    train(TrainConfig(quantizer="ideal:3", mid_tread=True, row_split="balanced",
+                      array_gains=True, range_lr=0.05, init_ranges="max", out=str(out),
+                      batch=96, epochs=1, progress=False), train_set=images)
+    rec = read_record(out)
+    st = rec["layers"]["layer3.0.conv1"]                       # K = 288: 3 arrays of 96
+    g = np.array(st["weight_gain"])
+    assert g.shape == (3, 64) and np.all(g > 0)
+    assert np.ptp(np.log(g), axis=0).max() > 0.01               # the arrays moved apart
+    assert np.array(rec["layers"]["layer1.0.conv1"]["weight_gain"]).shape == (2, 16)
+    tuned = load_model(out)
+    x = test_set.x[::50]
+    tf = TransferFunction.ideal(3, 0.0, 1.0)
+    qm = quantize_model(tuned, None, QuantConfig(), stats=collect_act_stats(tuned, x))
+    cm = CimModel(qm, tf, record_mapping(rec), ranges=apply_record(qm, rec))
+    tnet = resnet_to_torch(tuned)
+    tc = to_cim(tnet, tf, ranges=rec["layers"], mid_tread=True, row_split="balanced")
+    with torch.no_grad():
+        assert np.array_equal(cm.predict(x), tc(tnet.normalize(x)).numpy())
+    # continued with column gains asked, the archive keeps its per-array ones
+    tr = Trainer(TrainConfig(model=str(out), quantizer="ideal:3", mid_tread=True,
+                             row_split="balanced", column_gains=True, progress=False), 10)
+    assert tr.net.quant_state()["layer3.0.conv1"]["weight_gain"] == st["weight_gain"]
+
+
 def test_column_gains_need_cim_layers(tmp_path):
     for bad in ({"quantizer": None}, {"weights_shared": (8, 4)}):
-        with pytest.raises(ParameterError, match="column_gains"):
-            train(TrainConfig(column_gains=True, out=str(tmp_path / "a.npz"), **bad))
+        for kind in ("column_gains", "array_gains"):
+            with pytest.raises(ParameterError, match="column_gains"):
+                train(TrainConfig(**{kind: True}, out=str(tmp_path / "a.npz"), **bad))
     assert not (tmp_path / "a.npz").exists()
 
 

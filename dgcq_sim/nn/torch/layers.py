@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from . import _require  # noqa: F401
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -97,10 +98,20 @@ class QuantLayer(torch.nn.Module):
         self.register_buffer("act_signed", torch.zeros((), dtype=torch.bool))
         self.register_buffer("psum_range", torch.zeros((), dtype=torch.float64))
         self.range_log = torch.nn.Parameter(torch.zeros(()), requires_grad=bool(learn_ranges))
-        # per-output-column weight-scale gain g = exp(gain_log): codes round(w/(g*wmax/qmax))
-        # (see weight_codes); learned on analog layers only (never VS-Quant: digital)
-        self.gain_log = torch.nn.Parameter(torch.zeros(inner.weight.shape[0]),
+        # weight-scale gain g = gain_ref * exp(gain_log) per output column (Cout,) or, with
+        # learn_gains="array", per array and column (arrays, Cout): codes
+        # round(w/(g*wmax/qmax)) (see weight_codes); learned on analog layers only.
+        # gain_ref (float64) holds given gains exactly: a record's gains are the numpy
+        # path's, bit for bit, until training moves gain_log off 0
+        if learn_gains not in (False, True, "column", "array"):
+            raise InputError(f"learn_gains must be False, True/'column' or 'array', got "
+                             f"{learn_gains!r}")
+        cout = inner.weight.shape[0]
+        shape = ((len(row_blocks(inner.weight[0].numel(), cim)), cout)
+                 if learn_gains == "array" and analog else (cout,))
+        self.gain_log = torch.nn.Parameter(torch.zeros(shape),
                                            requires_grad=bool(learn_gains) and analog)
+        self.register_buffer("gain_ref", torch.ones(shape, dtype=torch.float64))
         self._amax, self._amin = 0.0, 0.0
 
     # ------------------------------------------------------------------ quantization state
@@ -133,12 +144,36 @@ class QuantLayer(torch.nn.Module):
 
     # ------------------------------------------------------------------ pieces
     def column_gains(self) -> torch.Tensor:
-        """Per-output-column weight-scale gains (Cout,) float64 (1: codes span the column's
-        largest weight)."""
-        return torch.exp(self.gain_log.double())
+        """Weight-scale gains float64, (Cout,) per output column or (arrays, Cout) per array
+        and column (1: codes span the column's largest weight)."""
+        return self.gain_ref * torch.exp(self.gain_log.double())
+
+    def array_gains(self) -> bool:
+        """Whether the gains are per array and column (2-D ``gain_log``)."""
+        return self.gain_log.ndim == 2
+
+    def set_gains(self, gains) -> None:
+        """Set the gains from a (Cout,) or (arrays, Cout) float64 array (of
+        :func:`dgcq_sim.nn.quant.check_weight_gain`): column gains on a layer with per-array
+        gains are copied to every array; per-array gains make the layer's gains per array
+        (a new ``gain_log`` keeping ``requires_grad``: set them before building an
+        optimizer)."""
+        ref = torch.as_tensor(np.asarray(gains, np.float64))
+        if ref.ndim == 2 and not self.analog:
+            raise InputError(f"layer {self.name}: per-array gains belong to analog layers")
+        if ref.ndim == 1 and self.array_gains():
+            ref = ref.expand(self.gain_log.shape[0], -1)
+        dev = self.gain_log.device
+        with torch.no_grad():
+            if ref.shape != self.gain_log.shape:
+                self.gain_log = torch.nn.Parameter(torch.zeros(ref.shape, device=dev),
+                                                   requires_grad=self.gain_log.requires_grad)
+            self.gain_log.zero_()
+            self.gain_ref = ref.to(dev, torch.float64).clone()
 
     def has_gains(self) -> bool:
-        return bool(self.gain_log.requires_grad) or bool((self.gain_log.detach() != 0).any())
+        return (bool(self.gain_log.requires_grad) or bool((self.gain_log.detach() != 0).any())
+                or bool((self.gain_ref != 1).any()))
 
     def weight_codes(self) -> tuple[torch.Tensor, torch.Tensor, int]:
         """(integer codes float64 in the weight's own layout with STE, per-output-channel
@@ -153,9 +188,19 @@ class QuantLayer(torch.nn.Module):
         w = self.weight.double()
         qmax = self.w_qmax
         wmax = w.detach().abs().reshape(w.shape[0], -1).amax(dim=1)
-        # gains 1 (gain_log 0) multiply exactly: no branch, no device sync in the hot path
-        scale = torch.where(wmax > 0, wmax, torch.ones_like(wmax)) / qmax * self.column_gains()
-        codes = torch.clamp(round_ste(w / _per_channel(scale, w)), -qmax, qmax)
+        base = torch.where(wmax > 0, wmax, torch.ones_like(wmax)) / qmax
+        if self.array_gains():
+            # per-array gains: every weight at its array's gain (masks are one-hot over the
+            # arrays, so the sum is exact); the arrays' sums are scaled back in
+            # cim_accumulate, the output scale is the plain per-channel one
+            g = torch.einsum("bc,b...->c...", self.column_gains(),
+                             self.block_masks().to(w.device, torch.float64))
+            codes = torch.clamp(round_ste(w / (_per_channel(base, w) * g)), -qmax, qmax)
+            scale = base
+        else:
+            # gains 1 (gain_log 0) multiply exactly: no branch, no device sync in the hot path
+            scale = base * self.column_gains()
+            codes = torch.clamp(round_ste(w / _per_channel(scale, w)), -qmax, qmax)
         if self.ctx.weight_mode == "shared4":
             if self.has_gains():
                 raise InputError(f"layer {self.name}: column gains and shared 4-bit weights "
@@ -341,9 +386,9 @@ class QuantLayer(torch.nn.Module):
         return self.psum_range * torch.exp(self.range_log.double())
 
     def _planes(self, a, w_sl, mm):
-        """Every conversion plane: (block, input slice, weight slice, partial sums
-        (N, Cout, ...), factor), in the numpy path's order; an input slice that is zero on
-        a block's input channels is skipped there (as ``cim._input_slices`` does)."""
+        """Every conversion plane: (block, partial sums (N, Cout, ...), factor), in the
+        numpy path's order (block > input slice > weight slice); an input slice that is
+        zero on a block's input channels is skipped there (as ``cim._input_slices`` does)."""
         masks = self.block_masks().to(a.device)
         nb = masks.shape[0]
         cout = self.weight.shape[0]
@@ -359,7 +404,7 @@ class QuantLayer(torch.nn.Module):
                     if exact is not None:
                         if not bool((exact[:, chan[b]] != 0).any()):
                             continue
-                    planes[(b, i, j)] = (p[:, b].contiguous(), fa * fw)
+                    planes[(b, i, j)] = (b, p[:, b].contiguous(), fa * fw)
         return [planes[key] for key in sorted(planes)]
 
     def cim_accumulate(self, a, w_int, w_qmax, mm, exact: bool) -> torch.Tensor:
@@ -375,7 +420,8 @@ class QuantLayer(torch.nn.Module):
             if self.cim.zero_offset_cal else v0
         gen = None if self.ctx.mode == "psum_calib" else self.ctx.generator
         acc = None
-        for p, f in planes:
+        blocks = {}           # block -> its planes' sum (per-array gains: scaled by block)
+        for b, p, f in planes:
             if exact:
                 p_range = float(self.effective_range())
                 kv = span / p_range if unsigned else span / (2 * p_range)
@@ -385,12 +431,32 @@ class QuantLayer(torch.nn.Module):
             else:
                 est = _Convert.apply(p.to(dt), self.range_log, self.psum_range, adc, f,
                                      unsigned, v0, vh0, gen)
-            acc = est if acc is None else acc + est
+            if self.array_gains():
+                blocks[b] = est if b not in blocks else blocks[b] + est
+            else:
+                acc = est if acc is None else acc + est
+        if self.array_gains():
+            return self._array_sum(a, blocks, w_int, offset, dt)
         if acc is None:      # every weight slice is zero: the arrays hold nothing
             acc = self._mac(a.to(dt), torch.zeros_like(w_int, dtype=dt))
         if offset:
             sums = self._mac(a.to(dt), torch.ones_like(w_int[:1], dtype=dt))   # sum(a) per output
             acc = acc - offset * sums
+        return acc
+
+    def _array_sum(self, a, blocks: dict, w_int, offset: float, dt) -> torch.Tensor:
+        """``sum_b g[b] * (array b's estimates - offset * its rows' sum(a))`` in block order,
+        as :meth:`dgcq_sim.nn.quant.QLayer.block_sum` (an array without planes counts 0)."""
+        gains = self.column_gains().to(dt)
+        masks = self.block_masks().to(a.device, dt)
+        zero = self._mac(a.to(dt), torch.zeros_like(w_int[:1], dtype=dt))
+        acc = None
+        for b in range(masks.shape[0]):
+            part = blocks.get(b, zero)
+            if offset:
+                part = part - offset * self._mac(a.to(dt), masks[b][None])
+            part = part * _per_channel(gains[b], part, dim=1)
+            acc = part if acc is None else acc + part
         return acc
 
     def _choose_range(self, planes) -> None:
@@ -399,7 +465,7 @@ class QuantLayer(torch.nn.Module):
         if self.cim.range_method == "bound":
             self.psum_range.fill_(psum_bound(self.cim, self.k, self.a_qmax, self.w_qmax))
             return
-        absmax = max((float(p.detach().abs().max()) for p, _ in planes), default=0.0)
+        absmax = max((float(p.detach().abs().max()) for _, p, _ in planes), default=0.0)
         self.psum_range.fill_(absmax if absmax > 0 else 1.0)
 
     def extra_repr(self) -> str:

@@ -15,11 +15,10 @@ from . import _require  # noqa: F401
 import contextlib
 import copy
 
-import numpy as np
 import torch
 
 from ...errors import InputError, ParameterError
-from ..cim import CimConfig
+from ..cim import CimConfig, row_blocks
 from ..quant import QuantConfig, check_vsquant, check_weight_gain
 from .layers import Context, QuantLayer, check_range_method
 from .transfer import TorchTransfer, resolve_quantizer
@@ -82,14 +81,15 @@ class CimModule(torch.nn.Module):
     def quant_state(self) -> dict:
         """{layer: {"act_scale", "act_signed", "analog", "psum_range"[, "weight_gain"]}}
         (JSON-ready); the psum range includes a learned factor; ``weight_gain`` (a list, one
-        per output column) where a layer has column gains."""
+        per output column, or a list of such lists, one per array) where a layer has
+        gains."""
         out = {}
         for n, L in self.quant_layers().items():
             out[n] = {"act_scale": float(L.act_scale), "act_signed": bool(L.act_signed),
                       "analog": bool(L.analog),
                       "psum_range": float(L.effective_range().detach()) if L.analog else None}
             if L.has_gains():
-                out[n]["weight_gain"] = [float(g) for g in L.column_gains().detach()]
+                out[n]["weight_gain"] = L.column_gains().detach().cpu().tolist()
         return out
 
     def load_quant_state(self, state: dict) -> None:
@@ -112,9 +112,9 @@ class CimModule(torch.nn.Module):
                 with torch.no_grad():
                     L.range_log.zero_()
             if "weight_gain" in st:
-                gains = check_weight_gain(st["weight_gain"], L.weight.shape[0], f"layer {n}")
-                with torch.no_grad():
-                    L.gain_log.copy_(torch.from_numpy(np.log(gains)).float())
+                arrays = len(row_blocks(L.k, self.cfg)) if L.analog else None
+                L.set_gains(check_weight_gain(st["weight_gain"], L.weight.shape[0],
+                                              f"layer {n}", arrays=arrays))
 
     # ------------------------------------------------------------------ modes
     @contextlib.contextmanager
@@ -204,7 +204,7 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
            digital_first_last: bool = True, range_method: str = "max",
            calib_images: int = 64, zero_offset_cal: bool = True, weight_bits: int = 8,
            act_bits: int = 8, learn_ranges: bool = False, seed: int = 0,
-           vsquant: tuple | None = None, learn_gains: bool = False) -> CimModule:
+           vsquant: tuple | None = None, learn_gains: bool | str = False) -> CimModule:
     """A copy of ``module`` with every Conv2d/Linear quantized and (but the first and last,
     unless ``digital_first_last=False``) computed on CIM arrays through ``quantizer``.
 
@@ -217,7 +217,8 @@ def to_cim(module: torch.nn.Module, quantizer=None, *, rows: int = 128,
     ranges: a :meth:`CimModule.quant_state` dict, or {layer: partial-sum range}; layers
         not given are calibrated (by ``calibrate(x)`` or on the first batch).
     learn_ranges: make every analog layer's partial-sum range trainable.
-    learn_gains: make every analog layer's per-column weight-scale gains trainable
+    learn_gains: make every analog layer's weight-scale gains trainable: True or
+        ``"column"`` one per output column, ``"array"`` one per array and column
         (:meth:`QuantLayer.weight_codes`; the ``weight_gain`` of the record).
     vsquant: (V, S) VS-Quant per-vector S-bit scales over V reduction rows on every layer
         (seed 003; digital, so ``quantizer`` must be None), as ``QuantConfig(vs_vector=V,

@@ -8,8 +8,8 @@ default the starting model; name the pretrained model when continuing from a fin
 archive, whose own float pass is no teacher); random
 crop 32x32 of the image zero-padded by 4 + random horizontal flip, fresh every epoch (the
 pretrained models' augmentation, ``../shared/models/README.md``).  Learned partial-sum
-ranges (``learn_ranges``) and per-column weight-scale gains (``column_gains``, the record's
-``weight_gain``) train with Adam at ``range_lr``.  BatchNorm is folded into the
+ranges (``learn_ranges``) and weight-scale gains per column (``column_gains``) or per array
+and column (``array_gains``; the record's ``weight_gain``) train with Adam at ``range_lr``.  BatchNorm is folded into the
 convolutions before training (fine-tuning from converged statistics).  Shared 8/4-bit
 weights (seed 001): every step adds the loss of the same network with the derived 4-bit
 codes, so one weight set serves both.  VS-Quant QAT (seed 003, ``vsquant=(V, S)``, digital):
@@ -70,6 +70,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     learn_ranges: bool = True
     column_gains: bool = False
+    array_gains: bool = False                    # gains per array and column (implies column_gains)
     optimizer: str = "adam"
     distill: float = 1.0
     teacher: str | None = None
@@ -119,9 +120,10 @@ class TrainConfig:
                 raise ParameterError("vsquant (VS-Quant QAT, digital) needs quantizer None and "
                                      "no weights_shared")
             check_vsquant(self.vsquant)
-        if self.column_gains and (self.quantizer is None or self.weights_shared):
-            raise ParameterError("column_gains scale the weight codes of CIM layers: they need "
-                                 "a quantizer and no weights_shared")
+        if (self.column_gains or self.array_gains) and (self.quantizer is None
+                                                         or self.weights_shared):
+            raise ParameterError("column_gains and array_gains scale the weight codes of CIM "
+                                 "layers: they need a quantizer and no weights_shared")
         if self.weights_shared not in (None, (8, 4)):
             raise ParameterError(f"weights_shared must be (8, 4) (seed 001's shared 8- and "
                                  f"4-bit weights), got {self.weights_shared!r}")
@@ -228,7 +230,8 @@ class Trainer:
                           weight_bits_per_cell=cfg.weight_bits_per_cell, signed=cfg.signed,
                           learn_ranges=cfg.learn_ranges and cfg.quantizer is not None,
                           seed=cfg.seed, vsquant=cfg.vsquant, weight_bits=cfg.weight_bits,
-                          act_bits=cfg.act_bits, learn_gains=cfg.column_gains)
+                          act_bits=cfg.act_bits,
+                          learn_gains="array" if cfg.array_gains else cfg.column_gains)
         self.norm = _normalizer(self.base.mean, self.base.std)
         rec, remapped = _resume_state(cfg, self.net)
         if rec is not None:                    # continue a fine-tuned archive
