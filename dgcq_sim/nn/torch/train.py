@@ -9,12 +9,12 @@ archive, whose own float pass is no teacher); random
 crop 32x32 of the image zero-padded by 4 + random horizontal flip, fresh every epoch (the
 pretrained models' augmentation, ``../shared/models/README.md``).  Learned partial-sum
 ranges (``learn_ranges``) and weight-scale gains per column (``column_gains``) or per array
-and column (``array_gains``; the record's ``weight_gain``) train with Adam at ``range_lr``.  BatchNorm is folded into the
-convolutions before training (fine-tuning from converged statistics).  Shared 8/4-bit
-weights (seed 001): every step adds the loss of the same network with the derived 4-bit
-codes, so one weight set serves both.  VS-Quant QAT (seed 003, ``vsquant=(V, S)``, digital):
-every layer with per-vector S-bit integer scales over V reduction rows, weights and
-activations.  Everything is seeded: same seed, same archive.
+and column (``array_gains``; the record's ``weight_gain``) train with Adam at
+``range_lr``.  BatchNorm is folded into the convolutions before training (fine-tuning from
+converged statistics).  Shared 8/4-bit weights (seed 001): every step adds the loss of the
+same network with the derived 4-bit codes, so one weight set serves both.  VS-Quant QAT
+(seed 003, ``vsquant=(V, S)``, digital): every layer with per-vector S-bit integer scales
+over V reduction rows, weights and activations.  Everything is seeded: same seed, same archive.
 
 The archive written (every epoch, atomically; with ``keep_epochs`` also ``OUT-epN.npz``
 after epoch N, checkpoints for :mod:`dgcq_sim.nn.average`) is a plain model archive plus the ``cim``
