@@ -515,13 +515,16 @@ class CimModel:
 
     def operation_counts(self, hw: int = 32) -> dict:
         """Per image: ``conversions``, ``analog_outputs`` (values of mapped layers, each
-        requantized once) and ``digital_macs`` (MACs of the layers kept digital)."""
+        requantized once), ``digital_macs`` (MACs of the layers kept digital) and
+        ``array_gain_mults`` (per-array gains: one multiply per array and output value)."""
         outs = self._outputs(hw)
         layers = {L.name: L for L in self.qmodel.model.layers()}
         return {"conversions": self.conversions_per_image(hw),
                 "analog_outputs": int(sum(outs[n] for n in self.mapped)),
                 "digital_macs": int(sum(outs[n] * layers[n].k for n in layers
-                                        if n not in self.mapped))}
+                                        if n not in self.mapped)),
+                "array_gain_mults": int(sum(outs[n] * m.n_arrays for n, m in self.mapped.items()
+                                            if m.q.block_gain is not None))}
 
     def _adc(self, name: str) -> Adc:
         if name not in self._adcs:

@@ -4,7 +4,8 @@ energy per image = ADC conversions x energy per conversion (the quantizer's cost
 ``dgcq_sim.cost.estimate(q.hardware()).energy_j``, handed in by the caller)
 + one shift-and-add per conversion (the converted partial sum added, at its fixed shift,
 into the output's accumulator) + one requantization per analog output value (accumulator x
-scale, plus the folded bias) + the MACs of the layers kept digital (stem and fc by default).
+scale, plus the folded bias) + the MACs of the layers kept digital (stem and fc by default)
++ with per-array gains, one multiply per array and output value (the array's sum x its gain).
 
 Not included: the analog array itself (word-line drivers, bit-line charging, SRAM cell
 reads), input/weight movement, activation memory, control.  Per-operation energies are the
@@ -36,11 +37,13 @@ class DigitalEnergy:
     shift_add: one accumulate of a converted partial sum (32-bit add; the shift is wiring).
     requant: one output value's rescale and bias (32-bit multiply + 32-bit add).
     digital_mac: one MAC of a layer kept digital (8-bit multiply + 32-bit accumulate).
+    array_gain: one array's sum times its per-array gain (32-bit multiply + 32-bit add).
     """
 
     shift_add: float = E_ADD_INT32
     requant: float = E_MULT_INT32 + E_ADD_INT32
     digital_mac: float = E_MULT_INT8 + E_ADD_INT32
+    array_gain: float = E_MULT_INT32 + E_ADD_INT32
 
     def __post_init__(self):
         for k, v in asdict(self).items():
@@ -52,7 +55,8 @@ def energy_per_image(counts: dict, energy_per_conversion: float | None,
                      digital: DigitalEnergy | None = None) -> dict:
     """Energy of one image from operation counts (see :meth:`CimModel.operation_counts`).
 
-    counts: {"conversions", "analog_outputs", "digital_macs"} per image.
+    counts: {"conversions", "analog_outputs", "digital_macs"[, "array_gain_mults"]} per
+    image.
     energy_per_conversion: J per conversion, or None when the quantizer has no cost model
     (a saved transfer function, an ideal ADC): the total and the ADC fraction are then
     None, the digital part is still given.
@@ -63,6 +67,8 @@ def energy_per_image(counts: dict, energy_per_conversion: float | None,
     parts = {"shift_add": counts["conversions"] * d.shift_add,
              "requant": counts["analog_outputs"] * d.requant,
              "digital_layers": counts["digital_macs"] * d.digital_mac}
+    if counts.get("array_gain_mults"):
+        parts["array_gains"] = counts["array_gain_mults"] * d.array_gain
     digital_j = sum(parts.values())
     out = {"energy_per_conversion_j": energy_per_conversion, "energy_digital_j": digital_j,
            "energy_assumptions_j": asdict(d)}

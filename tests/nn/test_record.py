@@ -140,6 +140,12 @@ def test_array_gains_equal_over_the_arrays_are_the_column_gains(tmp_path):
                    record=read_record(resolve_model_path("resnet20-adc3")))
     arr = evaluate(path, "bundled", tf=tf, limit=40, record=read_record(path))
     assert arr["top1"] == col["top1"]
+    # one multiply per array and output: with 8-bit input cycles and 8-bit cells there is
+    # one conversion per array and output, so as many as conversions
+    from dgcq_sim.nn.energy import DigitalEnergy
+    assert arr["energy_breakdown_j"]["array_gains"] == pytest.approx(
+        arr["conversions_per_image"] * DigitalEnergy().array_gain, rel=1e-12)
+    assert "array_gains" not in col["energy_breakdown_j"]
     # gains that differ between arrays change the network
     other = _array_gain_record(tmp_path, spread=1.0)
     assert evaluate(other, "bundled", tf=tf, limit=40, record=read_record(other))["top1"] != \
