@@ -99,14 +99,15 @@ def test_low_resolution_converter_changes_outputs_and_gradients_flow(small):
     {"row_split": "balanced"},
     {"row_split": "balanced", "rows": 100, "input_bits_per_cycle": 4},
     {"mid_tread": True, "row_split": "balanced"},
-    {"mid_tread": True, "signed": "pos-neg", "input_bits_per_cycle": 2, "rows": 64},
+    pytest.param({"mid_tread": True, "signed": "pos-neg", "input_bits_per_cycle": 2, "rows": 64},
+                 marks=pytest.mark.slow),
 ])
 def test_same_logits_as_the_numpy_cim_path(r20, test_set, calib, stats, mapping):
     tf = TransferFunction.ideal(4, 0.0, 1.0)
     qm = quantize_model(r20, None, QuantConfig(), stats=stats)
     cm = CimModel(qm, tf, CimConfig(**mapping))
-    cm.calibrate(calib.x)
-    x = test_set.x[::50]
+    cm.calibrate(calib.x[::5])     # 100 images: the ranges only need to be the same in both
+    x = test_set.x[::100]
     ref = cm.predict(x)
     tnet = resnet_to_torch(r20)
     state = {n: {"act_scale": q.a_scale, "act_signed": q.a_signed,

@@ -24,8 +24,19 @@ def images(calib):
     return Dataset(calib.x[::2][:192], calib.y[::2][:192], "calib subset")
 
 
-def test_steps_lower_the_loss_of_the_batch(images):
-    cfg = TrainConfig(quantizer="ideal:3", init_ranges="max", lr=1e-3, progress=False)
+@pytest.fixture(scope="module")
+def config(calib, tmp_path_factory):
+    """TrainConfig calibrating on 96 calibration images (the 500 bundled ones made every
+    run's range search and calibration pass several times slower), other than the training
+    stand-in's, without a progress bar."""
+    import functools
+    path = tmp_path_factory.mktemp("calib") / "calib96.npz"
+    np.savez(path, x=calib.x[1::2][:96], y=calib.y[1::2][:96])
+    return functools.partial(TrainConfig, calib=str(path))
+
+
+def test_steps_lower_the_loss_of_the_batch(config, images):
+    cfg = config(quantizer="ideal:3", init_ranges="max", lr=1e-3)
     tr = Trainer(cfg, total_steps=100)
     xb = tr.norm(torch.from_numpy(images.x[:96]))
     yb = torch.from_numpy(images.y[:96])
@@ -38,10 +49,10 @@ def test_steps_lower_the_loss_of_the_batch(images):
     assert after < before - 0.02
 
 
-def test_archive_records_and_reproduces_the_trained_network(images, tmp_path, test_set):
+def test_archive_records_and_reproduces_the_trained_network(config, images, tmp_path, test_set):
     out = tmp_path / "ft.npz"
-    res = train(TrainConfig(quantizer="ideal:4", init_ranges="max", out=str(out), batch=96,
-                            progress=False), train_set=images)
+    res = train(config(quantizer="ideal:4", init_ranges="max", out=str(out), batch=96),
+                train_set=images)
     assert res["steps"] == 2 and out.is_file()
     rec = read_record(out)
     assert rec["quantizer"] == "ideal:4" and rec["mapping"]["rows"] == 128
@@ -69,14 +80,13 @@ def test_archive_records_and_reproduces_the_trained_network(images, tmp_path, te
 
 
 def test_balanced_mid_tread_arrays_are_recorded_and_threads_survive_the_range_search(
-        images, tmp_path):
+        config, images, tmp_path):
     # the numpy range search launches numba's OpenMP pool, which resets torch's thread count
     out = tmp_path / "bal.npz"
     before = torch.get_num_threads()
     try:
-        train(TrainConfig(quantizer="ideal:3", row_split="balanced", mid_tread=True,
-                          threads=1, out=str(out),
-                          batch=96, limit=96, progress=False), train_set=images)
+        train(config(quantizer="ideal:3", row_split="balanced", mid_tread=True, threads=1,
+                     out=str(out), batch=96, limit=96), train_set=images)
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
@@ -87,12 +97,12 @@ def test_balanced_mid_tread_arrays_are_recorded_and_threads_survive_the_range_se
     assert r["ranges"] == {k: v["psum_range"] for k, v in rec["layers"].items() if v["analog"]}
 
 
-def test_column_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_path,
+def test_column_gains_are_learned_recorded_and_evaluated_as_trained(config, images, tmp_path,
                                                                     test_set):
     out = tmp_path / "gains.npz"
-    train(TrainConfig(quantizer="ideal:3", mid_tread=True, column_gains=True, range_lr=0.05,
-                      init_ranges="max", out=str(out), batch=96, epochs=2, keep_epochs=True,
-                      progress=False), train_set=images)
+    train(config(quantizer="ideal:3", mid_tread=True, column_gains=True, range_lr=0.05,
+                 init_ranges="max", out=str(out), batch=96, epochs=2, keep_epochs=True),
+          train_set=images)
     # every epoch's checkpoint kept beside the archive (the last one is the archive)
     ep1, ep2 = tmp_path / "gains-ep1.npz", tmp_path / "gains-ep2.npz"
     z2, zo = np.load(ep2), np.load(out)
@@ -121,21 +131,20 @@ def test_column_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_
     with torch.no_grad():
         assert np.array_equal(cm.predict(x), tc(tnet.normalize(x)).numpy())
     # a run continuing the archive starts from its gains
-    tr = Trainer(TrainConfig(model=str(out), quantizer="ideal:3", mid_tread=True,
-                             progress=False), 10)
+    tr = Trainer(config(model=str(out), quantizer="ideal:3", mid_tread=True), 10)
     assert tr.net.quant_state()["layer1.0.conv1"]["weight_gain"] == pytest.approx(
         layers["layer1.0.conv1"]["weight_gain"], rel=1e-6)
 
 
-def test_array_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_path,
+def test_array_gains_are_learned_recorded_and_evaluated_as_trained(config, images, tmp_path,
                                                                    test_set):
     from dgcq_sim.nn.cim import CimModel
     from dgcq_sim.nn.quant import QuantConfig, collect_act_stats, quantize_model
     from dgcq_sim.nn.record import apply_record, record_mapping
     out = tmp_path / "arrays.npz"
-    train(TrainConfig(quantizer="ideal:3", mid_tread=True, row_split="balanced",
-                      array_gains=True, range_lr=0.05, init_ranges="max", out=str(out),
-                      batch=96, epochs=1, progress=False), train_set=images)
+    train(config(quantizer="ideal:3", mid_tread=True, row_split="balanced",
+                 array_gains=True, range_lr=0.05, init_ranges="max", out=str(out),
+                 batch=96, epochs=1), train_set=images)
     rec = read_record(out)
     st = rec["layers"]["layer3.0.conv1"]                       # K = 288: 3 arrays of 96
     g = np.array(st["weight_gain"])
@@ -152,8 +161,8 @@ def test_array_gains_are_learned_recorded_and_evaluated_as_trained(images, tmp_p
     with torch.no_grad():
         assert np.array_equal(cm.predict(x), tc(tnet.normalize(x)).numpy())
     # continued with column gains asked, the archive keeps its per-array ones
-    tr = Trainer(TrainConfig(model=str(out), quantizer="ideal:3", mid_tread=True,
-                             row_split="balanced", column_gains=True, progress=False), 10)
+    tr = Trainer(config(model=str(out), quantizer="ideal:3", mid_tread=True,
+                        row_split="balanced", column_gains=True), 10)
     assert tr.net.quant_state()["layer3.0.conv1"]["weight_gain"] == st["weight_gain"]
 
 
@@ -222,13 +231,13 @@ def test_bad_configs_fail_before_work(tmp_path):
     assert not (tmp_path / "a.npz").exists()
 
 
-def test_a_fine_tuned_archive_continues_from_its_record(images):
+def test_a_fine_tuned_archive_continues_from_its_record(config, images):
     # its float pass is no calibration source: the scales and ranges come from the record,
     # and the torch module then gives the numpy evaluation's top-1 on the same images
     rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
     remap = {k: rec["mapping"][k] for k in REMAP_FIELDS}      # its own arrays and zero point
-    tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
-                             progress=False, **remap), total_steps=10)
+    tr = Trainer(config(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
+                        **remap), total_steps=10)
     state = tr.net.quant_state()
     for name, st in rec["layers"].items():
         assert state[name]["act_scale"] == pytest.approx(st["act_scale"], rel=1e-12)
@@ -242,26 +251,24 @@ def test_a_fine_tuned_archive_continues_from_its_record(images):
     assert np.mean(top_teacher == images.y[:64]) > 0.8          # the pretrained float net
     assert np.mean(top_torch == images.y[:64]) > 0.45   # recalibrating from the float pass: 0.27
     # another converter continues from the trained ranges; another setup is refused
-    tr2 = Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:2", progress=False,
-                              **remap), 10)
+    tr2 = Trainer(config(model="resnet20-adc3", quantizer="ideal:2", **remap), 10)
     assert tr2.net.quant_state() == state
     with pytest.raises(ParameterError, match="on CIM arrays; continue it the same way"):
-        Trainer(TrainConfig(model="resnet20-adc3", quantizer=None, progress=False), 10)
+        Trainer(config(model="resnet20-adc3", quantizer=None), 10)
     with pytest.raises(ParameterError, match="different setup.*signed"):
-        Trainer(TrainConfig(model="resnet20-adc3", quantizer="ideal:3", signed="pos-neg",
-                            progress=False, **remap), 10)
+        Trainer(config(model="resnet20-adc3", quantizer="ideal:3", signed="pos-neg",
+                            **remap), 10)
 
 
-def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_again(images):
+def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_again(config, images):
     # the other row split than the archive's (K = 144: 72 + 72 rows against 128 + 16): the
     # record's activation scales stay, its partial-sum ranges no longer fit the arrays, so
     # they are searched again on those scales; the network stays usable (recalibrating from
     # its float pass instead gives 0.27)
     rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
     other = {"packed": "balanced", "balanced": "packed"}[rec["mapping"]["row_split"]]
-    tr = Trainer(TrainConfig(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
-                             row_split=other, mid_tread=rec["mapping"]["mid_tread"],
-                             progress=False), total_steps=10)
+    tr = Trainer(config(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
+                        row_split=other, mid_tread=rec["mapping"]["mid_tread"]), total_steps=10)
     state = tr.net.quant_state()
     analog = [n for n, st in rec["layers"].items() if st["analog"]]
     for name, st in rec["layers"].items():
@@ -275,10 +282,11 @@ def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_aga
     assert np.mean(top == images.y[:64]) > 0.4
 
 
-def test_vsquant_qat_writes_a_record_that_evaluates_as_trained(images, tmp_path, test_set):
+def test_vsquant_qat_writes_a_record_that_evaluates_as_trained(config, images, tmp_path,
+                                                               test_set):
     out = tmp_path / "vs.npz"
-    cfg = TrainConfig(quantizer=None, vsquant=(16, 4), weight_bits=4, act_bits=4, lr=5e-5,
-                      out=str(out), batch=96, progress=False)
+    cfg = config(quantizer=None, vsquant=(16, 4), weight_bits=4, act_bits=4, lr=5e-5,
+                 out=str(out), batch=96)
     res = train(cfg, train_set=images)
     rec = read_record(out)
     assert res["steps"] == 2 and rec["vsquant"] == [16, 4] and rec["quantizer"] is None
@@ -314,7 +322,7 @@ def test_bad_vsquant_and_bits_configs_fail_before_work(tmp_path, changes, what):
     assert not (tmp_path / "a.npz").exists()
 
 
-def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained(
+def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained(config, 
         images, tmp_path, capsys):
     # DGCQ 1+2 (default parasitics): the record keeps the --param overrides, and nn-eval
     # of the archive characterizes the same design from them (JSON params, bits)
@@ -324,8 +332,8 @@ def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained
 
     out = tmp_path / "dgcq12.npz"
     params = {"NC": "1", "NF": "2"}
-    res = train(TrainConfig(quantizer="dgcq", params=params, init_ranges="max", batch=96,
-                            out=str(out), progress=False), train_set=images)
+    res = train(config(quantizer="dgcq", params=params, init_ranges="max", batch=96,
+                       out=str(out)), train_set=images)
     assert res["steps"] == 2
     rec = read_record(out)
     assert (rec["quantizer"], rec["params"], rec["ideal"]) == ("dgcq", params, False)
@@ -336,7 +344,7 @@ def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained
     assert ev["transfer"]["bits"] == 3
 
 
-def test_holdout_is_kept_out_and_scored_as_numpy_evaluates_the_archive(images, tmp_path):
+def test_holdout_is_kept_out_and_scored_as_numpy_evaluates_the_archive(config, images, tmp_path):
     """The held-out images are disjoint from the trained ones, class-balanced strides of the
     split, and their top-1 after the epoch is the numpy path's on the written archive."""
     rest, held = images.holdout(48)
@@ -344,8 +352,8 @@ def test_holdout_is_kept_out_and_scored_as_numpy_evaluates_the_archive(images, t
     rows = {r.tobytes() for r in rest.x}
     assert not any(h.tobytes() in rows for h in held.x)
     out = tmp_path / "ho.npz"
-    res = train(TrainConfig(quantizer="ideal:3", init_ranges="max", out=str(out), batch=96,
-                            holdout=48, progress=False), train_set=images)
+    res = train(config(quantizer="ideal:3", init_ranges="max", out=str(out), batch=96,
+                       holdout=48), train_set=images)
     assert res["images"] == 144 and res["holdout_images"] == 48 and res["steps"] == 2
     h = res["history"][0]["holdout_top1"]
     rec = read_record(out)
@@ -354,4 +362,4 @@ def test_holdout_is_kept_out_and_scored_as_numpy_evaluates_the_archive(images, t
     with pytest.raises(InputError, match="holdout must be an integer in 1..191"):
         images.holdout(192)
     with pytest.raises(ParameterError, match="holdout"):
-        train(TrainConfig(holdout=-1, out=str(tmp_path / "b.npz")))
+        train(config(holdout=-1, out=str(tmp_path / "b.npz")))
