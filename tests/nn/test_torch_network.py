@@ -217,27 +217,38 @@ def test_vsquant_is_digital_only():
         to_cim(net, None, vsquant=(16, 11))
 
 
-def test_column_gains_give_the_numpy_logits(r20, test_set, calib, stats):
+def _gained_logits(r20, test_set, calib, stats, cfg, draw):
+    """numpy and torch logits of the 3-bit CIM ResNet-20 on ``cfg`` with the weight gains
+    ``draw(rng, qlayer)`` on every analog layer: (numpy, torch, torch module, gains)."""
+    from dgcq_sim.nn.cim import row_blocks
     from dgcq_sim.nn.quant import apply_weight_gain
     tf = TransferFunction.ideal(3, 0.0, 1.0)
-    cfg = CimConfig(mid_tread=True, row_split="balanced")
     qm = quantize_model(r20, None, QuantConfig(), stats=stats)
     rng = np.random.default_rng(1)
     gains = {}
     for n in CimModel(qm, tf, cfg).mapped:
-        gains[n] = np.exp(rng.uniform(-0.7, 0.3, qm.layers[n].layer.cout)).tolist()
-        apply_weight_gain(qm.layers[n], gains[n])
+        q = qm.layers[n]
+        blocks = row_blocks(q.layer.k, cfg)
+        gains[n] = draw(rng, q, blocks)
+        apply_weight_gain(q, gains[n], blocks=blocks if np.ndim(gains[n]) == 2 else None)
     cm = CimModel(qm, tf, cfg)
     cm.calibrate(calib.x)
     x = test_set.x[::50]
-    ref = cm.predict(x)
     tnet = resnet_to_torch(r20)
     state = {n: {"act_scale": q.a_scale, "act_signed": q.a_signed,
                  "psum_range": cm.ranges.get(n), **({"weight_gain": gains[n]} if n in gains
                                                      else {})} for n, q in qm.layers.items()}
-    tc = to_cim(tnet, tf, ranges=state, mid_tread=True, row_split="balanced")
+    tc = to_cim(tnet, tf, ranges=state, mid_tread=cfg.mid_tread, row_split=cfg.row_split,
+                signed=cfg.signed)
     with torch.no_grad():
         got = tc(tnet.normalize(x)).numpy()
+    return cm.predict(x), got, tc, gains
+
+
+def test_column_gains_give_the_numpy_logits(r20, test_set, calib, stats):
+    ref, got, tc, gains = _gained_logits(
+        r20, test_set, calib, stats, CimConfig(mid_tread=True, row_split="balanced"),
+        lambda rng, q, blocks: np.exp(rng.uniform(-0.7, 0.3, q.layer.cout)).tolist())
     assert np.array_equal(got, ref)
     assert tc.quant_state()["layer1.0.conv1"]["weight_gain"] == pytest.approx(
         gains["layer1.0.conv1"], rel=1e-6)
@@ -246,29 +257,11 @@ def test_column_gains_give_the_numpy_logits(r20, test_set, calib, stats):
 
 @pytest.mark.parametrize("signed", ["differential", "offset"])
 def test_array_gains_give_the_numpy_logits(r20, test_set, calib, stats, signed):
-    from dgcq_sim.nn.cim import row_blocks
-    from dgcq_sim.nn.quant import apply_weight_gain
-    tf = TransferFunction.ideal(3, 0.0, 1.0)
-    cfg = CimConfig(mid_tread=True, row_split="balanced", signed=signed)
-    qm = quantize_model(r20, None, QuantConfig(), stats=stats)
-    rng = np.random.default_rng(1)
-    gains = {}
-    for n in CimModel(qm, tf, cfg).mapped:
-        q = qm.layers[n]
-        blocks = row_blocks(q.layer.k, cfg)
-        gains[n] = np.exp(rng.uniform(-0.7, 0.3, (len(blocks), q.layer.cout))).tolist()
-        apply_weight_gain(q, gains[n], blocks=blocks)
-    cm = CimModel(qm, tf, cfg)
-    cm.calibrate(calib.x)
-    x = test_set.x[::50]
-    ref = cm.predict(x)
-    tnet = resnet_to_torch(r20)
-    state = {n: {"act_scale": q.a_scale, "act_signed": q.a_signed,
-                 "psum_range": cm.ranges.get(n), **({"weight_gain": gains[n]} if n in gains
-                                                     else {})} for n, q in qm.layers.items()}
-    tc = to_cim(tnet, tf, ranges=state, mid_tread=True, row_split="balanced", signed=signed)
-    with torch.no_grad():
-        got = tc(tnet.normalize(x)).numpy()
+    ref, got, tc, gains = _gained_logits(
+        r20, test_set, calib, stats,
+        CimConfig(mid_tread=True, row_split="balanced", signed=signed),
+        lambda rng, q, blocks: np.exp(rng.uniform(-0.7, 0.3,
+                                                  (len(blocks), q.layer.cout))).tolist())
     assert np.array_equal(got, ref)
     st = tc.quant_state()["layer3.0.conv1"]["weight_gain"]          # K = 288: 3 arrays
     assert np.shape(st) == (3, 64)
