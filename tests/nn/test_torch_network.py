@@ -219,7 +219,8 @@ def test_vsquant_is_digital_only():
 
 def _gained_logits(r20, test_set, calib, stats, cfg, draw):
     """numpy and torch logits of the 3-bit CIM ResNet-20 on ``cfg`` with the weight gains
-    ``draw(rng, qlayer)`` on every analog layer: (numpy, torch, torch module, gains)."""
+    ``draw(rng, qlayer, row_blocks)`` ((Cout,) or (arrays, Cout)) on every analog layer:
+    (numpy, torch, torch module, gains)."""
     from dgcq_sim.nn.cim import row_blocks
     from dgcq_sim.nn.quant import apply_weight_gain
     tf = TransferFunction.ideal(3, 0.0, 1.0)

@@ -26,9 +26,9 @@ def images(calib):
 
 @pytest.fixture(scope="module")
 def config(calib, tmp_path_factory):
-    """TrainConfig calibrating on 96 calibration images (the 500 bundled ones made every
-    run's range search and calibration pass several times slower), other than the training
-    stand-in's, without a progress bar."""
+    """TrainConfig calibrating on 96 calibration images (not the training stand-in's)
+    instead of the 500 bundled ones every run would pass through its calibration and range
+    search, without a progress bar."""
     import functools
     path = tmp_path_factory.mktemp("calib") / "calib96.npz"
     np.savez(path, x=calib.x[1::2][:96], y=calib.y[1::2][:96])
@@ -257,7 +257,7 @@ def test_a_fine_tuned_archive_continues_from_its_record(config, images):
         Trainer(config(model="resnet20-adc3", quantizer=None), 10)
     with pytest.raises(ParameterError, match="different setup.*signed"):
         Trainer(config(model="resnet20-adc3", quantizer="ideal:3", signed="pos-neg",
-                            **remap), 10)
+                       **remap), 10)
 
 
 def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_again(config, images):
@@ -322,8 +322,8 @@ def test_bad_vsquant_and_bits_configs_fail_before_work(tmp_path, changes, what):
     assert not (tmp_path / "a.npz").exists()
 
 
-def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained(config, 
-        images, tmp_path, capsys):
+def test_a_netlist_quantizer_with_overrides_is_recorded_and_evaluated_as_trained(
+        config, images, tmp_path, capsys):
     # DGCQ 1+2 (default parasitics): the record keeps the --param overrides, and nn-eval
     # of the archive characterizes the same design from them (JSON params, bits)
     import json

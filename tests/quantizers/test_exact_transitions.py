@@ -71,14 +71,19 @@ def _closed_form_shift(v0, target, aol, n_iter=8, cf=100e-15, tclk=2e-9, r_off=1
     return _transition(count, v0, target, 1e3 * v0 / aol) - v0
 
 
+def _shifts(aol, v0, k):
+    """The coarse circuit's transition k above v0 and the closed form's: (circuit, closed)."""
+    q = load_quantizer("coarse", {"AOL": aol}, ideal=True)
+    got = _transition(lambda v: code(q, v), v0, k, 1e3 * v0 / aol) - v0
+    return got, _closed_form_shift(v0, k, aol)
+
+
 @pytest.mark.parametrize("aol", [1e6, 1e7])
 @pytest.mark.parametrize("v0, k", [(0.5, 4), (0.25, 2), (0.125, 1)])
 def test_coarse_transition_shift_is_the_finite_op_amp_gain(aol, v0, k):
     """2 uV at AOL = 1e6, 0.2 uV at 1e7: the circuit's shift is the closed form's (the
     off-switch leakage it also models moves it by < 1e-13 V)."""
-    q = load_quantizer("coarse", {"AOL": aol}, ideal=True)
-    got = _transition(lambda v: code(q, v), v0, k, 1e3 * v0 / aol) - v0
-    want = _closed_form_shift(v0, k, aol)
+    got, want = _shifts(aol, v0, k)
     assert got > 0 and want > 0
     assert got == pytest.approx(want, rel=1e-5)
 
@@ -90,9 +95,6 @@ def test_ideal_coarse_shift_is_resolved_above_the_solver_round_off(v0, k):
     (float64 round-off, which depends on the machine's BLAS: +0.07..+0.19 nV measured on
     two machines, -0.04 nV at AOL = 1e8), so the bound is 0.5 nV: the shift is still
     several times larger, and the k-1 codes of the test above are not round-off."""
-    aol = 1e9
-    q = load_quantizer("coarse", {"AOL": aol}, ideal=True)
-    got = _transition(lambda v: code(q, v), v0, k, 1e3 * v0 / aol) - v0
-    want = _closed_form_shift(v0, k, aol)
+    got, want = _shifts(1e9, v0, k)
     assert want > 1.2e-9
     assert abs(got - want) < 0.5e-9
