@@ -154,8 +154,8 @@ def test_first_batch_calibrates_and_noise_comes_from_the_generator(small):
 
 @pytest.mark.parametrize("layer, what", [
     (torch.nn.Conv1d(3, 4, 3), "Conv1d"),
-    (torch.nn.Conv2d(4, 4, 3, groups=2), "groups=2"),
-    (torch.nn.Conv2d(4, 4, 3, dilation=2), "dilation"),
+    (torch.nn.Conv3d(4, 4, 3), "Conv3d"),
+    (torch.nn.Embedding(4, 4), "Embedding"),
     (torch.nn.LSTM(4, 4), "LSTM"),
     (torch.nn.ConvTranspose2d(4, 4, 3), "ConvTranspose2d"),
 ])
@@ -163,6 +163,117 @@ def test_unsupported_layers_are_named(layer, what):
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), layer, torch.nn.Linear(4, 2))
     with pytest.raises(InputError, match=rf"layer '1'.*{what}|{what}.*layer '1'|'1'.*{what}"):
         to_cim(net, "ideal:4")
+
+
+class GroupsSplit(torch.nn.Module):
+    """A grouped convolution written as one ungrouped convolution per group."""
+
+    def __init__(self, conv: torch.nn.Conv2d):
+        super().__init__()
+        g, cout = conv.groups, conv.out_channels
+        self.g = g
+        self.convs = torch.nn.ModuleList()
+        for i in range(g):
+            c = torch.nn.Conv2d(conv.in_channels // g, cout // g, conv.kernel_size,
+                                conv.stride, conv.padding, conv.dilation,
+                                bias=conv.bias is not None)
+            with torch.no_grad():
+                c.weight.copy_(conv.weight[i * cout // g:(i + 1) * cout // g])
+                if conv.bias is not None:
+                    c.bias.copy_(conv.bias[i * cout // g:(i + 1) * cout // g])
+            self.convs.append(c)
+
+    def forward(self, x):
+        return torch.cat([c(h) for c, h in zip(self.convs, x.chunk(self.g, dim=1))], dim=1)
+
+
+@pytest.mark.parametrize("groups, signed, gains", [
+    (2, "differential", False), (4, "offset", "array"), (12, "pos-neg", False),
+])
+def test_grouped_conv_equals_one_conv_per_group(groups, signed, gains):
+    # a grouped convolution's columns read their own group's Cin/groups*kh*kw rows: the
+    # codes equal those of the same weights as one ungrouped convolution per group with
+    # the layer's scales and range (groups=12 is depthwise)
+    torch.manual_seed(1)
+    conv = torch.nn.Conv2d(12, 24, 3, stride=2, padding=1, groups=groups)
+    x = torch.relu(torch.randn(6, 12, 9, 9))
+    kw = dict(rows=16, signed=signed, digital_first_last=False, learn_gains=gains,
+              input_bits_per_cycle=4)
+    one = to_cim(torch.nn.Sequential(conv), "ideal:3", **kw)
+    split = to_cim(GroupsSplit(conv), "ideal:3", **kw)
+    with torch.no_grad():
+        one.calibrate(x)
+        st = one.quant_state()["0"]
+        if gains:                  # drawn gains, each group's columns to its own conv
+            g = np.random.default_rng(0).uniform(0.5, 1.5, (2, 24))
+            one.load_quant_state({"0": {"weight_gain": g.tolist()}})
+        cpg = 24 // groups
+        split.load_quant_state({n: {**st, **({"weight_gain": g[:, i * cpg:(i + 1) * cpg].tolist()}
+                                             if gains else {})}
+                                for i, n in enumerate(split.layer_names)})
+        y_one, y_split = one(x), split(x)
+    assert len(split.layer_names) == groups
+    assert torch.equal(y_one, y_split)
+    assert not torch.equal(y_one, conv(x))                 # 3-bit partial sums move it
+
+
+@pytest.mark.parametrize("conv", [
+    torch.nn.Conv2d(3, 4, 4, padding="same", dilation=2),       # odd pixel after
+    torch.nn.Conv2d(3, 4, (2, 3), padding="same"),
+    torch.nn.Conv2d(3, 4, 3, padding=2, padding_mode="reflect"),
+    torch.nn.Conv2d(3, 4, 3, padding=(1, 2), padding_mode="circular", stride=2),
+    torch.nn.Conv2d(3, 4, 3, padding=1, padding_mode="replicate", dilation=(1, 2)),
+])
+def test_padding_modes_and_dilation_equal_explicit_padding(conv):
+    # conv's own padding == F.pad of the input then an unpadded conv (same quantized codes)
+    torch.manual_seed(2)
+    x = torch.randn(4, 3, 8, 9)
+    with torch.no_grad():
+        ref = conv(x)
+        pad = torch.nn.Conv2d(3, 4, conv.kernel_size, conv.stride, 0, conv.dilation)
+        pad.weight.copy_(conv.weight)
+        pad.bias.copy_(conv.bias)
+        mode = "constant" if conv.padding_mode == "zeros" else conv.padding_mode
+        widths = [(conv.dilation[d] * (conv.kernel_size[d] - 1)) for d in range(2)]
+        if conv.padding == "same":
+            lo = [w // 2 for w in widths]
+            hi = [w - w // 2 for w in widths]
+        else:
+            lo = hi = list(conv.padding)
+        xp = torch.nn.functional.pad(x, (lo[1], hi[1], lo[0], hi[0]), mode=mode)
+        a = to_cim(torch.nn.Sequential(conv), "ideal:3", rows=16, digital_first_last=False)
+        b = to_cim(torch.nn.Sequential(pad), "ideal:3", rows=16, digital_first_last=False)
+        a.calibrate(x)
+        b.load_quant_state(a.quant_state())
+        ya, yb = a(x), b(xp)
+        hi16 = to_cim(torch.nn.Sequential(conv), "ideal:16", rows=16, digital_first_last=False)
+        hi16.calibrate(x)
+        y16 = hi16(x)
+    assert ya.shape == ref.shape and torch.equal(ya, yb)
+    assert float((y16 - ref).abs().max()) < 0.02 * float(ref.abs().max())
+
+
+def test_linear_on_tokens_and_unbatched_inputs():
+    # a Linear acts on the last dimension: (N, T, F) inputs give the rows of (N*T, F)
+    torch.manual_seed(3)
+    mlp = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.GELU(), torch.nn.Linear(16, 16),
+                              torch.nn.ReLU(), torch.nn.Linear(16, 3))
+    x = torch.randn(5, 7, 6)
+    cnn = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 4, 3))
+    xi = torch.randn(3, 3, 8, 8)
+    with torch.no_grad():
+        m = to_cim(mlp, "ideal:3", rows=16, digital_first_last=False)
+        m.calibrate(x)
+        y = m(x)
+        c = to_cim(cnn, "ideal:3", rows=16, digital_first_last=False)
+        c.calibrate(xi)
+        assert torch.equal(c(xi[1]), c(xi)[1])
+        with pytest.raises(InputError, match="shape"):
+            c(xi[0, 0])
+        assert torch.equal(y.reshape(35, 3), m(x.reshape(35, 6)))
+        assert torch.equal(m(x[2, 4]), y[2, 4])
+        assert float((y - mlp(x)).abs().max()) > 1e-3        # the 3-bit sums are there
+    assert y.shape == (5, 7, 3)
 
 
 def test_bad_arguments():

@@ -69,8 +69,33 @@ class Context:
         self.trace: dict | None = None      # layer name -> list of codes (tests)
 
 
+def conv_geometry(conv: torch.nn.Conv2d) -> tuple:
+    """(padding given to ``F.conv2d``, explicit ``F.pad`` widths or None, ``F.pad`` mode) that
+    reproduce ``conv``'s own padding: symmetric zero padding stays in the convolution;
+    ``padding='same'`` with an even effective kernel (PyTorch puts the odd pixel at the
+    right/bottom) and the reflect/replicate/circular modes are applied to the input first,
+    which is exact (the padded pixels are quantized like any other input)."""
+    kh, kw = conv.kernel_size
+    if isinstance(conv.padding, str):
+        if conv.padding == "valid":
+            pads = ((0, 0), (0, 0))
+        else:                                   # "same": total d*(k-1), the odd one after
+            tot = [d * (k - 1) for d, k in zip(conv.dilation, (kh, kw))]
+            pads = tuple((t // 2, t - t // 2) for t in tot)
+    else:
+        pads = tuple((p, p) for p in conv.padding)
+    symmetric = all(lo == hi for lo, hi in pads)
+    if conv.padding_mode == "zeros" and symmetric:
+        return tuple(lo for lo, _ in pads), None, "constant"
+    mode = "constant" if conv.padding_mode == "zeros" else conv.padding_mode
+    return (0, 0), (pads[1][0], pads[1][1], pads[0][0], pads[0][1]), mode
+
+
 class QuantLayer(torch.nn.Module):
-    """A Conv2d (groups 1, dilation 1, zero padding) or Linear, quantized.
+    """A Conv2d (any stride, padding, dilation and groups) or Linear, quantized.
+
+    A grouped convolution maps every output column onto the arrays of its own group's
+    ``Cin/groups * kh * kw`` rows (a depthwise convolution: kh*kw rows per column).
 
     The original module's ``weight`` and ``bias`` parameters are taken over (same names, so
     a state_dict keeps its keys). ``analog``: on CIM arrays through ``adc``, else digital.
@@ -83,6 +108,9 @@ class QuantLayer(torch.nn.Module):
         if vsquant is not None and analog:
             raise InputError(f"layer {name}: VS-Quant layers are digital; they are not "
                              f"mapped to CIM arrays")
+        if vsquant is not None and getattr(inner, "groups", 1) != 1:
+            raise InputError(f"layer {name}: VS-Quant of a grouped convolution (groups="
+                             f"{inner.groups}) is not supported")
         #: (vector length V, largest integer vector scale 2**S - 1) or None
         self.vs = None if vsquant is None else (int(vsquant[0]), 2 ** int(vsquant[1]) - 1)
         self.name, self.ctx, self.cim, self.analog, self.adc = name, ctx, cim, analog, adc
@@ -91,7 +119,8 @@ class QuantLayer(torch.nn.Module):
         self.bias = inner.bias
         if self.is_conv:
             self.kernel, self.stride = inner.kernel_size, inner.stride
-            self.padding = inner.padding
+            self.dilation, self.groups = inner.dilation, inner.groups
+            self.padding, self.pre_pad, self.pad_mode = conv_geometry(inner)
         self.weight_bits, self.act_bits = int(weight_bits), int(act_bits)
         self.w_qmax = 2 ** (self.weight_bits - 1) - 1
         self.register_buffer("act_scale", torch.zeros((), dtype=torch.float64))
@@ -220,8 +249,22 @@ class QuantLayer(torch.nn.Module):
         """Integer MACs of codes ``a`` with weight codes ``w`` (own layout, possibly
         stacked along the output channels); exact: integers below 2**24 in float32."""
         if self.is_conv:
-            return F.conv2d(a, w, None, self.stride, self.padding)
+            return F.conv2d(a, w, None, self.stride, self.padding, self.dilation, self.groups)
         return F.linear(a, w)
+
+    def _row_sums(self, a: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """``sum(a)`` over the reduction rows selected by ``rows`` (weight shape[1:], 0/1)
+        per output: (N, Cout, ...) for a grouped convolution (each column sums its own
+        group's inputs), else (N, 1, ...), which broadcasts over the columns."""
+        g = self.groups if self.is_conv else 1
+        s = self._mac(a, rows.to(a.dtype).expand(g, *rows.shape))
+        return s if g == 1 else s.repeat_interleave(self.weight.shape[0] // g, dim=1)
+
+    def padded(self, x: torch.Tensor) -> torch.Tensor:
+        """The input with the padding that the convolution itself does not do."""
+        if not self.is_conv or self.pre_pad is None:
+            return x
+        return F.pad(x, self.pre_pad, mode=self.pad_mode)
 
     def _output(self, acc: torch.Tensor, scale: torch.Tensor, exact: bool):
         """Rescale the integer accumulator (N, Cout, ...) and add the bias."""
@@ -233,7 +276,8 @@ class QuantLayer(torch.nn.Module):
 
     def float_forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.is_conv:
-            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+            return F.conv2d(self.padded(x), self.weight, self.bias, self.stride, self.padding,
+                            self.dilation, self.groups)
         return F.linear(x, self.weight, self.bias)
 
     # ------------------------------------------------------------------ forward
@@ -250,6 +294,13 @@ class QuantLayer(torch.nn.Module):
             raise InputError(f"layer {self.name}: no activation range: call calibrate()")
         if not bool(torch.isfinite(x.detach()).all()):
             raise InputError(f"layer {self.name}: non-finite inputs (inf/NaN activations)")
+        # the CIM arithmetic runs on a batch (N, features) / (N, C, H, W): a Linear's leading
+        # dimensions (tokens, time steps) and an unbatched input are folded into N and back
+        lead = self._batch_shape(x)
+        if lead is not None:
+            y = self.forward(x.reshape(-1, *x.shape[len(lead):]))
+            return y.reshape(*lead, *y.shape[1:])
+        x = self.padded(x)
         exact = not torch.is_grad_enabled()
         if self.vs is not None:
             return self.vs_forward(x, exact)
@@ -267,6 +318,17 @@ class QuantLayer(torch.nn.Module):
             self.ctx.trace.setdefault(self.name, []).append(a.detach())
         return self._output(acc, w_scale, exact)
 
+    def _batch_shape(self, x: torch.Tensor) -> tuple | None:
+        """The leading shape to fold into one batch dimension, or None where ``x`` is
+        already (N, in_features) / (N, C, H, W); a wrong rank is a typed error."""
+        want = 3 if self.is_conv else 1            # dimensions after the batch one
+        if x.ndim == want + 1:
+            return None
+        if x.ndim == want or (not self.is_conv and x.ndim > want + 1):
+            return tuple(x.shape[:x.ndim - want])
+        raise InputError(f"layer {self.name}: input of shape {tuple(x.shape)}; a Conv2d "
+                         f"takes (N, C, H, W) or (C, H, W)")
+
     # ------------------------------------------------------------------ VS-Quant
     def im2col(self, x: torch.Tensor) -> torch.Tensor:
         """(rows, K) reduction matrix of the layer input, columns in im2col order
@@ -274,7 +336,8 @@ class QuantLayer(torch.nn.Module):
         if not self.is_conv:
             return x.reshape(x.shape[0], -1)
         cin, kh, kw = self.weight.shape[1:]
-        cols = F.unfold(x, (kh, kw), padding=self.padding, stride=self.stride)  # (N, C*kh*kw, L)
+        cols = F.unfold(x, (kh, kw), dilation=self.dilation, padding=self.padding,
+                        stride=self.stride)                                 # (N, C*kh*kw, L)
         n, _, n_loc = cols.shape
         return cols.reshape(n, cin, kh * kw, n_loc).permute(0, 3, 2, 1).reshape(n * n_loc, -1)
 
@@ -314,7 +377,8 @@ class QuantLayer(torch.nn.Module):
         mm = torch.float64 if exact else torch.float32
         acc = a_int.to(mm) @ w_eff.to(mm)                                   # (rows, Cout)
         if self.is_conv:
-            hw = [(x.shape[2 + d] + 2 * self.padding[d] - self.weight.shape[2 + d])
+            hw = [(x.shape[2 + d] + 2 * self.padding[d]
+                   - self.dilation[d] * (self.weight.shape[2 + d] - 1) - 1)
                   // self.stride[d] + 1 for d in range(2)]
             acc = acc.reshape(n, hw[0] * hw[1], -1).permute(0, 2, 1).reshape(n, -1, *hw)
         return self._output(acc, gamma, exact)
@@ -392,14 +456,22 @@ class QuantLayer(torch.nn.Module):
         masks = self.block_masks().to(a.device)
         nb = masks.shape[0]
         cout = self.weight.shape[0]
-        chan = masks.reshape(nb, masks.shape[1], -1).any(dim=2) if self.is_conv else masks
+        g = self.groups if self.is_conv else 1
+        # input channels a block's rows read (a grouped conv: that channel of every group)
+        chan = masks.reshape(nb, masks.shape[1], -1).any(dim=2).repeat(1, g) if self.is_conv \
+            else masks
         planes = {}
         for i, (a_s, fa, exact) in enumerate(self.input_slices(a)):
             a_s = a_s.to(mm)
             for j, (w_s, fw) in enumerate(w_sl):
-                stacked = (w_s.to(mm)[None] * masks[:, None].to(mm)).reshape(nb * cout, *w_s.shape[1:])
-                p = self._mac(a_s, stacked)
-                p = p.reshape(p.shape[0], nb, cout, *p.shape[2:])
+                # all blocks in one convolution: (blocks, Cout) output channels, ordered
+                # (groups, blocks, Cout/groups) for a grouped one, whose output channels
+                # must stay with their group
+                stacked = w_s.to(mm)[None] * masks[:, None].to(mm)
+                stacked = stacked.reshape(nb, g, cout // g, *w_s.shape[1:]).transpose(0, 1)
+                p = self._mac(a_s, stacked.reshape(nb * cout, *w_s.shape[1:]))
+                p = p.reshape(p.shape[0], g, nb, cout // g, *p.shape[2:]).transpose(1, 2)
+                p = p.reshape(p.shape[0], nb, cout, *p.shape[4:])
                 for b in range(nb):
                     if exact is not None:
                         if not bool((exact[:, chan[b]] != 0).any()):
@@ -440,8 +512,7 @@ class QuantLayer(torch.nn.Module):
         if acc is None:      # every weight slice is zero: the arrays hold nothing
             acc = self._mac(a.to(dt), torch.zeros_like(w_int, dtype=dt))
         if offset:
-            sums = self._mac(a.to(dt), torch.ones_like(w_int[:1], dtype=dt))   # sum(a) per output
-            acc = acc - offset * sums
+            acc = acc - offset * self._row_sums(a.to(dt), torch.ones_like(w_int[0]))
         return acc
 
     def _array_sum(self, a, blocks: dict, w_int, offset: float, dt) -> torch.Tensor:
@@ -449,12 +520,12 @@ class QuantLayer(torch.nn.Module):
         as :meth:`dgcq_sim.nn.quant.QLayer.block_sum` (an array without planes counts 0)."""
         gains = self.column_gains().to(dt)
         masks = self.block_masks().to(a.device, dt)
-        zero = self._mac(a.to(dt), torch.zeros_like(w_int[:1], dtype=dt))
+        zero = self._row_sums(a.to(dt), torch.zeros_like(w_int[0]))
         acc = None
         for b in range(masks.shape[0]):
             part = blocks.get(b, zero)
             if offset:
-                part = part - offset * self._mac(a.to(dt), masks[b][None])
+                part = part - offset * self._row_sums(a.to(dt), masks[b])
             part = part * _per_channel(gains[b], part, dim=1)
             acc = part if acc is None else acc + part
         return acc

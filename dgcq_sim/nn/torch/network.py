@@ -1,11 +1,11 @@
 """``to_cim``: the user's own torch network with every Conv2d/Linear on CIM arrays.
 
-Every ``Conv2d`` (groups 1, dilation 1, zero padding) and ``Linear`` of a copy of the
-module is replaced by a :class:`~dgcq_sim.nn.torch.layers.QuantLayer` (the first and last
+Every ``Conv2d`` (any stride, padding, padding mode, dilation and groups) and ``Linear``
+(on the last dimension of its input) of a copy of the module is replaced by a :class:`~dgcq_sim.nn.torch.layers.QuantLayer` (the first and last
 stay digital int8 unless ``digital_first_last=False``); everything else — BatchNorm, ReLU,
 pooling, residual adds in the module's own ``forward`` — runs unchanged in float.  Layers
-with parameters that cannot be mapped (Conv1d/3d, transposed or grouped convolutions,
-recurrent layers, attention, embeddings) raise a typed error naming the layer.
+with parameters that cannot be mapped (Conv1d/3d, transposed convolutions, recurrent
+layers, attention, embeddings) raise a typed error naming the layer.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .transfer import TorchTransfer, resolve_quantizer
 #: Modules with parameters that run in float beside the quantized layers.
 FLOAT_LAYERS = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.LayerNorm,
                 torch.nn.GroupNorm, torch.nn.PReLU)
-SUPPORTED = ("Conv2d (groups=1, dilation=1, padding_mode='zeros') and Linear are mapped; "
+SUPPORTED = ("Conv2d (any stride, padding, dilation, groups) and Linear are mapped; "
              "BatchNorm/LayerNorm/GroupNorm/PReLU run in float; parameter-free modules "
              "(activations, pooling, dropout, flatten, containers) run unchanged")
 
@@ -34,14 +34,7 @@ SUPPORTED = ("Conv2d (groups=1, dilation=1, padding_mode='zeros') and Linear are
 def _check_supported(name: str, mod: torch.nn.Module) -> bool:
     """True for a layer to quantize; raise for one that cannot be mapped."""
     where = f"layer {name!r} ({type(mod).__name__})"
-    if isinstance(mod, torch.nn.Conv2d):
-        if mod.groups != 1 or tuple(mod.dilation) != (1, 1) or mod.padding_mode != "zeros" \
-                or isinstance(mod.padding, str):
-            raise InputError(f"{where}: groups={mod.groups}, dilation={mod.dilation}, "
-                             f"padding={mod.padding!r}, padding_mode={mod.padding_mode!r} "
-                             f"cannot be mapped to CIM arrays; supported: {SUPPORTED}")
-        return True
-    if isinstance(mod, torch.nn.Linear):
+    if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
         return True
     if isinstance(mod, FLOAT_LAYERS):
         return False
