@@ -224,6 +224,8 @@ def test_grouped_conv_equals_one_conv_per_group(groups, signed, gains):
     torch.nn.Conv2d(3, 4, 3, padding=(1, 2), padding_mode="circular", stride=2),
     torch.nn.Conv2d(3, 4, 3, padding=1, padding_mode="replicate", dilation=(1, 2)),
 ])
+# torch warns that an even kernel with padding="same" copies the input: a speed note only
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 def test_padding_modes_and_dilation_equal_explicit_padding(conv):
     # conv's own padding == F.pad of the input then an unpadded conv (same quantized codes)
     torch.manual_seed(2)
