@@ -255,6 +255,22 @@ def test_padding_modes_and_dilation_equal_explicit_padding(conv):
     assert float((y16 - ref).abs().max()) < 0.02 * float(ref.abs().max())
 
 
+
+@pytest.mark.parametrize("mode, pad, fits", [("reflect", 3, True), ("reflect", 4, False),
+                                             ("circular", 4, True), ("circular", 5, False)])
+def test_reflect_and_circular_padding_must_fit_the_input(mode, pad, fits):
+    # reflect mirrors inside a 4x4 image (pad <= 3); circular wraps it once (pad <= 4)
+    conv = torch.nn.Conv2d(2, 3, 3, padding=pad, padding_mode=mode)
+    m = to_cim(torch.nn.Sequential(conv), "ideal:8", rows=16, digital_first_last=False)
+    x = torch.rand(2, 2, 4, 4)
+    if fits:
+        m.calibrate(x)
+        with torch.no_grad():
+            assert m(x).shape == conv(x).shape
+    else:
+        with pytest.raises(InputError, match=rf"layer 0: {mode} padding .* 4x4 input"):
+            m.calibrate(x)
+
 def test_linear_on_tokens_and_unbatched_inputs():
     # a Linear acts on the last dimension: (N, T, F) inputs give the rows of (N*T, F)
     torch.manual_seed(3)

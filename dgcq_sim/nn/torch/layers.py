@@ -264,6 +264,14 @@ class QuantLayer(torch.nn.Module):
         """The input with the padding that the convolution itself does not do."""
         if not self.is_conv or self.pre_pad is None:
             return x
+        # reflect mirrors inside the image (pad < size); circular wraps once (pad <= size)
+        limit = {"reflect": 0, "circular": 1}.get(self.pad_mode)
+        if limit is not None:
+            (left, right, top, bottom), (h, w) = self.pre_pad, x.shape[-2:]
+            if max(left, right) >= w + limit or max(top, bottom) >= h + limit:
+                raise InputError(f"layer {self.name}: {self.pad_mode} padding {self.pre_pad} "
+                                 f"(left, right, top, bottom) does not fit a {h}x{w} input: it "
+                                 f"must be {'below' if limit == 0 else 'at most'} the size")
         return F.pad(x, self.pre_pad, mode=self.pad_mode)
 
     def _output(self, acc: torch.Tensor, scale: torch.Tensor, exact: bool):
