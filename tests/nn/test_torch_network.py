@@ -271,6 +271,7 @@ def test_reflect_and_circular_padding_must_fit_the_input(mode, pad, fits):
         with pytest.raises(InputError, match=rf"layer 0: {mode} padding .* 4x4 input"):
             m.calibrate(x)
 
+
 def test_linear_on_tokens_and_unbatched_inputs():
     # a Linear acts on the last dimension: (N, T, F) inputs give the rows of (N*T, F)
     torch.manual_seed(3)
@@ -286,8 +287,10 @@ def test_linear_on_tokens_and_unbatched_inputs():
         c = to_cim(cnn, "ideal:3", rows=16, digital_first_last=False)
         c.calibrate(xi)
         assert torch.equal(c(xi[1]), c(xi)[1])
-        with pytest.raises(InputError, match="shape"):
+        with pytest.raises(InputError, match=r"shape \(8, 8\); a Conv2d takes"):
             c(xi[0, 0])
+        with pytest.raises(InputError, match=r"shape \(\); a Linear takes \(\.\.\., in_"):
+            m(torch.tensor(1.0))
         assert torch.equal(y.reshape(35, 3), m(x.reshape(35, 6)))
         assert torch.equal(m(x[2, 4]), y[2, 4])
         assert float((y - mlp(x)).abs().max()) > 1e-3        # the 3-bit sums are there

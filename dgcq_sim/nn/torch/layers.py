@@ -298,16 +298,16 @@ class QuantLayer(torch.nn.Module):
             self._amax = max(self._amax, float(xd.max()))
             self._amin = min(self._amin, float(xd.min()))
             return self.float_forward(x)
-        if not self.has_act_range():
-            raise InputError(f"layer {self.name}: no activation range: call calibrate()")
-        if not bool(torch.isfinite(x.detach()).all()):
-            raise InputError(f"layer {self.name}: non-finite inputs (inf/NaN activations)")
         # the CIM arithmetic runs on a batch (N, features) / (N, C, H, W): a Linear's leading
         # dimensions (tokens, time steps) and an unbatched input are folded into N and back
         lead = self._batch_shape(x)
         if lead is not None:
             y = self.forward(x.reshape(-1, *x.shape[len(lead):]))
             return y.reshape(*lead, *y.shape[1:])
+        if not self.has_act_range():
+            raise InputError(f"layer {self.name}: no activation range: call calibrate()")
+        if not bool(torch.isfinite(x.detach()).all()):
+            raise InputError(f"layer {self.name}: non-finite inputs (inf/NaN activations)")
         x = self.padded(x)
         exact = not torch.is_grad_enabled()
         if self.vs is not None:
@@ -334,8 +334,9 @@ class QuantLayer(torch.nn.Module):
             return None
         if x.ndim == want or (not self.is_conv and x.ndim > want + 1):
             return tuple(x.shape[:x.ndim - want])
-        raise InputError(f"layer {self.name}: input of shape {tuple(x.shape)}; a Conv2d "
-                         f"takes (N, C, H, W) or (C, H, W)")
+        takes = "(N, C, H, W) or (C, H, W)" if self.is_conv else "(..., in_features)"
+        raise InputError(f"layer {self.name}: input of shape {tuple(x.shape)}; a "
+                         f"{'Conv2d' if self.is_conv else 'Linear'} takes {takes}")
 
     # ------------------------------------------------------------------ VS-Quant
     def im2col(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,9 @@
 """``to_cim``: the user's own torch network with every Conv2d/Linear on CIM arrays.
 
 Every ``Conv2d`` (any stride, padding, padding mode, dilation and groups) and ``Linear``
-(on the last dimension of its input) of a copy of the module is replaced by a :class:`~dgcq_sim.nn.torch.layers.QuantLayer` (the first and last
-stay digital int8 unless ``digital_first_last=False``); everything else — BatchNorm, ReLU,
+(on the last dimension of its input) of a copy of the module is replaced by a
+:class:`~dgcq_sim.nn.torch.layers.QuantLayer` (the first and last stay digital int8 unless
+``digital_first_last=False``); everything else — BatchNorm, ReLU,
 pooling, residual adds in the module's own ``forward`` — runs unchanged in float.  Layers
 with parameters that cannot be mapped (Conv1d/3d, transposed convolutions, recurrent
 layers, attention, embeddings) raise a typed error naming the layer.
