@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..archive import read_npz, scalar_text
+from ..archive import scalar_text
 from ..errors import InputError, ModelFileError
 from ..outputs import check_output_file
-from .model import model_from_arrays, resolve_model_path
+from .model import model_from_arrays, read_model_arrays, resolve_model_path
 from .record import read_record
 
 #: the record's per-layer multiplicative fields, averaged geometrically
@@ -44,7 +44,7 @@ def average_archives(models: list, out: str | Path) -> dict:
         raise InputError(f"averaging needs at least 2 model archives, got {models!r}")
     out = check_output_file(out, "out")
     paths = [resolve_model_path(m) for m in models]
-    arrays = [read_npz(p, "model file") for p in paths]
+    arrays = [read_model_arrays(p) for p in paths]
     for p, a in zip(paths, arrays):
         model_from_arrays(a, p)                     # a loadable ResNet archive, named if not
     recs = [read_record(p) for p in paths]

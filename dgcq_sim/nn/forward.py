@@ -71,7 +71,7 @@ def forward_batch(model: ResNet, x: np.ndarray, run: Executor = float_layer) -> 
     for blk in model.blocks:
         y = relu(run(blk.conv1, h))
         y = run(blk.conv2, y)
-        y += run(blk.shortcut, h) if blk.shortcut is not None else h
+        y += blk.residual(h, run)
         h = relu(y)
     pooled = h.mean(axis=(1, 2), dtype=np.float32)
     return run(model.fc, pooled)

@@ -59,13 +59,40 @@ class Layer:
         return np.ascontiguousarray(self.w.transpose(0, 2, 3, 1).reshape(self.cout, -1).T)
 
 
+@dataclass(frozen=True)
+class PadShortcut:
+    """The parameter-free "option A" shortcut of the original CIFAR ResNet (He et al. 2016,
+    e.g. akamaster/pytorch_resnet_cifar10): subsample by ``stride`` and append zero channels,
+    ``before`` ahead of the input's and ``after`` behind them.  Digital: no MACs, no ADC."""
+
+    stride: int
+    before: int
+    after: int
+
+    def __call__(self, h: np.ndarray) -> np.ndarray:
+        """NHWC ``h`` -> ``h[:, ::s, ::s, :]`` with the zero channels (ceil(H/s) rows, as
+        a 3x3 stride-s pad-1 conv gives)."""
+        x = h[:, ::self.stride, ::self.stride, :]
+        return np.pad(x, ((0, 0), (0, 0), (0, 0), (self.before, self.after)))
+
+
 @dataclass
 class Block:
-    """Post-activation BasicBlock: ``relu(conv2(relu(conv1(x))) + shortcut(x))``."""
+    """Post-activation BasicBlock: ``relu(conv2(relu(conv1(x))) + shortcut(x))``.
+
+    shortcut: a 1x1 conv (option B) where the block changes shape; else ``pad`` (option A)
+    or, with neither, the identity."""
 
     conv1: Layer
     conv2: Layer
     shortcut: Layer | None = None
+    pad: PadShortcut | None = None
+
+    def residual(self, h: np.ndarray, run) -> np.ndarray:
+        """The shortcut branch of the block input ``h``; ``run`` executes a conv."""
+        if self.shortcut is not None:
+            return run(self.shortcut, h)
+        return self.pad(h) if self.pad is not None else h
 
 
 @dataclass
@@ -165,15 +192,33 @@ def _fold(arrs: dict, conv: str, bn: str, cin: int, stride: int) -> Layer:
     return Layer(conv, wf, bf, stride=stride, pad=k // 2)
 
 
+#: suffixes of PyTorch checkpoint files read as a CIFAR ResNet state_dict (needs torch)
+STATE_DICT_SUFFIXES = (".pt", ".pth")
+
+
+def read_model_arrays(path: str | Path, keys=None) -> dict[str, np.ndarray]:
+    """The archive arrays of a model file: an ``.npz`` in the shared layout, or a PyTorch
+    ``.pt``/``.pth`` holding a standard CIFAR ResNet ``state_dict`` (or a checkpoint dict
+    with one under ``"state_dict"``), converted by
+    :func:`dgcq_sim.nn.torch.archive_from_state_dict` (needs the ``train`` extra)."""
+    path = Path(path)
+    if path.suffix.lower() not in STATE_DICT_SUFFIXES:
+        return read_npz(path, "model file", keys=keys)
+    from .torch.resnet import read_state_dict_file      # DependencyError without torch
+    arrs = read_state_dict_file(path)
+    return arrs if keys is None else {k: v for k, v in arrs.items() if k in set(keys)}
+
+
 def load_model(model: str | Path = "resnet20") -> ResNet:
     """Load and fold a CIFAR ResNet.
 
-    model: ``"resnet20"`` (bundled), ``"resnet18"`` (read from ``../shared/models``) or the
-        path of an ``.npz`` in the layout of ``../shared/models/README.md``.
+    model: ``"resnet20"`` (bundled), ``"resnet18"`` (read from ``../shared/models``), the
+        path of an ``.npz`` in the layout of ``../shared/models/README.md``, or of a
+        ``.pt``/``.pth`` state_dict (see :func:`read_model_arrays`).
     Raises ModelFileError naming the missing or mis-shaped key.
     """
     path = resolve_model_path(model)
-    return model_from_arrays(read_npz(path, "model file"), path)
+    return model_from_arrays(read_model_arrays(path), path)
 
 
 def model_from_arrays(arrs: dict, path: Path) -> ResNet:
@@ -197,13 +242,12 @@ def model_from_arrays(arrs: dict, path: Path) -> ResNet:
             stride = stage_strides.get(i, 1 if i == 1 else 2) if j == 0 else 1
             c1 = _fold(arrs, f"{p}.conv1", f"{p}.bn1", cin, stride)
             c2 = _fold(arrs, f"{p}.conv2", f"{p}.bn2", c1.cout, 1)
-            sc = None
+            sc, pad = None, None
             if f"{p}.shortcut.conv.weight" in arrs:
                 sc = _fold(arrs, f"{p}.shortcut.conv", f"{p}.shortcut.bn", cin, stride)
             elif stride != 1 or cin != c2.cout:
-                raise ModelFileError(f"model file lacks key '{p}.shortcut.conv.weight' "
-                                     f"(block changes shape {cin}->{c2.cout}, stride {stride})")
-            blocks.append(Block(c1, c2, sc))
+                pad = _pad_shortcut(arch, path, p, cin, c2.cout, stride)
+            blocks.append(Block(c1, c2, sc, pad))
             cin = c2.cout
     if "fc.weight" not in arrs:
         raise ModelFileError("model file lacks key 'fc.weight'")
@@ -217,10 +261,32 @@ def model_from_arrays(arrs: dict, path: Path) -> ResNet:
     return net
 
 
+def _pad_shortcut(arch: dict, path: Path, block: str, cin: int, cout: int,
+                  stride: int) -> PadShortcut:
+    """The option-A shortcut of a shape-changing block without shortcut weights, if the
+    archive's ``arch`` says so; else the missing key is an error."""
+    if not arch["option_a"]:
+        raise ModelFileError(f"model file lacks key '{block}.shortcut.conv.weight' (block "
+                             f"changes shape {cin}->{cout}, stride {stride}; a parameter-free "
+                             f"zero-padding shortcut needs an 'arch' whose 'shortcut' names "
+                             f"option A)")
+    if cout < cin:
+        raise ModelFileError(f"model file {str(path)!r}: block {block} narrows {cin}->{cout} "
+                             f"channels: an option-A (zero-padding) shortcut cannot")
+    extra = cout - cin
+    return PadShortcut(stride, extra // 2, extra - extra // 2)
+
+
+#: the ``arch`` 'shortcut' text written for option-A networks (read: any text naming option A)
+OPTION_A_TEXT = ("identity when shape unchanged, else option A: subsample by the stride and "
+                 "zero-pad the channels (half before, half after; no parameters)")
+
+
 def _arch_info(arrs: dict, path: Path) -> dict:
     """The optional ``arch`` JSON key, validated: name, per-stage strides, input mean/std,
     class names.  Any field of the wrong type -> ModelFileError naming file and field."""
-    out = {"name": "", "strides": {}, "mean": CIFAR_MEAN, "std": CIFAR_STD, "classes": []}
+    out = {"name": "", "strides": {}, "mean": CIFAR_MEAN, "std": CIFAR_STD, "classes": [],
+           "option_a": False}
     if "arch" not in arrs:
         return out
     where = f"model file {str(path)!r}: key 'arch'"
@@ -235,6 +301,15 @@ def _arch_info(arrs: dict, path: Path) -> dict:
     if not isinstance(name, str):
         raise ModelFileError(f"{where}: field 'name' must be a string, got {name!r}")
     out["name"] = name
+    shortcut = arch.get("shortcut", "")
+    if not isinstance(shortcut, str):
+        raise ModelFileError(f"{where}: field 'shortcut' must be a string, got {shortcut!r}")
+    out["option_a"] = re.search(r"\boption\s*a\b", shortcut, re.IGNORECASE) is not None
+    stem = arch.get("stem", {})
+    if isinstance(stem, dict) and stem.get("maxpool"):
+        raise ModelFileError(f"{where}: field 'stem.maxpool' is set: a max-pooling stem "
+                             f"(ImageNet ResNet) is not supported, only the CIFAR stem "
+                             f"(3x3 conv, stride 1, no pooling)")
     stages = arch.get("stages", [])
     if not isinstance(stages, list):
         raise ModelFileError(f"{where}: field 'stages' must be a list, got {stages!r}")

@@ -30,9 +30,10 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-from ..archive import read_npz, scalar_text
+from ..archive import scalar_text
 from ..errors import ModelFileError, ParameterError
 from .cim import CimConfig, row_blocks
+from .model import read_model_arrays
 from .quant import QuantConfig, QuantizedModel, apply_weight_gain, check_vsquant
 from .quantizer_spec import quantizer_kind
 
@@ -48,7 +49,7 @@ REMAP_FIELDS = ("rows", "row_split", "mid_tread")
 
 def read_record(path: str | Path) -> dict | None:
     """The validated ``cim`` record of a model archive, or None if it has none."""
-    arrs = read_npz(path, "model file", keys=["cim"])
+    arrs = read_model_arrays(path, keys=["cim"])
     if "cim" not in arrs:
         return None
     where = f"model file {str(path)!r}: key 'cim'"

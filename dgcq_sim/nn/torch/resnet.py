@@ -10,8 +10,9 @@
   per-layer scales/ranges it was trained with) that ``nn-eval --model`` uses.
 * :func:`archive_from_state_dict`: a standard CIFAR ResNet ``state_dict`` (BasicBlocks,
   ``conv1``/``bn1``, ``layerI.J.{conv1,bn1,conv2,bn2}``, a projection shortcut as
-  ``shortcut.0/1``, ``shortcut.conv/bn`` or ``downsample.0/1``, ``linear`` or ``fc``) -> the
-  archive arrays, loadable with :func:`dgcq_sim.nn.model.model_from_arrays`.
+  ``shortcut.0/1``, ``shortcut.conv/bn`` or ``downsample.0/1`` -- or none where a block
+  changes shape: the parameter-free option-A zero-padding shortcut --, ``linear`` or ``fc``)
+  -> the archive arrays, loadable with :func:`dgcq_sim.nn.model.model_from_arrays`.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ...archive import check_input_file
 from ...errors import InputError, ModelFileError
-from ..model import BN_EPS, ResNet, load_model, model_from_arrays
+from ..model import BN_EPS, OPTION_A_TEXT, ResNet, load_model, model_from_arrays
 
 
 def images_to_tensor(x_uint8: np.ndarray, mean, std) -> torch.Tensor:
@@ -46,6 +48,18 @@ class Shortcut(torch.nn.Module):
 
     def forward(self, x):
         return self.conv(x)
+
+
+class PadShortcut(torch.nn.Module):
+    """Option-A shortcut (no parameters): :class:`dgcq_sim.nn.model.PadShortcut` in torch."""
+
+    def __init__(self, pad):
+        super().__init__()
+        self.stride, self.before, self.after = pad.stride, pad.before, pad.after
+
+    def forward(self, x):
+        x = x[:, :, ::self.stride, ::self.stride]
+        return torch.nn.functional.pad(x, (0, 0, 0, 0, self.before, self.after))
 
 
 class BasicBlock(torch.nn.Module):
@@ -75,7 +89,8 @@ class TorchResNet(torch.nn.Module):
             m = re.match(r"layer(\d+)\.(\d+)\.conv1$", blk.conv1.name)
             if m is None:
                 raise ModelFileError(f"unexpected block layer name {blk.conv1.name!r}")
-            sc = Shortcut(_conv(blk.shortcut)) if blk.shortcut is not None else None
+            sc = (Shortcut(_conv(blk.shortcut)) if blk.shortcut is not None
+                  else PadShortcut(blk.pad) if blk.pad is not None else None)
             stages.setdefault(int(m.group(1)), []).append(
                 BasicBlock(_conv(blk.conv1), _conv(blk.conv2), sc))
         self.n_stages = len(stages)
@@ -148,13 +163,15 @@ def archive_arrays(module) -> dict:
             p = f"layer{i}.{j}"
             put(f"{p}.conv1", f"{p}.bn1", blk.conv1)
             put(f"{p}.conv2", f"{p}.bn2", blk.conv2)
-            if blk.shortcut is not None:
+            if isinstance(blk.shortcut, Shortcut):
                 put(f"{p}.shortcut.conv", f"{p}.shortcut.bn", blk.shortcut.conv)
     arrs["fc.weight"] = net.fc.weight.detach().cpu().float().numpy()
     arrs["fc.bias"] = net.fc.bias.detach().cpu().float().numpy()
     arch = {"name": net.name, "stages": strides, "classes": net.classes,
             "input": {"mean": list(net.mean), "std": list(net.std)},
             "bn": "identity (weights are BN-folded)"}
+    if any(isinstance(b.shortcut, PadShortcut) for st in net.stages() for b in st):
+        arch["shortcut"] = OPTION_A_TEXT
     arrs["arch"] = np.array(json.dumps(arch))
     return arrs
 
@@ -201,13 +218,22 @@ def archive_from_state_dict(state: dict) -> dict:
                      ("running_var", "var")):
             arrs[f"{dst}.{b}"] = t(f"{src}.{a}")
 
-    arrs["conv1.weight"] = t("conv1.weight")
+    stem = t("conv1.weight")
+    if stem.ndim != 4 or stem.shape[2:] != (3, 3):
+        raise ModelFileError(f"state_dict conv1.weight has shape {tuple(stem.shape)}: only the "
+                             f"CIFAR stem (3x3 conv, stride 1, no max-pool) is supported, not "
+                             f"an ImageNet ResNet's 7x7 stride-2 stem")
+    if any(re.match(r"layer\d+\.\d+\.conv3\.weight$", k) for k in sd):
+        raise ModelFileError("state_dict has layerI.J.conv3 keys (Bottleneck blocks): only "
+                             "BasicBlock ResNets (conv1/conv2 per block) are supported")
+    arrs["conv1.weight"] = stem
     bn("bn1", "bn1")
     blocks = sorted({(int(m.group(1)), int(m.group(2))) for k in sd
                      if (m := re.match(r"layer(\d+)\.(\d+)\.conv1\.weight$", k))})
     if not blocks:
         raise ModelFileError("state_dict has no layerI.J.conv1.weight keys (not a CIFAR "
                              "ResNet with BasicBlocks)")
+    option_a = False
     for i, j in blocks:
         p = f"layer{i}.{j}"
         for c in ("1", "2"):
@@ -218,9 +244,35 @@ def archive_from_state_dict(state: dict) -> dict:
                 arrs[f"{p}.shortcut.conv.weight"] = t(f"{p}.{conv}.weight")
                 bn(f"{p}.{norm}", f"{p}.shortcut.bn")
                 break
+        else:       # no shortcut weights: where the block changes shape, option A
+            w1, w2 = arrs[f"{p}.conv1.weight"], arrs[f"{p}.conv2.weight"]
+            option_a |= j == 0 and (i > 1 or w1.shape[1] != w2.shape[0])
     head = "linear" if "linear.weight" in sd else "fc"
     arrs["fc.weight"], arrs["fc.bias"] = t(f"{head}.weight"), t(f"{head}.bias")
+    if option_a:
+        arrs["arch"] = np.array(json.dumps({"shortcut": OPTION_A_TEXT}))
     return arrs
+
+
+def read_state_dict_file(path: str | Path) -> dict:
+    """Archive arrays from a ``.pt``/``.pth`` file: a CIFAR ResNet ``state_dict``, or a
+    checkpoint dict holding one under ``"state_dict"`` (read with ``weights_only=True``: no
+    code in the file runs)."""
+    p = check_input_file(path, "model file", ModelFileError)
+    try:
+        obj = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:        # pickle/zip/torch errors of a foreign or corrupt file
+        raise ModelFileError(f"model file {str(p)!r} is not a PyTorch state_dict readable "
+                             f"with weights_only=True ({type(exc).__name__}: {exc})") from None
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not any(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise ModelFileError(f"model file {str(p)!r} holds {type(obj).__name__}, not a "
+                             f"state_dict (a dict of tensors)")
+    try:
+        return archive_from_state_dict(obj)
+    except (InputError, ModelFileError) as exc:
+        raise ModelFileError(f"model file {str(p)!r}: {exc}") from None
 
 
 def resnet_from_state_dict(state: dict, name: str = "state_dict") -> ResNet:
