@@ -48,8 +48,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("nn-eval", help=HELP, description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="resnet20", metavar="resnet20|resnet18|PATH",
-                   help="bundled ResNet-20 (default), ResNet-18 from ../shared/models, or an "
-                        ".npz in the layout of docs/nn.md")
+                   help="bundled ResNet-20 (default), ResNet-18 from ../shared/models, a "
+                        "bundled fine-tuned archive by name, an .npz in the layout of "
+                        "docs/nn.md, or a CIFAR ResNet state_dict .pt/.pth (needs torch)")
     p.add_argument("--data", default="bundled", metavar="bundled|full|holdout:N|PATH",
                    help="test images: bundled 1000-image subset (default), 'full' "
                         "(../shared/data/cifar10_test.npz), 'holdout:N' (the N training "

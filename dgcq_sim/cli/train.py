@@ -57,7 +57,8 @@ def register(subparsers) -> None:
                               description=DESCRIPTION, epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="resnet20", metavar="resnet20|resnet18|PATH",
-                   help="pretrained model to start from (default resnet20)")
+                   help="pretrained model to start from (default resnet20): a name, an "
+                        ".npz archive or a CIFAR ResNet state_dict .pt/.pth")
     p.add_argument("--quantizer", required=True, metavar="ideal:BITS|NETLIST|TF.npz|none")
     p.add_argument("--out", required=True, metavar="MODEL.npz", help="archive to write")
     add_quantizer_overrides(p)
