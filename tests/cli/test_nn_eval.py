@@ -44,8 +44,8 @@ def test_row_split_is_reported_and_keeps_the_conversion_count(capsys):
 
 def test_a_fine_tuned_model_runs_on_its_record_unless_its_arrays_are_changed(capsys):
     from dgcq_sim.nn.record import read_record
-    rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
-    base = ["nn-eval", "--model", "resnet20-adc3", "--images", "20", "--json", "--no-progress"]
+    rec = read_record("dgcq_sim/data/resnet20-adc3-cg.npz")
+    base = ["nn-eval", "--model", "resnet20-adc3-cg", "--images", "20", "--json", "--no-progress"]
     last = lambda: json.loads(capsys.readouterr().out.strip().splitlines()[-1])  # noqa: E731
     assert main(base) == 0
     own = last()

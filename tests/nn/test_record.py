@@ -116,12 +116,12 @@ def test_column_gains_of_the_wrong_length_are_named_on_evaluation(tmp_path):
 
 
 def _array_gain_record(tmp_path, spread: float = 0.0):
-    """resnet20-adc3 with its column gains copied to every array (x exp(+-spread))."""
+    """resnet20-adc3-cg with its column gains copied to every array (x exp(+-spread))."""
     from dgcq_sim.nn.cim import row_blocks
     from dgcq_sim.nn.record import record_mapping
-    arrs = dict(np.load(resolve_model_path("resnet20-adc3")))
+    arrs = dict(np.load(resolve_model_path("resnet20-adc3-cg")))
     rec = json.loads(str(arrs["cim"]))
-    cfg = record_mapping(read_record(resolve_model_path("resnet20-adc3")))
+    cfg = record_mapping(read_record(resolve_model_path("resnet20-adc3-cg")))
     for name, st in rec["layers"].items():
         if "weight_gain" in st:
             n = len(row_blocks(arrs[f"{name}.weight"][0].size, cfg))
@@ -136,8 +136,8 @@ def _array_gain_record(tmp_path, spread: float = 0.0):
 def test_array_gains_equal_over_the_arrays_are_the_column_gains(tmp_path):
     tf = load_transfer("ideal:3", {}, False, 0)
     path = _array_gain_record(tmp_path)
-    col = evaluate("resnet20-adc3", "bundled", tf=tf, limit=40,
-                   record=read_record(resolve_model_path("resnet20-adc3")))
+    col = evaluate("resnet20-adc3-cg", "bundled", tf=tf, limit=40,
+                   record=read_record(resolve_model_path("resnet20-adc3-cg")))
     arr = evaluate(path, "bundled", tf=tf, limit=40, record=read_record(path))
     assert arr["top1"] == col["top1"]
     # one multiply per array and output: with 8-bit input cycles and 8-bit cells there is

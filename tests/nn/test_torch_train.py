@@ -261,13 +261,14 @@ def test_a_fine_tuned_archive_continues_from_its_record(config, images):
 
 
 def test_a_fine_tuned_archive_continues_on_other_arrays_with_ranges_searched_again(config, images):
+    # (the column-gain archive: per-array gains would be refused on other arrays)
     # the other row split than the archive's (K = 144: 72 + 72 rows against 128 + 16): the
     # record's activation scales stay, its partial-sum ranges no longer fit the arrays, so
     # they are searched again on those scales; the network stays usable (recalibrating from
     # its float pass instead gives 0.27)
-    rec = read_record("dgcq_sim/data/resnet20-adc3.npz")
+    rec = read_record("dgcq_sim/data/resnet20-adc3-cg.npz")
     other = {"packed": "balanced", "balanced": "packed"}[rec["mapping"]["row_split"]]
-    tr = Trainer(config(model="resnet20-adc3", teacher="resnet20", quantizer="ideal:3",
+    tr = Trainer(config(model="resnet20-adc3-cg", teacher="resnet20", quantizer="ideal:3",
                         row_split=other, mid_tread=rec["mapping"]["mid_tread"]), total_steps=10)
     state = tr.net.quant_state()
     analog = [n for n, st in rec["layers"].items() if st["analog"]]
