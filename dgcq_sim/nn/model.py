@@ -206,7 +206,10 @@ def read_model_arrays(path: str | Path, keys=None) -> dict[str, np.ndarray]:
         return read_npz(path, "model file", keys=keys)
     from .torch.resnet import read_state_dict_file      # DependencyError without torch
     arrs = read_state_dict_file(path)
-    return arrs if keys is None else {k: v for k, v in arrs.items() if k in set(keys)}
+    if keys is None:
+        return arrs
+    wanted = set(keys)
+    return {k: v for k, v in arrs.items() if k in wanted}
 
 
 def load_model(model: str | Path = "resnet20") -> ResNet:

@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from dgcq_sim.errors import InputError, ParameterError  # noqa: E402
+from dgcq_sim.errors import InputError, ModelFileError, ParameterError  # noqa: E402
 from dgcq_sim.nn.data import Dataset  # noqa: E402
 from dgcq_sim.nn.evaluate import evaluate  # noqa: E402
 from dgcq_sim.nn.forward import predict  # noqa: E402
@@ -204,6 +204,9 @@ def test_state_dict_of_a_standard_cifar_resnet(r20, test_set):
     assert np.array_equal(predict(net, x), predict(r20, x))
     with pytest.raises(Exception, match="layer1.0.bn2.running_var"):
         resnet_from_state_dict({k: v for k, v in sd.items() if k != "layer1.0.bn2.running_var"})
+    # a projection network missing one projection is not taken for option A
+    with pytest.raises(ModelFileError, match=r"layer3\.0\.shortcut\.conv\.weight"):
+        resnet_from_state_dict({k: v for k, v in sd.items() if not k.startswith("layer3.0.shortcut")})
 
 
 def test_augment_is_a_seeded_crop_and_flip():

@@ -10,9 +10,9 @@
   per-layer scales/ranges it was trained with) that ``nn-eval --model`` uses.
 * :func:`archive_from_state_dict`: a standard CIFAR ResNet ``state_dict`` (BasicBlocks,
   ``conv1``/``bn1``, ``layerI.J.{conv1,bn1,conv2,bn2}``, a projection shortcut as
-  ``shortcut.0/1``, ``shortcut.conv/bn`` or ``downsample.0/1`` -- or none where a block
-  changes shape: the parameter-free option-A zero-padding shortcut --, ``linear`` or ``fc``)
-  -> the archive arrays, loadable with :func:`dgcq_sim.nn.model.model_from_arrays`.
+  ``shortcut.0/1``, ``shortcut.conv/bn`` or ``downsample.0/1`` -- or, in a network without
+  any projection weights, the parameter-free option-A zero-padding shortcut --, ``linear`` or
+  ``fc``) -> the archive arrays, loadable with :func:`dgcq_sim.nn.model.model_from_arrays`.
 """
 
 from __future__ import annotations
@@ -233,7 +233,7 @@ def archive_from_state_dict(state: dict) -> dict:
     if not blocks:
         raise ModelFileError("state_dict has no layerI.J.conv1.weight keys (not a CIFAR "
                              "ResNet with BasicBlocks)")
-    option_a = False
+    projections = 0
     for i, j in blocks:
         p = f"layer{i}.{j}"
         for c in ("1", "2"):
@@ -243,13 +243,11 @@ def archive_from_state_dict(state: dict) -> dict:
             if f"{p}.{conv}.weight" in sd:
                 arrs[f"{p}.shortcut.conv.weight"] = t(f"{p}.{conv}.weight")
                 bn(f"{p}.{norm}", f"{p}.shortcut.bn")
+                projections += 1
                 break
-        else:       # no shortcut weights: where the block changes shape, option A
-            w1, w2 = arrs[f"{p}.conv1.weight"], arrs[f"{p}.conv2.weight"]
-            option_a |= j == 0 and (i > 1 or w1.shape[1] != w2.shape[0])
     head = "linear" if "linear.weight" in sd else "fc"
     arrs["fc.weight"], arrs["fc.bias"] = t(f"{head}.weight"), t(f"{head}.bias")
-    if option_a:
+    if not projections:     # no projection anywhere: shape changes are option A's padding
         arrs["arch"] = np.array(json.dumps({"shortcut": OPTION_A_TEXT}))
     return arrs
 
