@@ -153,7 +153,7 @@ def resolve_model_path(model: str | Path) -> Path:
 
 def _get(arrs: dict, key: str, shape: tuple) -> np.ndarray:
     if key not in arrs:
-        raise ModelFileError(f"model file lacks key {key!r}")
+        raise ModelFileError(f"lacks key {key!r}")
     a = arrs[key]
     if a.shape != shape:
         raise ModelFileError(f"model key {key!r} has shape {a.shape}, expected {shape}")
@@ -167,7 +167,7 @@ def _get(arrs: dict, key: str, shape: tuple) -> np.ndarray:
 
 def _conv_shape(arrs: dict, key: str) -> tuple:
     if key not in arrs:
-        raise ModelFileError(f"model file lacks key {key!r}")
+        raise ModelFileError(f"lacks key {key!r}")
     shp = arrs[key].shape
     if len(shp) != 4 or shp[2] != shp[3]:
         raise ModelFileError(f"model key {key!r} has shape {shp}, expected (Cout, Cin, k, k)")
@@ -225,8 +225,17 @@ def load_model(model: str | Path = "resnet20") -> ResNet:
 
 
 def model_from_arrays(arrs: dict, path: Path) -> ResNet:
-    """Fold a ResNet from the arrays of an archive (``path`` names it in messages)."""
+    """Fold a ResNet from the arrays of an archive; every ModelFileError names ``path``."""
     path = Path(path)
+    try:
+        return _fold_resnet(arrs, path)
+    except ModelFileError as exc:
+        if str(path) in str(exc):
+            raise
+        raise ModelFileError(f"model file {str(path)!r}: {exc}") from None
+
+
+def _fold_resnet(arrs: dict, path: Path) -> ResNet:
     arch = _arch_info(arrs, path)
     c0 = _conv_shape(arrs, "conv1.weight")
     if c0[1] != 3:
@@ -253,7 +262,7 @@ def model_from_arrays(arrs: dict, path: Path) -> ResNet:
             blocks.append(Block(c1, c2, sc, pad))
             cin = c2.cout
     if "fc.weight" not in arrs:
-        raise ModelFileError("model file lacks key 'fc.weight'")
+        raise ModelFileError("lacks key 'fc.weight'")
     n_cls = arrs["fc.weight"].shape[0] if arrs["fc.weight"].ndim == 2 else -1
     fw = _get(arrs, "fc.weight", (n_cls, cin))
     fb = _get(arrs, "fc.bias", (n_cls,))
@@ -269,7 +278,7 @@ def _pad_shortcut(arch: dict, path: Path, block: str, cin: int, cout: int,
     """The option-A shortcut of a shape-changing block without shortcut weights, if the
     archive's ``arch`` says so; else the missing key is an error."""
     if not arch["option_a"]:
-        raise ModelFileError(f"model file lacks key '{block}.shortcut.conv.weight' (block "
+        raise ModelFileError(f"lacks key '{block}.shortcut.conv.weight' (block "
                              f"changes shape {cin}->{cout}, stride {stride}; a parameter-free "
                              f"zero-padding shortcut needs an 'arch' whose 'shortcut' names "
                              f"option A)")

@@ -85,13 +85,23 @@ def _write_model(tmp_path, drop=None, reshape=None):
 
 
 def test_missing_key_is_named(tmp_path):
-    with pytest.raises(ModelFileError, match=r"layer2\.1\.bn1\.var"):
+    with pytest.raises(ModelFileError, match=r"m\.npz'.*lacks key 'layer2\.1\.bn1\.var'"):
         load_model(_write_model(tmp_path, drop="layer2.1.bn1.var"))
 
 
 def test_misshaped_key_is_named(tmp_path):
-    with pytest.raises(ModelFileError, match=r"layer3\.0\.bn2\.gamma.*shape"):
+    with pytest.raises(ModelFileError, match=r"m\.npz'.*layer3\.0\.bn2\.gamma.*shape"):
         load_model(_write_model(tmp_path, reshape="layer3.0.bn2.gamma"))
+
+
+def test_non_finite_weight_names_file_and_key(tmp_path):
+    z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
+    z["layer1.0.conv1.weight"] = z["layer1.0.conv1.weight"].copy()
+    z["layer1.0.conv1.weight"][0, 0, 0, 0] = np.nan
+    path = tmp_path / "nan.npz"
+    np.savez(path, **z)
+    with pytest.raises(ModelFileError, match=r"nan\.npz'.*layer1\.0\.conv1\.weight' holds NaN"):
+        load_model(path)
 
 
 def test_bad_model_path_and_bad_images(tmp_path, r20):
