@@ -196,20 +196,20 @@ def _fold(arrs: dict, conv: str, bn: str, cin: int, stride: int) -> Layer:
 STATE_DICT_SUFFIXES = (".pt", ".pth")
 
 
-def read_model_arrays(path: str | Path, keys=None) -> dict[str, np.ndarray]:
+def is_state_dict_file(path: str | Path) -> bool:
+    """Whether a model file is read as a PyTorch state_dict (by its suffix), not an .npz."""
+    return Path(path).suffix.lower() in STATE_DICT_SUFFIXES
+
+
+def read_model_arrays(path: str | Path) -> dict[str, np.ndarray]:
     """The archive arrays of a model file: an ``.npz`` in the shared layout, or a PyTorch
     ``.pt``/``.pth`` holding a standard CIFAR ResNet ``state_dict`` (or a checkpoint dict
     with one under ``"state_dict"``), converted by
     :func:`dgcq_sim.nn.torch.archive_from_state_dict` (needs the ``train`` extra)."""
-    path = Path(path)
-    if path.suffix.lower() not in STATE_DICT_SUFFIXES:
-        return read_npz(path, "model file", keys=keys)
+    if not is_state_dict_file(path):
+        return read_npz(path, "model file")
     from .torch.resnet import read_state_dict_file      # DependencyError without torch
-    arrs = read_state_dict_file(path)
-    if keys is None:
-        return arrs
-    wanted = set(keys)
-    return {k: v for k, v in arrs.items() if k in wanted}
+    return read_state_dict_file(path)
 
 
 def load_model(model: str | Path = "resnet20") -> ResNet:
@@ -258,7 +258,7 @@ def _fold_resnet(arrs: dict, path: Path) -> ResNet:
             if f"{p}.shortcut.conv.weight" in arrs:
                 sc = _fold(arrs, f"{p}.shortcut.conv", f"{p}.shortcut.bn", cin, stride)
             elif stride != 1 or cin != c2.cout:
-                pad = _pad_shortcut(arch, path, p, cin, c2.cout, stride)
+                pad = _pad_shortcut(arch, p, cin, c2.cout, stride)
             blocks.append(Block(c1, c2, sc, pad))
             cin = c2.cout
     if "fc.weight" not in arrs:
@@ -273,8 +273,7 @@ def _fold_resnet(arrs: dict, path: Path) -> ResNet:
     return net
 
 
-def _pad_shortcut(arch: dict, path: Path, block: str, cin: int, cout: int,
-                  stride: int) -> PadShortcut:
+def _pad_shortcut(arch: dict, block: str, cin: int, cout: int, stride: int) -> PadShortcut:
     """The option-A shortcut of a shape-changing block without shortcut weights, if the
     archive's ``arch`` says so; else the missing key is an error."""
     if not arch["option_a"]:
@@ -283,8 +282,8 @@ def _pad_shortcut(arch: dict, path: Path, block: str, cin: int, cout: int,
                              f"zero-padding shortcut needs an 'arch' whose 'shortcut' names "
                              f"option A)")
     if cout < cin:
-        raise ModelFileError(f"model file {str(path)!r}: block {block} narrows {cin}->{cout} "
-                             f"channels: an option-A (zero-padding) shortcut cannot")
+        raise ModelFileError(f"block {block} narrows {cin}->{cout} channels: an option-A "
+                             f"(zero-padding) shortcut cannot")
     extra = cout - cin
     return PadShortcut(stride, extra // 2, extra - extra // 2)
 

@@ -30,10 +30,10 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-from ..archive import scalar_text
+from ..archive import read_npz, scalar_text
 from ..errors import ModelFileError, ParameterError
 from .cim import CimConfig, row_blocks
-from .model import STATE_DICT_SUFFIXES, read_model_arrays
+from .model import is_state_dict_file
 from .quant import QuantConfig, QuantizedModel, apply_weight_gain, check_vsquant
 from .quantizer_spec import quantizer_kind
 
@@ -50,9 +50,9 @@ REMAP_FIELDS = ("rows", "row_split", "mid_tread")
 def read_record(path: str | Path) -> dict | None:
     """The validated ``cim`` record of a model archive, or None if it has none (a PyTorch
     state_dict never has one: it is not opened here, :func:`load_model` reads it once)."""
-    if Path(path).suffix.lower() in STATE_DICT_SUFFIXES:
+    if is_state_dict_file(path):
         return None
-    arrs = read_model_arrays(path, keys=["cim"])
+    arrs = read_npz(path, "model file", keys=["cim"])
     if "cim" not in arrs:
         return None
     where = f"model file {str(path)!r}: key 'cim'"
