@@ -36,6 +36,9 @@ examples:
   dgcq-sim train --model resnet20-adc3-mt --teacher resnet20 --quantizer dgcq --param NC=2 \\
                  --param NF=2 --param CU=8f --lr 1e-4 --out resnet20-dgcq22-cu8-mt.npz
                  (the mapping options default to the model's record: its arrays)
+  dgcq-sim train --model resnet20-adc3 --teacher resnet20 --quantizer ideal:3 \\
+                 --array-gains --lr 2e-5 --schedule constant --swa 25 --epochs 2 \\
+                 --out adc3-swa.npz
   dgcq-sim train --quantizer none --weights-shared 8,4 --epochs 1 --out resnet20-w84.npz
   dgcq-sim train --quantizer none --vsquant 16/4 --epochs 1 --lr 5e-5 --out resnet20-vs.npz
   dgcq-sim nn-eval --model resnet20-adc3.npz --data full
@@ -68,7 +71,15 @@ def register(subparsers) -> None:
                    help="train on N strided training images (default all 50 000)")
     p.add_argument("--batch", type=positive_int, default=128, metavar="B")
     p.add_argument("--lr", type=_positive_float, default=1e-3,
-                   help="peak learning rate (cosine decay to 0; default 1e-3)")
+                   help="peak learning rate (cosine decay to 0 unless --schedule constant; "
+                        "default 1e-3)")
+    p.add_argument("--schedule", default="cosine", choices=("cosine", "constant"),
+                   help="learning-rate schedule: cosine decay to 0 over all steps (default) "
+                        "or held at --lr (the usual one with --swa)")
+    p.add_argument("--swa", type=nonneg_int, default=0, metavar="N",
+                   help="stochastic weight averaging: every N optimizer steps the weights, "
+                        "ranges and gains join a uniform running average, and --out (and "
+                        "OUT-epN) hold that average (default 0: the last step's weights)")
     p.add_argument("--optimizer", default="adam", choices=("adam", "sgd"),
                    help="AdamW (default) or SGD with Nesterov momentum 0.9")
     p.add_argument("--distill", type=_positive_float, default=1.0, metavar="W",
@@ -149,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(model=args.model, quantizer=quantizer, params=params,
                       ideal=bool(args.ideal), out=str(out), **mapping,
                       epochs=args.epochs, limit=args.limit, holdout=args.holdout, batch=args.batch, lr=args.lr,
-                      range_lr=args.range_lr, optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
+                      range_lr=args.range_lr, schedule=args.schedule, swa_every=args.swa,
+                      optimizer=args.optimizer, distill=args.distill, teacher=args.teacher,
                       learn_ranges=not args.fixed_ranges, column_gains=args.column_gains,
                       array_gains=args.array_gains,
                       keep_epochs=args.keep_epochs,

@@ -367,3 +367,54 @@ def test_holdout_is_kept_out_and_scored_as_numpy_evaluates_the_archive(config, i
         images.holdout(192)
     with pytest.raises(ParameterError, match="holdout"):
         train(config(holdout=-1, out=str(tmp_path / "b.npz")))
+
+
+def test_swa_holds_the_mean_of_every_nth_step_at_a_constant_rate(config, images):
+    """Stochastic weight averaging: the network written is the uniform mean of the
+    parameters after every ``swa_every``-th step (weights, log ranges, log gains), while
+    training goes on from the last step's; the constant schedule keeps lr."""
+    cfg = config(quantizer="ideal:3", init_ranges="max", lr=1e-3, mid_tread=True,
+                 row_split="balanced", array_gains=True, swa_every=2, schedule="constant")
+    tr = Trainer(cfg, total_steps=4)
+    snaps = []
+    for k in range(4):
+        sl = slice(48 * k, 48 * (k + 1))
+        tr.step(tr.norm(torch.from_numpy(images.x[sl])), torch.from_numpy(images.y[sl]))
+        if k % 2 == 1:
+            snaps.append({n: p.detach().clone() for n, p in tr.net.named_parameters()})
+    assert tr.opt.param_groups[0]["lr"] == pytest.approx(1e-3)
+    assert int(tr.swa.n_averaged) == 2
+    avg = dict(tr.written().named_parameters())
+    assert set(avg) == set(snaps[0])
+    for n, p in snaps[1].items():
+        torch.testing.assert_close(avg[n].detach(), (snaps[0][n] + p) / 2)
+    w = "layer2.0.conv1.weight"
+    name = next(n for n in avg if n.endswith(w))
+    assert not torch.equal(avg[name], snaps[1][name])          # the average is not the last
+    # the averaged network's record: ranges and gains from the mean of the logs
+    # the averaged network's record: its gains from the mean of the log gains
+    (key,) = [n for n in avg if "layer3.0.conv1" in n and n.endswith("gain_log")]
+    ref = dict(tr.written().named_buffers())[key.replace("gain_log", "gain_ref")]
+    want = ref * torch.exp((snaps[0][key] + snaps[1][key]).double() / 2)
+    got = tr.written().quant_state()["layer3.0.conv1"]["weight_gain"]
+    torch.testing.assert_close(torch.tensor(got, dtype=torch.float64), want)
+
+
+def test_swa_archive_is_what_is_scored_and_bad_averaging_fails_before_work(config, images,
+                                                                           tmp_path):
+    out = tmp_path / "swa.npz"
+    res = train(config(quantizer="ideal:3", init_ranges="max", out=str(out), batch=48,
+                       holdout=48, swa_every=1, schedule="constant"), train_set=images)
+    row = res["history"][0]
+    assert res["steps"] == 3 and row["swa_snapshots"] == 3
+    ev = evaluate(str(out), images.holdout(48)[1], tf=TransferFunction.ideal(3, 0.0, 1.0),
+                  record=read_record(out))
+    assert ev["top1"] == row["holdout_top1"]
+    for changes, what in (({"swa_every": 4}, "swa_every 4 exceeds the 3 optimizer steps"),
+                          ({"swa_every": -1}, "swa_every must be an integer >= 0"),
+                          ({"schedule": "linear"}, "schedule must be 'cosine' or 'constant'")):
+        bad = tmp_path / "bad.npz"
+        with pytest.raises(ParameterError, match=what):
+            train(config(quantizer="ideal:3", init_ranges="max", out=str(bad), batch=48,
+                         holdout=48, **changes), train_set=images)
+        assert not bad.exists()

@@ -2,7 +2,8 @@
 activation and partial-sum quantizers (:mod:`.layers`), from the pretrained weights.
 
 Recipe (defaults): AdamW (or SGD with Nesterov momentum 0.9) with weight decay 5e-4 on the
-weights, learning rate ``lr`` with cosine decay to 0 over all steps, batch 128, cross-entropy
+weights, learning rate ``lr`` with cosine decay to 0 over all steps (``schedule="constant"``:
+held at ``lr``), batch 128, cross-entropy
 plus ``distill`` x the KL divergence from the float network's predictions (``teacher``,
 default the starting model; name the pretrained model when continuing from a fine-tuned
 archive, whose own float pass is no teacher); random
@@ -15,6 +16,12 @@ converged statistics).  Shared 8/4-bit weights (seed 001): every step adds the l
 same network with the derived 4-bit codes, so one weight set serves both.  VS-Quant QAT
 (seed 003, ``vsquant=(V, S)``, digital): every layer with per-vector S-bit integer scales
 over V reduction rows, weights and activations.  Everything is seeded: same seed, same archive.
+
+Stochastic weight averaging (``swa_every=N``): every N optimizer steps the trained
+parameters (weights, biases, log ranges and log gains) join a uniform running average, and
+the archives written hold that average instead of the last step's weights (the in-run form
+of :mod:`dgcq_sim.nn.average`, with many more points of the trajectory; usually with
+``schedule="constant"``).
 
 The archive written (every epoch, atomically; with ``keep_epochs`` also ``OUT-epN.npz``
 after epoch N, checkpoints for :mod:`dgcq_sim.nn.average`) is a plain model archive plus the ``cim``
@@ -66,6 +73,8 @@ class TrainConfig:
     holdout: int = 0                             # strided training images kept out, scored
     batch: int = 128
     lr: float = 1e-3
+    schedule: str = "cosine"                     # "cosine" (decay to 0) or "constant"
+    swa_every: int = 0                           # >0: archives hold the SWA of every Nth step
     range_lr: float = 0.01
     weight_decay: float = 5e-4
     learn_ranges: bool = True
@@ -101,6 +110,13 @@ class TrainConfig:
                 raise ParameterError(f"{name} must be a number in [0, 10], got {v!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ParameterError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if self.schedule not in ("cosine", "constant"):
+            raise ParameterError(f"schedule must be 'cosine' or 'constant', got "
+                                 f"{self.schedule!r}")
+        if (isinstance(self.swa_every, bool) or not isinstance(self.swa_every, int)
+                or self.swa_every < 0):
+            raise ParameterError(f"swa_every must be an integer >= 0 (optimizer steps; 0 = "
+                                 f"no weight averaging), got {self.swa_every!r}")
         if self.optimizer not in ("adam", "sgd"):
             raise ParameterError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if not isinstance(self.distill, (int, float)) or not 0 <= self.distill <= 100:
@@ -253,8 +269,13 @@ class Trainer:
             self.opt = torch.optim.AdamW(weights, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.opt_r = torch.optim.Adam(ranges, lr=cfg.range_lr) if ranges else None
         total = max(1, int(total_steps))
-        self.sched = torch.optim.lr_scheduler.LambdaLR(
-            self.opt, lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total)))
+        factor = ((lambda s: 1.0) if cfg.schedule == "constant" else
+                  (lambda s: 0.5 * (1 + np.cos(np.pi * min(s, total) / total))))
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, factor)
+        # SWA: a copy of the network whose parameters are the running mean of the trained
+        # ones (buffers, the calibrated scales, are fixed during training and stay as copied)
+        self.swa = (torch.optim.swa_utils.AveragedModel(self.net, use_buffers=False)
+                    if cfg.swa_every else None)
         self.loss_fn = torch.nn.CrossEntropyLoss()
         self.steps = 0
 
@@ -296,15 +317,24 @@ class Trainer:
             self.opt_r.step()
         self.sched.step()
         self.steps += 1
+        if self.swa is not None and self.steps % self.cfg.swa_every == 0:
+            self.swa.update_parameters(self.net)
         return float(loss.detach()), logits.detach()
 
 
+    def written(self):
+        """The network the archives hold: the weight average with ``swa_every``, else the
+        network being trained."""
+        return self.swa.module if self.swa is not None else self.net
+
+
 def scored_top1(tr: Trainer, data: Dataset, batch: int = 250) -> float:
-    """Top-1 of the network being trained on ``data`` (no augmentation, no gradients: the
-    exact mode, the numpy path's codes)."""
-    tr.net.eval()
+    """Top-1 of the network the archives hold on ``data`` (no augmentation, no gradients:
+    the exact mode, the numpy path's codes)."""
+    net = tr.written()
+    net.eval()
     with torch.no_grad():
-        logits = [tr.net(tr.norm(torch.from_numpy(data.x[s:s + batch]))).cpu().numpy()
+        logits = [net(tr.norm(torch.from_numpy(data.x[s:s + batch]))).cpu().numpy()
                   for s in range(0, len(data), batch)]
     return top1(np.concatenate(logits), data.y)
 
@@ -318,7 +348,7 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     """Fine-tune ``cfg.model`` through ``cfg.quantizer``; write ``cfg.out`` every epoch.
 
     Returns {"out", "epochs", "steps", "images" (trained on), "holdout_images", "seconds",
-    "history": [{"epoch", "loss", "train_top1", "holdout_top1" (with ``cfg.holdout``),
+    "history": [{"epoch", "loss", "train_top1", "holdout_top1" (with ``cfg.holdout``), "swa_snapshots" (with ``cfg.swa_every``),
     "seconds"}], "record", "transfer": the TransferFunction trained through or None}.
     ``cfg.holdout`` images (strided, after ``limit``) are kept out of training and scored
     after every epoch: select checkpoints on them, not on the test set.
@@ -334,7 +364,12 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     held = None
     if cfg.holdout:
         ds, held = ds.holdout(cfg.holdout)
-    tr = Trainer(cfg, -(-len(ds) // cfg.batch) * cfg.epochs)
+    per_epoch = -(-len(ds) // cfg.batch)
+    if cfg.swa_every > per_epoch:
+        raise ParameterError(f"swa_every {cfg.swa_every} exceeds the {per_epoch} optimizer "
+                             f"steps of one epoch ({len(ds)} images, batch {cfg.batch}): the "
+                             f"first archive would hold no average")
+    tr = Trainer(cfg, per_epoch * cfg.epochs)
     if cfg.threads:     # again: numba's OpenMP launch in the range search resets the count
         torch.set_num_threads(int(cfg.threads))
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -357,18 +392,21 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", top1=f"{correct / seen:.3f}")
         bar.close()
         row = {"epoch": epoch + 1, "loss": loss_sum / seen, "train_top1": correct / seen}
+        if tr.swa is not None:
+            row["swa_snapshots"] = int(tr.swa.n_averaged)
         if held is not None:
             row["holdout_top1"] = scored_top1(tr, held)
         history.append({**row, "seconds": time.perf_counter() - t0})
-        record = make_record(cfg.quantizer, tr.net.cfg, tr.net.quant_state(),
+        net = tr.written()
+        record = make_record(cfg.quantizer, net.cfg, net.quant_state(),
                              weight_bits=cfg.weight_bits, act_bits=cfg.act_bits,
                              weights_shared=cfg.weights_shared, vsquant=cfg.vsquant,
                              params=cfg.params, ideal=cfg.ideal)
         info = {k: v for k, v in asdict(cfg).items() if k != "progress"}
         train_info = {"config": info, "history": history, "torch": torch.__version__}
-        save_archive(tr.net, out, record, train_info=train_info)
+        save_archive(net, out, record, train_info=train_info)
         if cfg.keep_epochs:     # checkpoints to average (dgcq-sim nn-average)
-            save_archive(tr.net, epoch_path(out, epoch + 1), record, train_info=train_info)
+            save_archive(net, epoch_path(out, epoch + 1), record, train_info=train_info)
     return {"out": str(out), "epochs": cfg.epochs, "steps": tr.steps,
             "images": len(ds), "holdout_images": 0 if held is None else len(held),
             "seconds": time.perf_counter() - t0, "history": history,
