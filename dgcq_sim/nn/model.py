@@ -241,6 +241,10 @@ def _fold_resnet(arrs: dict, path: Path) -> ResNet:
     if c0[1] != 3:
         raise ModelFileError(f"model key 'conv1.weight' has shape {c0}, expected 3 input channels")
     stem = _fold(arrs, "conv1", "bn1", 3, 1)
+    if arch["stem_pad"] not in (None, stem.pad):
+        raise ModelFileError(f"model key 'arch': the stem states pad {arch['stem_pad']}; its "
+                             f"{stem.k}x{stem.k} conv1 runs 'same' (pad {stem.pad}), the only "
+                             f"padding supported")
     stage_ids = sorted({int(m.group(1)) for k in arrs
                         if (m := re.match(r"layer(\d+)\.(\d+)\.conv1\.weight$", k))})
     if not stage_ids or stage_ids != list(range(1, len(stage_ids) + 1)):
@@ -293,11 +297,33 @@ OPTION_A_TEXT = ("identity when shape unchanged, else option A: subsample by the
                  "zero-pad the channels (half before, half after; no parameters)")
 
 
+def _stem_geometry(stem: dict, where: str) -> int | None:
+    """Check the ``arch`` stem's stride (field ``stride`` or the ``conv`` text's "stride N",
+    as the shared archives write it) is 1, the only one folded; return the padding it
+    states (field ``pad`` or "pad N" in the text), None if it states none."""
+    conv = stem.get("conv", "")
+    if not isinstance(conv, str):
+        raise ModelFileError(f"{where}: field 'stem.conv' must be a string, got {conv!r}")
+    got = {}
+    for key in ("stride", "pad"):
+        val = stem.get(key)
+        if val is None and (m := re.search(rf"\b{key}\s*=?\s*(-?\d+)", conv, re.IGNORECASE)):
+            val = int(m.group(1))
+        if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < 0):
+            raise ModelFileError(f"{where}: field 'stem.{key}' must be an integer >= 0, "
+                                 f"got {val!r}")
+        got[key] = val
+    if got["stride"] not in (None, 1):
+        raise ModelFileError(f"{where}: the stem's stride is {got['stride']}: only the CIFAR "
+                             f"stem (3x3 conv, stride 1, no pooling) is supported")
+    return got["pad"]
+
+
 def _arch_info(arrs: dict, path: Path) -> dict:
     """The optional ``arch`` JSON key, validated: name, per-stage strides, input mean/std,
     class names.  Any field of the wrong type -> ModelFileError naming file and field."""
     out = {"name": "", "strides": {}, "mean": CIFAR_MEAN, "std": CIFAR_STD, "classes": [],
-           "option_a": False}
+           "option_a": False, "stem_pad": None}
     if "arch" not in arrs:
         return out
     where = f"model file {str(path)!r}: key 'arch'"
@@ -317,7 +343,10 @@ def _arch_info(arrs: dict, path: Path) -> dict:
         raise ModelFileError(f"{where}: field 'shortcut' must be a string, got {shortcut!r}")
     out["option_a"] = re.search(r"\boption\s*a\b", shortcut, re.IGNORECASE) is not None
     stem = arch.get("stem", {})
-    if isinstance(stem, dict) and stem.get("maxpool"):
+    if not isinstance(stem, dict):
+        raise ModelFileError(f"{where}: field 'stem' must be an object, got {stem!r}")
+    out["stem_pad"] = _stem_geometry(stem, where)
+    if stem.get("maxpool"):
         raise ModelFileError(f"{where}: field 'stem.maxpool' is set: a max-pooling stem "
                              f"(ImageNet ResNet) is not supported, only the CIFAR stem "
                              f"(3x3 conv, stride 1, no pooling)")

@@ -104,6 +104,27 @@ def test_non_finite_weight_names_file_and_key(tmp_path):
         load_model(path)
 
 
+@pytest.mark.parametrize("stem, ok", [
+    ({"stride": 1}, True), ({"conv": "conv1: 3x3, stride 1, pad 1, no bias"}, True),
+    ({"stride": 2}, False), ({"conv": "conv1: 3x3, stride 2, pad 1, no bias"}, False),
+    ({"conv": "conv1: 3x3, stride 1, pad 0"}, False), ({"pad": 2}, False),
+    ({"stride": True}, False), ("3x3", False), ({"conv": 3}, False)])
+def test_arch_stem_other_than_the_cifar_one_is_refused(tmp_path, stem, ok):
+    """A stem the folded network would run differently (stride 2, another padding, in the
+    fields or in the shared archives' conv text) is a typed error naming the file and the
+    stem, not silently run at stride 1, pad 1."""
+    import json
+    z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
+    z["arch"] = np.array(json.dumps({"stem": stem}))
+    path = tmp_path / "stem.npz"
+    np.savez(path, **z)
+    if ok:
+        assert load_model(path).stem.stride == 1
+    else:
+        with pytest.raises(ModelFileError, match=r"stem\.npz'.*(field 'stem|the stem)"):
+            load_model(path)
+
+
 def test_bad_model_path_and_bad_images(tmp_path, r20):
     with pytest.raises(ModelFileError, match="nope.npz"):
         load_model(tmp_path / "nope.npz")
