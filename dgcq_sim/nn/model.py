@@ -174,7 +174,7 @@ def _conv_shape(arrs: dict, key: str) -> tuple:
     return shp
 
 
-def _fold(arrs: dict, conv: str, bn: str, cin: int, stride: int) -> Layer:
+def _fold(arrs: dict, conv: str, bn: str, cin: int, stride: int, eps: float) -> Layer:
     shp = _conv_shape(arrs, f"{conv}.weight")
     if shp[1] != cin:
         raise ModelFileError(f"model key {conv}.weight has shape {shp}, expected Cin = {cin}")
@@ -183,12 +183,16 @@ def _fold(arrs: dict, conv: str, bn: str, cin: int, stride: int) -> Layer:
     gamma, beta, mean, var = (_get(arrs, f"{bn}.{p}", (cout,)) for p in ("gamma", "beta", "mean", "var"))
     if np.any(var < 0):
         raise ModelFileError(f"model key {bn}.var has negative entries")
-    # Fold in float64, store float32: y = (conv(x) - mean) * g/sqrt(var+eps) + beta.
+    # a conv with a bias of its own (``conv_bias``): it shifts what the BN subtracts
+    cb = (_get(arrs, f"{conv}.bias", (cout,)).astype(np.float64) if f"{conv}.bias" in arrs
+          else 0.0)
+    # Fold in float64, store float32: y = (conv(x) + cb - mean) * g/sqrt(var+eps) + beta.
     # (Overflow to inf is reported by check_model_finite, naming the layer.)
     with np.errstate(over="ignore", invalid="ignore"):
-        scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + BN_EPS)
+        scale = gamma.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
         wf = (w.astype(np.float64) * scale[:, None, None, None]).astype(np.float32)
-        bf = (beta.astype(np.float64) - mean.astype(np.float64) * scale).astype(np.float32)
+        bf = (beta.astype(np.float64) + (cb - mean.astype(np.float64)) * scale).astype(
+            np.float32)
     return Layer(conv, wf, bf, stride=stride, pad=k // 2)
 
 
@@ -240,7 +244,8 @@ def _fold_resnet(arrs: dict, path: Path) -> ResNet:
     c0 = _conv_shape(arrs, "conv1.weight")
     if c0[1] != 3:
         raise ModelFileError(f"model key 'conv1.weight' has shape {c0}, expected 3 input channels")
-    stem = _fold(arrs, "conv1", "bn1", 3, 1)
+    eps = arch["bn_eps"]
+    stem = _fold(arrs, "conv1", "bn1", 3, 1, eps)
     if arch["stem_pad"] not in (None, stem.pad):
         raise ModelFileError(f"model key 'arch': the stem states pad {arch['stem_pad']}; its "
                              f"{stem.k}x{stem.k} conv1 runs 'same' (pad {stem.pad}), the only "
@@ -256,11 +261,11 @@ def _fold_resnet(arrs: dict, path: Path) -> ResNet:
         for j in range(n_blocks):
             p = f"layer{i}.{j}"
             stride = stage_strides.get(i, 1 if i == 1 else 2) if j == 0 else 1
-            c1 = _fold(arrs, f"{p}.conv1", f"{p}.bn1", cin, stride)
-            c2 = _fold(arrs, f"{p}.conv2", f"{p}.bn2", c1.cout, 1)
+            c1 = _fold(arrs, f"{p}.conv1", f"{p}.bn1", cin, stride, eps)
+            c2 = _fold(arrs, f"{p}.conv2", f"{p}.bn2", c1.cout, 1, eps)
             sc, pad = None, None
             if f"{p}.shortcut.conv.weight" in arrs:
-                sc = _fold(arrs, f"{p}.shortcut.conv", f"{p}.shortcut.bn", cin, stride)
+                sc = _fold(arrs, f"{p}.shortcut.conv", f"{p}.shortcut.bn", cin, stride, eps)
             elif stride != 1 or cin != c2.cout:
                 pad = _pad_shortcut(arch, p, cin, c2.cout, stride)
             blocks.append(Block(c1, c2, sc, pad))
@@ -323,7 +328,7 @@ def _arch_info(arrs: dict, path: Path) -> dict:
     """The optional ``arch`` JSON key, validated: name, per-stage strides, input mean/std,
     class names.  Any field of the wrong type -> ModelFileError naming file and field."""
     out = {"name": "", "strides": {}, "mean": CIFAR_MEAN, "std": CIFAR_STD, "classes": [],
-           "option_a": False, "stem_pad": None}
+           "option_a": False, "stem_pad": None, "bn_eps": BN_EPS}
     if "arch" not in arrs:
         return out
     where = f"model file {str(path)!r}: key 'arch'"
@@ -338,6 +343,11 @@ def _arch_info(arrs: dict, path: Path) -> dict:
     if not isinstance(name, str):
         raise ModelFileError(f"{where}: field 'name' must be a string, got {name!r}")
     out["name"] = name
+    eps = arch.get("bn_eps", BN_EPS)
+    if (isinstance(eps, bool) or not isinstance(eps, (int, float)) or not np.isfinite(eps)
+            or not 0 < eps <= 1):
+        raise ModelFileError(f"{where}: field 'bn_eps' must be a number in (0, 1], got {eps!r}")
+    out["bn_eps"] = float(eps)
     shortcut = arch.get("shortcut", "")
     if not isinstance(shortcut, str):
         raise ModelFileError(f"{where}: field 'shortcut' must be a string, got {shortcut!r}")

@@ -73,6 +73,34 @@ def test_bn_folding_equals_conv_then_bn(r20):
     assert r20_path
 
 
+def test_conv_biases_and_the_bn_eps_of_the_arch_are_folded(r20, test_set, tmp_path):
+    """Closed form: a conv bias c with the BN mean moved by c, and an ``arch`` bn_eps e with
+    every BN var moved by 1e-5 - e, fold to the same network: the same logits. Either one
+    ignored shifts them."""
+    import json
+    z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
+    arch = json.loads(str(z["arch"]))
+    rng = np.random.default_rng(5)
+    for conv, bn in (("conv1", "bn1"), ("layer2.0.conv2", "layer2.0.bn2"),
+                     ("layer3.0.shortcut.conv", "layer3.0.shortcut.bn")):
+        c = rng.normal(0, 0.5, z[f"{bn}.mean"].shape)
+        z[f"{conv}.bias"] = c.astype(np.float32)
+        z[f"{bn}.mean"] = (z[f"{bn}.mean"] + c).astype(np.float32)
+    eps = 1e-8
+    for k in [k for k in z if k.endswith(".var")]:
+        z[k] = (z[k].astype(np.float64) + 1e-5 - eps).astype(np.float32)
+    z["arch"] = np.array(json.dumps(dict(arch, bn_eps=eps)))
+    path = tmp_path / "biased.npz"
+    np.savez(path, **z)
+    x = test_set.x[::100]
+    np.testing.assert_allclose(predict(load_model(path), x), predict(r20, x), rtol=1e-4,
+                               atol=1e-4)
+    z["arch"] = np.array(json.dumps(dict(arch, bn_eps=0)))
+    np.savez(path, **z)
+    with pytest.raises(ModelFileError, match=r"biased\.npz'.*bn_eps' must be a number"):
+        load_model(path)
+
+
 def _write_model(tmp_path, drop=None, reshape=None):
     z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
     if drop:

@@ -25,11 +25,11 @@ class _OptionABlock(torch.nn.Module):
     """BasicBlock whose shape-changing shortcut is ``pad(x[:, :, ::2, ::2])`` (no weights),
     the layout of akamaster/pytorch_resnet_cifar10."""
 
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, bias=False):
         super().__init__()
-        self.conv1 = torch.nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.conv1 = torch.nn.Conv2d(cin, cout, 3, stride, 1, bias=bias)
         self.bn1 = torch.nn.BatchNorm2d(cout)
-        self.conv2 = torch.nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.conv2 = torch.nn.Conv2d(cout, cout, 3, 1, 1, bias=bias)
         self.bn2 = torch.nn.BatchNorm2d(cout)
         self.extra = cout - cin if (stride != 1 or cin != cout) else None
 
@@ -41,13 +41,13 @@ class _OptionABlock(torch.nn.Module):
 
 
 class OptionAResNet(torch.nn.Module):
-    def __init__(self, widths=(8, 16, 32), blocks=2):
+    def __init__(self, widths=(8, 16, 32), blocks=2, bias=False):
         super().__init__()
-        self.conv1 = torch.nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        self.conv1 = torch.nn.Conv2d(3, widths[0], 3, 1, 1, bias=bias)
         self.bn1 = torch.nn.BatchNorm2d(widths[0])
         cin = widths[0]
         for i, c in enumerate(widths, start=1):
-            layers = [_OptionABlock(cin if j == 0 else c, c, 1 if (i == 1 or j) else 2)
+            layers = [_OptionABlock(cin if j == 0 else c, c, 1 if (i == 1 or j) else 2, bias)
                       for j in range(blocks)]
             setattr(self, f"layer{i}", torch.nn.Sequential(*layers))
             cin = c
@@ -61,10 +61,7 @@ class OptionAResNet(torch.nn.Module):
         return self.linear(h.mean(dim=(2, 3)))
 
 
-@pytest.fixture(scope="module")
-def option_a():
-    torch.manual_seed(3)
-    net = OptionAResNet()
+def _random_bn(net):
     for m in net.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             with torch.no_grad():
@@ -73,6 +70,32 @@ def option_a():
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
     return net.eval()
+
+
+@pytest.fixture(scope="module")
+def option_a():
+    torch.manual_seed(3)
+    return _random_bn(OptionAResNet())
+
+
+def test_convs_with_biases_fold_with_their_bn(test_set):
+    """A state_dict whose convs have biases (Conv2d(bias=True) before each BN) gives the
+    torch module's logits: each bias is folded with its BN, not dropped."""
+    torch.manual_seed(4)
+    net = _random_bn(OptionAResNet(bias=True))
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.Conv2d):
+                m.bias.uniform_(-0.5, 0.5)
+    x = test_set.x[::50]
+    folded = resnet_from_state_dict(net.state_dict())
+    with torch.no_grad():
+        ref = net(images_to_tensor(x, folded.mean, folded.std)).numpy()
+    got = predict(folded, x)
+    assert np.abs(got - ref).max() < 1e-5 * max(1.0, np.abs(ref).max())
+    no_bias = {k: v for k, v in net.state_dict().items()
+               if not (k.endswith(".bias") and "conv" in k)}
+    assert np.abs(predict(resnet_from_state_dict(no_bias), x) - ref).max() > 1e-3
 
 
 def test_option_a_state_dict_gives_the_torch_logits(option_a, test_set, tmp_path):

@@ -213,6 +213,12 @@ def archive_from_state_dict(state: dict) -> dict:
         return (v.detach().cpu().float().numpy() if isinstance(v, torch.Tensor)
                 else np.asarray(v, np.float32))
 
+    def conv_w(src: str, dst: str) -> None:
+        """A conv's weight, and its bias where it has one (folded with its BN)."""
+        arrs[f"{dst}.weight"] = t(f"{src}.weight")
+        if f"{src}.bias" in sd:
+            arrs[f"{dst}.bias"] = t(f"{src}.bias")
+
     def bn(src: str, dst: str) -> None:
         for a, b in (("weight", "gamma"), ("bias", "beta"), ("running_mean", "mean"),
                      ("running_var", "var")):
@@ -226,7 +232,7 @@ def archive_from_state_dict(state: dict) -> dict:
     if any(re.match(r"layer\d+\.\d+\.conv3\.weight$", k) for k in sd):
         raise ModelFileError("state_dict has layerI.J.conv3 keys (Bottleneck blocks): only "
                              "BasicBlock ResNets (conv1/conv2 per block) are supported")
-    arrs["conv1.weight"] = stem
+    conv_w("conv1", "conv1")
     bn("bn1", "bn1")
     blocks = sorted({(int(m.group(1)), int(m.group(2))) for k in sd
                      if (m := re.match(r"layer(\d+)\.(\d+)\.conv1\.weight$", k))})
@@ -237,11 +243,11 @@ def archive_from_state_dict(state: dict) -> dict:
     for i, j in blocks:
         p = f"layer{i}.{j}"
         for c in ("1", "2"):
-            arrs[f"{p}.conv{c}.weight"] = t(f"{p}.conv{c}.weight")
+            conv_w(f"{p}.conv{c}", f"{p}.conv{c}")
             bn(f"{p}.bn{c}", f"{p}.bn{c}")
         for conv, norm in _SHORTCUT_NAMES:
             if f"{p}.{conv}.weight" in sd:
-                arrs[f"{p}.shortcut.conv.weight"] = t(f"{p}.{conv}.weight")
+                conv_w(f"{p}.{conv}", f"{p}.shortcut.conv")
                 bn(f"{p}.{norm}", f"{p}.shortcut.bn")
                 projections += 1
                 break
