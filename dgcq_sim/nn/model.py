@@ -276,6 +276,11 @@ def _fold_resnet(arrs: dict, path: Path) -> ResNet:
     fw = _get(arrs, "fc.weight", (n_cls, cin))
     fb = _get(arrs, "fc.bias", (n_cls,))
     fc = Layer("fc", fw[:, :, None, None], fb, 1, 0)
+    for field_name, n in (("num_classes", arch["num_classes"]),
+                          ("classes", len(arch["classes"]) or None)):
+        if n is not None and n != n_cls:
+            raise ModelFileError(f"model key 'arch': field {field_name!r} says {n} classes, "
+                                 f"fc.weight has {n_cls} rows")
     net = ResNet(name=arch["name"] or path.stem, stem=stem, blocks=blocks, fc=fc,
                  mean=arch["mean"], std=arch["std"], classes=arch["classes"])
     check_model_finite(net, str(path))
@@ -328,7 +333,8 @@ def _arch_info(arrs: dict, path: Path) -> dict:
     """The optional ``arch`` JSON key, validated: name, per-stage strides, input mean/std,
     class names.  Any field of the wrong type -> ModelFileError naming file and field."""
     out = {"name": "", "strides": {}, "mean": CIFAR_MEAN, "std": CIFAR_STD, "classes": [],
-           "option_a": False, "stem_pad": None, "bn_eps": BN_EPS}
+           "option_a": False, "stem_pad": None, "bn_eps": BN_EPS,
+           "num_classes": None}
     if "arch" not in arrs:
         return out
     where = f"model file {str(path)!r}: key 'arch'"
@@ -390,6 +396,10 @@ def _arch_info(arrs: dict, path: Path) -> dict:
     if not isinstance(classes, list):
         raise ModelFileError(f"{where}: field 'classes' must be a list, got {classes!r}")
     out["classes"] = [str(c) for c in classes]
+    n = arch.get("num_classes")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ModelFileError(f"{where}: field 'num_classes' must be an integer >= 1, got {n!r}")
+    out["num_classes"] = n
     return out
 
 

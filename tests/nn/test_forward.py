@@ -101,6 +101,18 @@ def test_conv_biases_and_the_bn_eps_of_the_arch_are_folded(r20, test_set, tmp_pa
         load_model(path)
 
 
+@pytest.mark.parametrize("change, what", [({"num_classes": 100}, "'num_classes' says 100"),
+                                          ({"classes": ["a", "b"]}, "'classes' says 2"),
+                                          ({"num_classes": "10"}, "integer >= 1")])
+def test_arch_class_count_must_match_the_fc(tmp_path, change, what):
+    import json
+    z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
+    z["arch"] = np.array(json.dumps(dict(json.loads(str(z["arch"])), **change)))
+    np.savez(path := tmp_path / "cls.npz", **z)
+    with pytest.raises(ModelFileError, match=rf"cls\.npz'.*{what}"):
+        load_model(path)
+
+
 def _write_model(tmp_path, drop=None, reshape=None):
     z = dict(np.load("dgcq_sim/data/resnet20_cifar10.npz"))
     if drop:
