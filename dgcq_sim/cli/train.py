@@ -26,22 +26,22 @@ quantizer:
 """
 
 EPILOG = """\
-examples:
-  dgcq-sim train --quantizer ideal:3 --row-split balanced --epochs 1 --out resnet20-adc3.npz
+examples (the bundled archives' own recipes are in docs/nn.md):
+  dgcq-sim train --quantizer ideal:3 --row-split balanced --epochs 1 --out adc3.npz
   dgcq-sim train --model resnet20-adc3 --teacher resnet20 --quantizer dgcq --param NC=2 \\
                  --param NF=2 --param CU=8f --row-split balanced --lr 5e-4 --epochs 1 \\
-                 --out resnet20-dgcq22-cu8.npz
+                 --out dgcq22-cu8.npz
   dgcq-sim train --quantizer ideal:3 --row-split balanced --mid-tread --lr 1e-4 --epochs 2 \\
-                 --out resnet20-adc3-mt.npz
+                 --out adc3-mt.npz
   dgcq-sim train --model resnet20-adc3-mt --teacher resnet20 --quantizer dgcq --param NC=2 \\
-                 --param NF=2 --param CU=8f --lr 1e-4 --out resnet20-dgcq22-cu8-mt.npz
+                 --param NF=2 --param CU=8f --lr 1e-4 --out dgcq22-cu8-mt.npz
                  (the mapping options default to the model's record: its arrays)
   dgcq-sim train --model resnet20-adc3 --teacher resnet20 --quantizer ideal:3 \\
                  --array-gains --lr 2e-5 --schedule constant --swa 25 --epochs 2 \\
                  --out adc3-swa.npz
-  dgcq-sim train --quantizer none --weights-shared 8,4 --epochs 1 --out resnet20-w84.npz
+  dgcq-sim train --quantizer none --weights-shared 8,4 --epochs 1 --out w84.npz
   dgcq-sim train --quantizer none --vsquant 16/4 --epochs 1 --lr 5e-5 --out resnet20-vs.npz
-  dgcq-sim nn-eval --model resnet20-adc3.npz --data full
+  dgcq-sim nn-eval --model adc3.npz --data full
 """
 
 
