@@ -331,7 +331,9 @@ def _stem_geometry(stem: dict, where: str) -> int | None:
 
 def _arch_info(arrs: dict, path: Path) -> dict:
     """The optional ``arch`` JSON key, validated: name, per-stage strides, input mean/std,
-    class names.  Any field of the wrong type -> ModelFileError naming file and field."""
+    class names and count, BatchNorm eps, the stem's stated padding (its stride must be 1),
+    whether the shortcut is option A.  Any field of the wrong type -> ModelFileError naming
+    file and field."""
     out = {"name": "", "strides": {}, "mean": CIFAR_MEAN, "std": CIFAR_STD, "classes": [],
            "option_a": False, "stem_pad": None, "bn_eps": BN_EPS,
            "num_classes": None}
