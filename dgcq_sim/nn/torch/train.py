@@ -321,7 +321,6 @@ class Trainer:
             self.swa.update_parameters(self.net)
         return float(loss.detach()), logits.detach()
 
-
     def written(self):
         """The network the archives hold: the weight average with ``swa_every``, else the
         network being trained."""
@@ -348,8 +347,9 @@ def train(cfg: TrainConfig, train_set: Dataset | None = None) -> dict:
     """Fine-tune ``cfg.model`` through ``cfg.quantizer``; write ``cfg.out`` every epoch.
 
     Returns {"out", "epochs", "steps", "images" (trained on), "holdout_images", "seconds",
-    "history": [{"epoch", "loss", "train_top1", "holdout_top1" (with ``cfg.holdout``), "swa_snapshots" (with ``cfg.swa_every``),
-    "seconds"}], "record", "transfer": the TransferFunction trained through or None}.
+    "history": [{"epoch", "loss", "train_top1", "holdout_top1" (with ``cfg.holdout``),
+    "swa_snapshots" (with ``cfg.swa_every``), "seconds"}], "record", "transfer": the
+    TransferFunction trained through or None}.
     ``cfg.holdout`` images (strided, after ``limit``) are kept out of training and scored
     after every epoch: select checkpoints on them, not on the test set.
     """
