@@ -69,14 +69,16 @@ def convert_kernel(v, a, c, bt, chol_t, stage, weight, meta, use_noise, seed, st
 @nb.njit(cache=True, parallel=True)
 def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr_idx, pr_coef,
                 fp, st_ptr, st_idx, st_vec, fz, rank, dec_c, dec_rms, stage, weight, meta,
-                use_noise, seed, stage_out):
+                use_noise, seed, stage_out, nonfinite):
     """Step every v[s] (V) through the macro steps of the program (see macro.py).
 
     Macro m ends with decisions dec_lo[m]..dec_hi[m]-1; decision j sees
     pz[j].z + pv[j]*v + pc[j] + (earlier decisions) + fp[j].xi + dec_c[j] (offset -
     threshold) + comparator noise, compared with 0; then
     z <- phi[m] z + gv[m]*v + gc[m] + (earlier decisions) + fz[m] xi.  Cost O(M r^2 + D r):
-    the choice for long schedules (many coarse iterations).
+    the choice for long schedules (many coarse iterations).  ``nonfinite[s]`` is set to 1
+    where a comparator input of sample s is NaN/inf (the state overflowed): its codes are
+    meaningless and the caller raises.
     """
     n = v.shape[0]
     M, r = phi.shape[0], phi.shape[1]
@@ -99,6 +101,7 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
                 z[i] = z0v[i] * x + z0c[i]
             for g in range(G):
                 stage_out[s, g] = 0
+            nonfinite[s] = 0
             for m in range(M):
                 nr = rank[m] if use_noise else 0
                 for i in range(nr):
@@ -111,6 +114,8 @@ def step_kernel(v, z0v, z0c, phi, gv, gc, dec_lo, dec_hi, pz, pv, pc, pr_ptr, pr
                         acc += pr_coef[e] * d[pr_idx[e]]
                     for i in range(nr):
                         acc += fp[j, i] * xi[i]
+                    if not np.isfinite(acc):
+                        nonfinite[s] = 1
                     dj, ctr = noisy_decision(acc, dec_rms[j], meta[j], use_noise, key, ctr)
                     d[j] = dj
                     if dj:

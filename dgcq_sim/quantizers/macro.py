@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import CompiledProgram
+from .response import require_finite
 from .schedule import Schedule
 
 NOISE_REL_FLOOR = 1e-24   # eigenvalues below this fraction of the largest are dropped
@@ -68,26 +69,29 @@ def build_macro(prog: CompiledProgram, sched: Schedule) -> MacroProgram:
         A = np.hstack([np.eye(r), np.zeros((r, 2))])
         N = np.zeros((r, 0))
         probe_rows, probe_noise = [], []
-        for k in range(k0, k1 + 1):
-            U = np.zeros((prog.n_inputs, A.shape[1]))
-            U[:, r] = sched.u_vin[k]
-            U[:, r + 1] = sched.u_const[k]
-            for e in range(sched.dec_ptr[k], sched.dec_ptr[k + 1]):
-                j = int(sched.dec_index[e])
-                if j not in dcols:
-                    dcols[j] = A.shape[1]
-                    A = np.hstack([A, np.zeros((r, 1))])
-                    U = np.hstack([U, np.zeros((U.shape[0], 1))])
-                U[sched.dec_input[e], dcols[j]] += sched.dec_coef[e]
-            rank = int(prog.noise_rank[k])
-            if k == k1:
-                for j in range(sp[k], sp[k + 1]):
-                    pi = sched.decisions[j].probe
-                    probe_rows.append(prog.probe_z[k, pi] @ A + prog.probe_u[k, pi] @ U)
-                    probe_noise.append(np.concatenate([prog.probe_z[k, pi] @ N,
-                                                       prog.noise_probe[k, pi, :rank]]))
-            A = prog.phi[k] @ A + prog.gam[k] @ U
-            N = np.hstack([prog.phi[k] @ N, prog.noise[k][:, :rank]])
+        with np.errstate(over="ignore", invalid="ignore"):   # overflow: checked below
+            for k in range(k0, k1 + 1):
+                U = np.zeros((prog.n_inputs, A.shape[1]))
+                U[:, r] = sched.u_vin[k]
+                U[:, r + 1] = sched.u_const[k]
+                for e in range(sched.dec_ptr[k], sched.dec_ptr[k + 1]):
+                    j = int(sched.dec_index[e])
+                    if j not in dcols:
+                        dcols[j] = A.shape[1]
+                        A = np.hstack([A, np.zeros((r, 1))])
+                        U = np.hstack([U, np.zeros((U.shape[0], 1))])
+                    U[sched.dec_input[e], dcols[j]] += sched.dec_coef[e]
+                rank = int(prog.noise_rank[k])
+                if k == k1:
+                    for j in range(sp[k], sp[k + 1]):
+                        pi = sched.decisions[j].probe
+                        probe_rows.append(prog.probe_z[k, pi] @ A + prog.probe_u[k, pi] @ U)
+                        probe_noise.append(np.concatenate([prog.probe_z[k, pi] @ N,
+                                                           prog.noise_probe[k, pi, :rank]]))
+                A = prog.phi[k] @ A + prog.gam[k] @ U
+                N = np.hstack([prog.phi[k] @ N, prog.noise[k][:, :rank]])
+        require_finite("merged steps", state=A, noise=N,
+                       probes=np.array(probe_rows), probe_noise=np.array(probe_noise))
         phi[m] = A[:, :r]
         gv[m], gc[m] = A[:, r], A[:, r + 1]
         for j, col in sorted(dcols.items()):

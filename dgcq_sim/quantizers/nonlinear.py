@@ -26,6 +26,7 @@ from ..engine.mna import source_value_at
 from ..engine.program import noise_factor
 from ..errors import InputError
 from ..netlist.circuit import GROUND
+from .response import overflow_error
 from .schedule import Schedule
 
 _KN, _WN, _FN = ZIG_KN, ZIG_WN, ZIG_FN
@@ -189,4 +190,6 @@ class NonlinearConversion:
         #: trial steps per sample of the last run (the time-stepping cost)
         self.last_trial_steps = float(stats[:, 0].mean()) if S else 0.0
         nlm.check_stats(stats, f"quantizer circuit {nl.circuit.title!r}")
+        if not np.all(np.isfinite(probes)):
+            raise overflow_error("states", "probe voltages not finite at a step end")
         return sums, dec[:, :D], probes

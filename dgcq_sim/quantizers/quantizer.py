@@ -24,7 +24,7 @@ from ..netlist import Capacitor, Circuit
 from .architecture import Architecture, levels_bits
 from .kernels import convert_kernel, step_kernel
 from .macro import MacroProgram, build_macro
-from .response import ResponseTables, build_tables, initial_map
+from .response import ResponseTables, build_tables, initial_map, overflow_error
 from .nonlinear import NonlinearConversion
 from .schedule import Schedule
 from .switch_charge import follow_controls
@@ -230,13 +230,17 @@ class Quantizer:
 
     def _run_stepping(self, x, use_noise, seed, sums) -> None:
         mp, decs = self.macro, self.schedule.decisions
+        nonfinite = np.zeros(x.size, dtype=np.uint8)
         step_kernel(x, self._z0v, self._z0c, mp.phi, mp.gv, mp.gc, mp.dec_lo, mp.dec_hi,
                     mp.pz, mp.pv, mp.pc, mp.pr_ptr, mp.pr_idx, mp.pr_coef, mp.fp,
                     mp.st_ptr, mp.st_idx, mp.st_vec, mp.fz, mp.rank,
                     np.array([d.offset - d.threshold for d in decs]),
                     np.array([d.noise_rms for d in decs]),
                     self.schedule.stage_index, self.schedule.weights, self.schedule.metastable,
-                    use_noise, seed, sums)
+                    use_noise, seed, sums, nonfinite)
+        if nonfinite.any():
+            raise overflow_error("states", f"comparator inputs not finite for "
+                                           f"{int(nonfinite.sum())} of {x.size} inputs")
 
     def code_to_voltage(self, codes) -> np.ndarray:
         """Input estimate of each code: centre of its ideal bin, V."""

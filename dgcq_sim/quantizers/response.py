@@ -74,6 +74,23 @@ def psd_cholesky(cov: np.ndarray, rel_tol: float = 1e-14) -> np.ndarray:
     return L
 
 
+def require_finite(what: str, **arrays: np.ndarray) -> None:
+    """SimulationError unless every array is finite: a circuit whose state overflows the
+    float range over the conversion (a parameter far outside its physical range, e.g. a
+    farad-sized capacitance) must not pass NaN decisions on as codes."""
+    bad = [name for name, a in arrays.items() if not np.all(np.isfinite(a))]
+    if bad:
+        raise overflow_error(what, f"{', '.join(bad)} not finite over the conversion")
+
+
+def overflow_error(what: str, detail: str) -> SimulationError:
+    """The error of a circuit whose ``what`` left the float range (``detail``: where)."""
+    return SimulationError(f"the circuit's {what} overflow the float range ({detail}): a "
+                           f"parameter far outside its physical range (a farad-sized "
+                           f"capacitance or charge, a huge source)? Check the quantizer's "
+                           f"parameter values")
+
+
 def initial_map(prog: CompiledProgram, sched: Schedule) -> tuple[np.ndarray, np.ndarray]:
     """z0 = z0v * vin + z0c: the DC operating point of step 0 (reset) as an affine map."""
     u0 = sched.u_const[0]
@@ -95,19 +112,21 @@ def build_tables(prog: CompiledProgram, sched: Schedule) -> ResponseTables:
     for j, dec in enumerate(sched.decisions):
         rows.setdefault(dec.step, []).append((j, None))
     out = np.zeros((D, ncol))
-    for k in range(K):
-        U = np.zeros((m, ncol))
-        U[:, 0] = sched.u_vin[k]
-        U[:, 1] = sched.u_const[k]
-        U[:, 2:2 + D] = sched.u_dec_step(k)
-        P = prog.probe_z[k] @ Z + prog.probe_u[k] @ U
-        Z = prog.phi[k] @ Z + prog.gam[k] @ U
-        if ranks[k]:
-            cols = slice(2 + D + offs[k], 2 + D + offs[k + 1])
-            P[:, cols] += prog.noise_probe[k][:, :ranks[k]]
-            Z[:, cols] += prog.noise[k][:, :ranks[k]]
-        for j, _ in rows.get(k, []):
-            out[j] = P[sched.decisions[j].probe]
+    with np.errstate(over="ignore", invalid="ignore"):   # overflow: require_finite below
+        for k in range(K):
+            U = np.zeros((m, ncol))
+            U[:, 0] = sched.u_vin[k]
+            U[:, 1] = sched.u_const[k]
+            U[:, 2:2 + D] = sched.u_dec_step(k)
+            P = prog.probe_z[k] @ Z + prog.probe_u[k] @ U
+            Z = prog.phi[k] @ Z + prog.gam[k] @ U
+            if ranks[k]:
+                cols = slice(2 + D + offs[k], 2 + D + offs[k + 1])
+                P[:, cols] += prog.noise_probe[k][:, :ranks[k]]
+                Z[:, cols] += prog.noise[k][:, :ranks[k]]
+            for j, _ in rows.get(k, []):
+                out[j] = P[sched.decisions[j].probe]
+    require_finite("decision responses", responses=out)
     a = out[:, 0].copy()
     c = out[:, 1] + np.array([d.offset - d.threshold for d in sched.decisions])
     b = out[:, 2:2 + D].copy()

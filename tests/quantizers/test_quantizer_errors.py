@@ -90,3 +90,26 @@ def test_values_outside_the_physical_range_are_named(name, params, word):
     OverflowError; every spec'd value now has a physical magnitude range by its unit."""
     with pytest.raises(ParameterError, match=rf"{word} = .*physical range"):
         load_quantizer(name, params, ideal=True)
+
+
+@pytest.mark.parametrize("method", ["response", "stepping", "decisions"])
+def test_state_overflow_is_a_typed_error_not_codes(method):
+    """A parameter far outside its physical range (1 F of channel charge per volt on every
+    switch) makes the DGCQ's state overflow the float range over a conversion: every path
+    (the decision-response tables, the numba stepping kernel, the numpy reference) raises
+    a SimulationError saying so, where before it returned codes from NaN comparisons."""
+    import warnings
+
+    from dgcq_sim.errors import SimulationError
+    q = load_quantizer("dgcq", params={"CCH_SW": 1.0}, ideal=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # no numpy overflow warning on the way
+        with pytest.raises(SimulationError, match="overflow the float range.*parameter"):
+            if method == "decisions":
+                q.decisions(0.3)
+            else:
+                q.convert(np.linspace(q.vmin, q.vmax, 17), noise=False, method=method)
+    # a large but physical charge still converts (every code in range)
+    ok = load_quantizer("dgcq", params={"CCH_SW": 1e-15}, ideal=True)
+    r = ok.convert(np.linspace(ok.vmin, ok.vmax, 17), noise=False, method="stepping")
+    assert np.all((r.codes >= 0) & (r.codes < ok.n_codes))
